@@ -1,0 +1,235 @@
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { Socket } from 'node:net';
+import { createYoga, type Plugin } from 'graphql-yoga';
+import { WebSocketServer } from 'ws';
+import { useServer } from 'graphql-ws/use/ws';
+import { Redis } from 'ioredis';
+import { createRedisEventTarget } from '@graphql-yoga/redis-event-target';
+import type { Config } from './config.js';
+import { systemClock, type Clock } from './clock.js';
+import { createLogger, type Logger } from './logger.js';
+import { migrate, openDatabase, type Database } from './db/orm.js';
+import { TokenKeys } from './token/jwt.js';
+import { SessionEvents, createSessionPubSub } from './events/session-events.js';
+import { createServices, type AppDeps } from './services.js';
+import { authenticate } from './auth/authenticate.js';
+import { ensureBootstrapAdminKey } from './auth/admin-keys.js';
+import type { Caller } from './auth/caller.js';
+import { schema } from './graphql/schema.js';
+import { maskError } from './graphql/errors.js';
+import type { GraphQLContext } from './graphql/context.js';
+import { clientIp } from './server/client-ip.js';
+import { matchJwksPath, serveJwks } from './server/jwks.js';
+import { createMetrics, type TesseraMetrics } from './server/metrics.js';
+import { ExpirySweeper } from './session/expiry-sweeper.js';
+import { DomainError } from './errors.js';
+
+export interface AppOptions {
+  clock?: Clock;
+  logger?: Logger;
+}
+
+export interface App {
+  server: Server;
+  deps: AppDeps;
+  database: Database;
+  metrics: TesseraMetrics;
+  sweeper: ExpirySweeper;
+  /** Listen on config.port (0 = any free port); resolves to the bound URL. */
+  start(): Promise<string>;
+  stop(): Promise<void>;
+}
+
+type ServerContext = { req: IncomingMessage; res?: ServerResponse; connectionParams?: Record<string, unknown> };
+
+export async function buildApp(config: Config, options: AppOptions = {}): Promise<App> {
+  const clock = options.clock ?? systemClock;
+  const logger = options.logger ?? createLogger(config.logLevel);
+  const database = await openDatabase(config);
+  await migrate(database.orm);
+  logger.info('database ready', { kind: database.kind });
+
+  let redis: { publish: Redis; subscribe: Redis } | null = null;
+  if (config.redisUrl) {
+    const connect = () => new Redis(config.redisUrl!, { maxRetriesPerRequest: 1, enableOfflineQueue: true, lazyConnect: false });
+    redis = { publish: connect(), subscribe: connect() };
+    for (const client of [redis.publish, redis.subscribe]) {
+      client.on('error', (error) => logger.warn('redis error', { error: error.message }));
+    }
+  }
+  const pubsub = createSessionPubSub(
+    redis ? { eventTarget: createRedisEventTarget<CustomEvent>({ publishClient: redis.publish, subscribeClient: redis.subscribe }) as never } : undefined,
+  );
+  const events = new SessionEvents(pubsub);
+  const keys = new TokenKeys(database.orm, clock, config.publicUrl);
+  const deps: AppDeps = { orm: database.orm, clock, config, keys, events };
+  const metrics = createMetrics();
+  events.onPublish((event) => {
+    if (event.type === 'TERMINATED') metrics.terminations({ reason: event.reason ?? 'UNKNOWN' });
+  });
+
+  if (config.bootstrapAdminKey) {
+    await ensureBootstrapAdminKey(database.orm.em.fork(), clock, config.bootstrapAdminKey);
+  }
+
+  const sweeper = new ExpirySweeper({ orm: database.orm, clock, events, logger, intervalSeconds: config.sweepIntervalSeconds });
+
+  const logUnexpected: Plugin = {
+    onExecutionResult({ result }) {
+      const errors = result && 'errors' in result ? result.errors : undefined;
+      for (const error of errors ?? []) {
+        const original = (error as { originalError?: unknown }).originalError;
+        if (original && !(original instanceof DomainError)) logger.error('unexpected error', { error: String((original as Error).stack ?? original) });
+      }
+    },
+  };
+
+  const yoga = createYoga<ServerContext, GraphQLContext>({
+    schema,
+    graphqlEndpoint: '/graphql',
+    graphiql: !config.production,
+    landingPage: false,
+    batching: false,
+    logging: false, // our own logger reports unexpected errors (plugin below)
+    cors: config.allowedOrigins.length ? { origin: config.allowedOrigins, credentials: true } : false,
+    maskedErrors: { maskError: (error, message) => maskError(error, message) },
+    plugins: [logUnexpected],
+    context: ({ request, req, connectionParams }) => {
+      const ip = clientIp(req, config.trustProxyHops);
+      const services = createServices(deps);
+      const authorization = connectionParams
+        ? typeof connectionParams.authorization === 'string'
+          ? connectionParams.authorization
+          : null
+        : request.headers.get('authorization');
+      let caller: Promise<Caller> | null = null;
+      return {
+        ip,
+        services,
+        clock,
+        events,
+        publicUrl: config.publicUrl,
+        metrics,
+        caller: () => (caller ??= authenticate(authorization, ip, services)),
+      };
+    },
+  });
+
+  let ready = true;
+  const server = createServer(async (req, res) => {
+    const url = new URL(req.url ?? '/', 'http://localhost');
+    try {
+      if (url.pathname === '/health') {
+        res.writeHead(200, { 'content-type': 'application/json' }).end('{"status":"ok"}');
+        return;
+      }
+      if (url.pathname === '/ready') {
+        const ok = ready && (await database.orm.isConnected().catch(() => false));
+        res.writeHead(ok ? 200 : 503, { 'content-type': 'application/json' }).end(JSON.stringify({ status: ok ? 'ready' : 'unavailable' }));
+        return;
+      }
+      if (url.pathname === '/metrics') {
+        res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4' }).end(metrics.registry.render());
+        return;
+      }
+      const jwksRealm = matchJwksPath(url.pathname);
+      if (jwksRealm && req.method === 'GET') {
+        await serveJwks(jwksRealm, createServices(deps), res);
+        return;
+      }
+      await yoga.requestListener(req, res);
+    } catch (error) {
+      logger.error('request failed', { error: String(error) });
+      if (!res.headersSent) res.writeHead(503, { 'content-type': 'application/json' }).end('{"error":"unavailable"}');
+    }
+  });
+
+  const wsServer = new WebSocketServer({ server, path: yoga.graphqlEndpoint, maxPayload: 64 * 1024 });
+  const liveSubscriptions = { count: 0 };
+  metrics.registry.gauge('tessera_live_subscriptions', 'Subscriptions open on this instance', () => liveSubscriptions.count);
+  useServer(
+    {
+      // Credentials are checked at connection time: a socket without a valid one is closed (4403).
+      onConnect: async (ctx) => {
+        const authorization = typeof ctx.connectionParams?.authorization === 'string' ? ctx.connectionParams.authorization : null;
+        if (!authorization) return false;
+        try {
+          await authenticate(authorization, clientIp(ctx.extra.request, config.trustProxyHops), createServices(deps));
+          return true;
+        } catch {
+          return false;
+        }
+      },
+      onSubscribe: async (ctx, _id, payload) => {
+        const { schema: envelopedSchema, execute, subscribe, contextFactory, parse, validate } = yoga.getEnveloped({
+          ...ctx,
+          req: ctx.extra.request,
+          socket: ctx.extra.socket,
+          params: payload,
+          connectionParams: ctx.connectionParams ?? {},
+        });
+        const args = {
+          schema: envelopedSchema,
+          operationName: payload.operationName,
+          document: parse(payload.query),
+          variableValues: payload.variables,
+          contextValue: await contextFactory(),
+          rootValue: { execute, subscribe },
+        };
+        const errors = validate(args.schema, args.document);
+        if (errors.length) return errors;
+        return args;
+      },
+      onOperation: () => {
+        liveSubscriptions.count++;
+      },
+      onComplete: () => {
+        liveSubscriptions.count--;
+      },
+      execute: (args) => (args.rootValue as { execute: (a: unknown) => unknown }).execute(args) as never,
+      subscribe: (args) => (args.rootValue as { subscribe: (a: unknown) => unknown }).subscribe(args) as never,
+      connectionInitWaitTimeout: 5_000,
+    },
+    wsServer,
+  );
+
+  const sockets = new Set<Socket>();
+  server.on('connection', (socket) => {
+    sockets.add(socket);
+    socket.on('close', () => sockets.delete(socket));
+  });
+
+  return {
+    server,
+    deps,
+    database,
+    metrics,
+    sweeper,
+    start: () =>
+      new Promise((resolve, reject) => {
+        server.once('error', reject);
+        server.listen(config.port, config.host, () => {
+          const address = server.address();
+          const port = typeof address === 'object' && address ? address.port : config.port;
+          sweeper.start();
+          resolve(`http://127.0.0.1:${port}`);
+        });
+      }),
+    async stop() {
+      ready = false;
+      await sweeper.stop();
+      for (const client of wsServer.clients) client.close(1001, 'Server shutting down');
+      await new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeIdleConnections();
+        setTimeout(() => {
+          for (const socket of sockets) socket.destroy();
+        }, 5_000).unref();
+      });
+      wsServer.close();
+      redis?.publish.disconnect();
+      redis?.subscribe.disconnect();
+      await database.close();
+    },
+  };
+}

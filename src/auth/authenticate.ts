@@ -1,0 +1,30 @@
+import type { EntityManager } from '@mikro-orm/postgresql';
+import { unauthenticated } from '../errors.js';
+import type { Caller } from './caller.js';
+import { ADMIN_KEY_PREFIX, authenticateAdminKey } from './admin-keys.js';
+import type { TokenVerifier } from '../token/token-verifier.js';
+
+/**
+ * Bearer credential → Caller. No credential is an anonymous caller; a credential that does not
+ * check out is an error (UNAUTHENTICATED), never a silent downgrade to anonymous.
+ */
+export async function authenticate(
+  authorization: string | null | undefined,
+  ip: string | null,
+  deps: { em: EntityManager; tokens: TokenVerifier },
+): Promise<Caller> {
+  if (!authorization) return { kind: 'anonymous', ip };
+  const match = /^Bearer\s+(\S+)\s*$/i.exec(authorization);
+  if (!match) throw unauthenticated('Authorization must be "Bearer <token>"');
+  const credential = match[1];
+  if (credential.startsWith(ADMIN_KEY_PREFIX)) {
+    const admin = await authenticateAdminKey(deps.em, credential, ip);
+    if (!admin) throw unauthenticated('Invalid admin key');
+    return admin;
+  }
+  const check = await deps.tokens.check(credential);
+  if (!check.valid) {
+    throw unauthenticated(check.reason === 'SESSION_NOT_ACTIVE' ? 'Session is no longer active' : 'Invalid or expired token');
+  }
+  return { kind: 'user', realmId: check.realmId, userId: check.userId, sessionId: check.sessionId, claims: check.claims, ip };
+}

@@ -1,0 +1,8 @@
+// Migrations are imported statically: under vitest and tsx the migrator cannot import .ts files by
+// glob itself (ERR_UNKNOWN_FILE_EXTENSION). This list lives outside migrations/ so the CLI's glob
+// does not mistake it for a migration. Append new migrations here, never edit shipped ones.
+import { Migration20261122000000_initial } from '../../migrations/Migration20261122000000_initial.js';
+
+export const migrationsList = [
+  { name: 'Migration20261122000000_initial', class: Migration20261122000000_initial },
+];

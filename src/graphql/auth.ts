@@ -1,0 +1,101 @@
+import { builder } from './builder.js';
+import type { User } from '../db/entities/index.js';
+import type { LoginResult } from '../session/session.service.js';
+import type { LoginTokenCheck } from '../token/token-verifier.js';
+import { unauthenticated } from '../errors.js';
+import { SessionRef } from './session.js';
+import { UserRef } from './user.js';
+
+const LoginResultRef = builder.objectRef<LoginResult>('LoginResult').implement({
+  fields: (t) => ({
+    accessToken: t.exposeString('accessToken', { description: 'The login token (JWT).' }),
+    accessTokenExpiresAt: t.expose('accessTokenExpiresAt', { type: 'DateTime', nullable: true }),
+    accessTokenBytes: t.int({ description: 'Size of the login token; above 4096 it will not fit a cookie.', resolve: (r) => Buffer.byteLength(r.accessToken) }),
+    refreshToken: t.exposeString('refreshToken', { nullable: true, description: 'Managed sessions only; rotates on every refresh.' }),
+    session: t.field({ type: SessionRef, nullable: true, resolve: (r) => r.session }),
+    user: t.field({ type: UserRef, resolve: (r) => r.user }),
+  }),
+});
+
+const TokenVerificationRef = builder.objectRef<{ check: LoginTokenCheck }>('TokenVerification').implement({
+  fields: (t) => ({
+    valid: t.boolean({ resolve: ({ check }) => check.valid }),
+    reason: t.string({ nullable: true, resolve: ({ check }) => (check.valid ? null : check.reason) }),
+    claims: t.field({ type: 'JSONObject', nullable: true, resolve: ({ check }) => (check.valid ? check.claims : null) }),
+    session: t.field({
+      type: SessionRef,
+      nullable: true,
+      resolve: ({ check }, _args, ctx) => (check.valid && check.sessionId ? ctx.services.sessions.sessionOf(check.realmId, check.sessionId) : null),
+    }),
+  }),
+});
+
+const ViewerRef = builder.objectRef<{ user: User; sessionId: string | null; realmId: string }>('Viewer').implement({
+  fields: (t) => ({
+    user: t.field({ type: UserRef, resolve: (v) => v.user }),
+    session: t.field({
+      type: SessionRef,
+      nullable: true,
+      resolve: (v, _args, ctx) => (v.sessionId ? ctx.services.sessions.sessionOf(v.realmId, v.sessionId) : null),
+    }),
+  }),
+});
+
+const ClientInput = builder.inputType('ClientInput', {
+  fields: (t) => ({
+    userAgent: t.string({ required: false }),
+    app: t.string({ required: false, description: 'Client application id, shown in session lists.' }),
+  }),
+});
+
+const LoginInput = builder.inputType('LoginInput', {
+  fields: (t) => ({
+    realmId: t.id({ required: true }),
+    username: t.string({ required: true }),
+    password: t.string({ required: true }),
+    client: t.field({ type: ClientInput, required: false }),
+  }),
+});
+
+const ApiKeyLoginInput = builder.inputType('ApiKeyLoginInput', {
+  fields: (t) => ({ realmId: t.id({ required: true }), apiKey: t.string({ required: true }) }),
+});
+
+builder.queryFields((t) => ({
+  me: t.field({
+    type: ViewerRef,
+    nullable: true,
+    description: 'The user behind a login token, and its current session.',
+    resolve: async (_root, _args, ctx) => {
+      const caller = await ctx.caller();
+      if (caller.kind !== 'user') throw unauthenticated('me needs a user login token');
+      const user = await ctx.services.users.getUser(caller, caller.userId);
+      return { user, sessionId: caller.sessionId, realmId: caller.realmId };
+    },
+  }),
+  verifyToken: t.field({
+    type: TokenVerificationRef,
+    description: 'Server-side check of a login token, including the state of its managed session. Never errors for a bad token.',
+    args: { token: t.arg.string({ required: true }) },
+    resolve: async (_root, { token }, ctx) => ({ check: await ctx.services.tokens.check(token) }),
+  }),
+}));
+
+builder.mutationFields((t) => ({
+  login: t.field({
+    type: LoginResultRef,
+    args: { input: t.arg({ type: LoginInput, required: true }) },
+    resolve: (_root, { input }, ctx) =>
+      ctx.services.sessions.login({ ...input, realmId: String(input.realmId), client: input.client ? { ip: ctx.ip, ...input.client } : null }, ctx.ip),
+  }),
+  loginWithApiKey: t.field({
+    type: LoginResultRef,
+    args: { input: t.arg({ type: ApiKeyLoginInput, required: true }) },
+    resolve: (_root, { input }, ctx) => ctx.services.sessions.loginWithApiKey({ realmId: String(input.realmId), apiKey: input.apiKey }, ctx.ip),
+  }),
+  refresh: t.field({
+    type: LoginResultRef,
+    args: { refreshToken: t.arg.string({ required: true }) },
+    resolve: (_root, { refreshToken }, ctx) => ctx.services.sessions.refresh(refreshToken, ctx.ip),
+  }),
+}));

@@ -1,0 +1,18 @@
+import type { Caller } from '../auth/caller.js';
+import type { Clock } from '../clock.js';
+import type { Services } from '../services.js';
+import type { SessionEvents } from '../events/session-events.js';
+import type { TesseraMetrics } from '../server/metrics.js';
+
+export interface GraphQLContext {
+  /** The authenticated caller, resolved on first use; throws UNAUTHENTICATED for a bad credential. */
+  caller(): Promise<Caller>;
+  /** The client's IP as we trust it (see server/client-ip.ts). */
+  ip: string | null;
+  services: Services;
+  clock: Clock;
+  events: SessionEvents;
+  metrics: TesseraMetrics;
+  /** Base of issuers and JWKS URLs. */
+  publicUrl: string;
+}

@@ -1,0 +1,11 @@
+import { builder } from './builder.js';
+import './enums.js';
+import './realm.js';
+import './org.js';
+import './user.js';
+import './session.js';
+import './auth.js';
+import './audit.js';
+import './subscriptions.js';
+
+export const schema = builder.toSchema({ sortSchema: false });

@@ -1,0 +1,58 @@
+import { builder } from './builder.js';
+import type { SessionLifecycleEvent } from '../events/session-events.js';
+import { watchTermination } from '../session/session-watch.js';
+import { SessionRef } from './session.js';
+import { TerminationReasonEnum } from './enums.js';
+
+const SessionTerminatedEventRef = builder.objectRef<SessionLifecycleEvent>('SessionTerminatedEvent').implement({
+  fields: (t) => ({
+    sessionId: t.exposeID('sessionId'),
+    userId: t.exposeID('userId'),
+    realmId: t.exposeID('realmId'),
+    reason: t.field({ type: TerminationReasonEnum, resolve: (e) => e.reason ?? 'TERMINATED_BY_ADMIN' }),
+    terminatedAt: t.field({ type: 'DateTime', resolve: (e) => new Date(e.at) }),
+  }),
+});
+
+const SessionEventTypeEnum = builder.enumType('SessionEventType', { values: ['CREATED', 'REFRESHED', 'TERMINATED'] as const });
+
+const SessionEventRef = builder.objectRef<SessionLifecycleEvent>('SessionEvent').implement({
+  fields: (t) => ({
+    type: t.field({ type: SessionEventTypeEnum, resolve: (e) => e.type }),
+    session: t.field({
+      type: SessionRef,
+      resolve: async (e, _args, ctx) => {
+        const session = await ctx.services.sessions.sessionOf(e.realmId, e.sessionId);
+        if (!session) throw new Error('session vanished');
+        return session;
+      },
+    }),
+    reason: t.field({ type: TerminationReasonEnum, nullable: true, resolve: (e) => e.reason }),
+    at: t.field({ type: 'DateTime', resolve: (e) => new Date(e.at) }),
+  }),
+});
+
+builder.subscriptionFields((t) => ({
+  sessionTerminated: t.field({
+    type: SessionTerminatedEventRef,
+    description:
+      'Fires once when the session ends, for any reason (expiry included), then completes. A user token watches its own current session by default.',
+    args: { sessionId: t.arg.id({ required: false }) },
+    subscribe: async (_root, { sessionId }, ctx) => {
+      const caller = await ctx.caller();
+      const session = await ctx.services.sessions.sessionToWatch(caller, sessionId ? String(sessionId) : null);
+      return watchTermination(ctx.events, session.id, () => ctx.services.sessions.endingOf(session.realmId, session.id));
+    },
+    resolve: (event) => event,
+  }),
+  sessionEvents: t.field({
+    type: SessionEventRef,
+    description: 'Every session of a realm: CREATED, REFRESHED, TERMINATED (admin keys with SESSIONS_READ).',
+    args: { realmId: t.arg.id({ required: true }) },
+    subscribe: async (_root, { realmId }, ctx) => {
+      await ctx.services.sessions.requireRealmEvents(await ctx.caller(), String(realmId));
+      return ctx.events.subscribeRealm(String(realmId));
+    },
+    resolve: (event) => event,
+  }),
+}));

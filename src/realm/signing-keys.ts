@@ -1,0 +1,48 @@
+import { generateKeyPair as generateKeyPairCallback } from 'node:crypto';
+import { promisify } from 'node:util';
+import type { EntityManager } from '@mikro-orm/postgresql';
+import { SigningKey, type JwtAlgorithm } from '../db/entities/index.js';
+import { newId } from '../db/ids.js';
+import { randomSecret } from '../auth/opaque-tokens.js';
+
+const generateKeyPair = promisify(generateKeyPairCallback);
+
+export const RSA_MODULUS_BITS = 2048;
+export const HMAC_SECRET_BYTES = 32;
+
+/**
+ * Make a new signing key for a realm (not yet persisted). HS256 secrets are 256 random bits,
+ * written as base64url text: clients pass that string as-is to their JWT library.
+ */
+export async function generateSigningKey(realmId: string, algorithm: JwtAlgorithm, now: Date): Promise<SigningKey> {
+  const key = new SigningKey();
+  key.id = newId('key');
+  key.realmId = realmId;
+  key.algorithm = algorithm;
+  key.createdAt = now;
+  key.retiredAt = null;
+  key.secret = null;
+  key.privateKeyPem = null;
+  key.publicKeyPem = null;
+  if (algorithm === 'HS256') {
+    key.secret = randomSecret(HMAC_SECRET_BYTES);
+  } else {
+    const pair = await generateKeyPair('rsa', {
+      modulusLength: RSA_MODULUS_BITS,
+      publicKeyEncoding: { type: 'spki', format: 'pem' },
+      privateKeyEncoding: { type: 'pkcs8', format: 'pem' },
+    });
+    key.privateKeyPem = pair.privateKey;
+    key.publicKeyPem = pair.publicKey;
+  }
+  return key;
+}
+
+/** The key that signs new tokens: the newest one not retired. */
+export function findActiveSigningKey(em: EntityManager, realmId: string): Promise<SigningKey | null> {
+  return em.findOne(SigningKey, { realmId, retiredAt: null }, { orderBy: { createdAt: 'desc' } });
+}
+
+export function findRealmSigningKeys(em: EntityManager, realmId: string): Promise<SigningKey[]> {
+  return em.find(SigningKey, { realmId }, { orderBy: { createdAt: 'desc' } });
+}

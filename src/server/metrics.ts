@@ -1,0 +1,52 @@
+/** A tiny Prometheus registry: counters and gauges with labels, rendered as text format 0.0.4. */
+export class Metrics {
+  private readonly counters = new Map<string, { help: string; values: Map<string, number> }>();
+  private readonly gauges = new Map<string, { help: string; read: () => number }>();
+
+  counter(name: string, help: string): (labels?: Record<string, string>, by?: number) => void {
+    const entry = { help, values: new Map<string, number>() };
+    this.counters.set(name, entry);
+    return (labels = {}, by = 1) => {
+      const key = Object.entries(labels)
+        .map(([k, v]) => `${k}="${v.replace(/["\\\n]/g, '_')}"`)
+        .join(',');
+      entry.values.set(key, (entry.values.get(key) ?? 0) + by);
+    };
+  }
+
+  gauge(name: string, help: string, read: () => number): void {
+    this.gauges.set(name, { help, read });
+  }
+
+  render(): string {
+    const lines: string[] = [];
+    for (const [name, { help, values }] of this.counters) {
+      lines.push(`# HELP ${name} ${help}`, `# TYPE ${name} counter`);
+      if (values.size === 0) lines.push(`${name} 0`);
+      for (const [labels, value] of values) lines.push(labels ? `${name}{${labels}} ${value}` : `${name} ${value}`);
+    }
+    for (const [name, { help, read }] of this.gauges) {
+      lines.push(`# HELP ${name} ${help}`, `# TYPE ${name} gauge`, `${name} ${read()}`);
+    }
+    return lines.join('\n') + '\n';
+  }
+}
+
+export interface TesseraMetrics {
+  registry: Metrics;
+  logins: (labels: { result: 'success' | 'failure'; method: 'password' | 'api_key' }) => void;
+  refreshes: (labels: { result: 'success' | 'failure' }) => void;
+  terminations: (labels: { reason: string }) => void;
+  eventsDelivered: (labels: { subscription: string }) => void;
+}
+
+export function createMetrics(): TesseraMetrics {
+  const registry = new Metrics();
+  return {
+    registry,
+    logins: registry.counter('tessera_logins_total', 'Login attempts by result and method'),
+    refreshes: registry.counter('tessera_refreshes_total', 'Refresh attempts by result'),
+    terminations: registry.counter('tessera_session_terminations_total', 'Sessions ended, by reason'),
+    eventsDelivered: registry.counter('tessera_subscription_events_delivered_total', 'Events sent to subscribers'),
+  };
+}

@@ -1,0 +1,419 @@
+import { randomUUID } from 'node:crypto';
+import type { EntityManager, FilterQuery } from '@mikro-orm/postgresql';
+import { ApiKey, Realm, RefreshToken, Session, User, type TerminationReason } from '../db/entities/index.js';
+import { newId } from '../db/ids.js';
+import { badInput, invalidCredentials, invalidRefreshToken, notFound, unauthenticated } from '../errors.js';
+import type { Clock } from '../clock.js';
+import { actorOf, type Caller } from '../auth/caller.js';
+import { missingInReach, realmFilter, requireRealmScope } from '../auth/access.js';
+import { MAX_PASSWORD_BYTES, dummyPasswordHash, hashPassword, needsRehash, verifyPassword } from '../auth/password.js';
+import { sha256 } from '../auth/opaque-tokens.js';
+import { paginate, type Connection, type PageArgs } from '../db/pagination.js';
+import { recordAudit } from '../audit/audit-log.js';
+import { checkText } from '../input-rules.js';
+import type { SessionEvents, SessionLifecycleEvent } from '../events/session-events.js';
+import type { TokenKeys } from '../token/jwt.js';
+import { buildClaims } from '../token/claims.js';
+import { OrgService } from '../org/org.service.js';
+import { endSessions } from './session-termination.js';
+import { effectiveState, expiryReason } from './session-state.js';
+import {
+  MAX_REFRESH_TOKEN_LENGTH,
+  hashRefreshToken,
+  newRefreshToken,
+  newSuccessorSeed,
+  successorOf,
+} from './refresh-tokens.js';
+
+export interface LoginResult {
+  accessToken: string;
+  accessTokenExpiresAt: Date | null;
+  refreshToken: string | null;
+  session: Session | null;
+  user: User;
+}
+
+export interface ClientInfo {
+  ip: string | null;
+  userAgent?: string | null;
+  app?: string | null;
+}
+
+export interface SessionServiceDeps {
+  em: EntityManager;
+  clock: Clock;
+  keys: TokenKeys;
+  events: SessionEvents;
+  refreshGraceSeconds: number;
+}
+
+const LOCK = { lockMode: 4 /* PESSIMISTIC_WRITE: select … for update */ } as const;
+
+function addSeconds(date: Date, seconds: number): Date {
+  return new Date(date.getTime() + seconds * 1000);
+}
+
+export class SessionService {
+  private readonly orgs: OrgService;
+
+  constructor(private readonly deps: SessionServiceDeps) {
+    this.orgs = new OrgService({ em: deps.em, clock: deps.clock });
+  }
+
+  // ── login ────────────────────────────────────────────────────────────────────────────────────
+
+  /**
+   * Password login. Unknown realm, unknown user, API user, disabled user and wrong password all
+   * cost one argon2 verify and end in the same INVALID_CREDENTIALS: nothing tells them apart.
+   */
+  async login(input: { realmId: string; username: string; password: string; client?: ClientInfo | null }, ip: string | null): Promise<LoginResult> {
+    if (typeof input.password !== 'string' || Buffer.byteLength(input.password, 'utf8') > MAX_PASSWORD_BYTES) {
+      throw badInput('password', `password must be at most ${MAX_PASSWORD_BYTES} bytes`);
+    }
+    if (typeof input.username !== 'string' || input.username.length > 200) throw invalidCredentials();
+    const client: ClientInfo = {
+      ip,
+      userAgent: checkText(input.client?.userAgent, 'client.userAgent', 512),
+      app: checkText(input.client?.app, 'client.app', 100),
+    };
+    const { em, clock } = this.deps;
+    const realm = typeof input.realmId === 'string' && input.realmId.length <= 64 ? await em.findOne(Realm, { id: input.realmId }) : null;
+    const user = realm ? await em.findOne(User, { realmId: realm.id, usernameKey: input.username.trim().toLowerCase() }) : null;
+    const hash = user?.kind === 'HUMAN' && user.passwordHash ? user.passwordHash : await dummyPasswordHash();
+    const passwordOk = await verifyPassword(hash, input.password);
+    if (!realm || !user || user.kind !== 'HUMAN' || user.disabled || !user.passwordHash || !passwordOk) {
+      if (realm) await this.recordFailedLogin(realm.id, user?.id ?? null, input.username, ip);
+      throw invalidCredentials();
+    }
+    // Upgrade hashes made with older parameters while we hold the plaintext (before any transaction:
+    // hashing inside one would hold a connection for the hash's duration).
+    const upgradedHash = needsRehash(user.passwordHash) ? await hashPassword(input.password) : null;
+    return this.startSession(realm, user, client, upgradedHash);
+  }
+
+  private async recordFailedLogin(realmId: string, userId: string | null, username: string, ip: string | null): Promise<void> {
+    const em = this.deps.em.fork();
+    recordAudit(em, {
+      realmId,
+      type: 'LOGIN_FAILED',
+      actor: 'anonymous',
+      userId,
+      ip,
+      at: this.deps.clock.now(),
+      data: { username: username.slice(0, 100) },
+    });
+    await em.flush();
+  }
+
+  async loginWithApiKey(input: { realmId: string; apiKey: string }, ip: string | null): Promise<LoginResult> {
+    if (typeof input.apiKey !== 'string' || input.apiKey.length > 200 || typeof input.realmId !== 'string') throw invalidCredentials();
+    const { em } = this.deps;
+    const key = await em.findOne(ApiKey, { keyHash: sha256(input.apiKey), realmId: input.realmId, revokedAt: null });
+    const user = key ? await em.findOne(User, { id: key.userId, realmId: key.realmId }) : null;
+    const realm = user ? await em.findOne(Realm, { id: user.realmId }) : null;
+    if (!key || !user || !realm || user.kind !== 'API' || user.disabled) {
+      await this.recordFailedLogin(input.realmId, user?.id ?? null, '(api key)', ip);
+      throw invalidCredentials();
+    }
+    const now = this.deps.clock.now();
+    key.lastUsedAt = now;
+    user.lastLoginAt = now;
+    recordAudit(em, { realmId: realm.id, type: 'LOGIN_SUCCEEDED', actor: `user:${user.id}`, userId: user.id, ip, at: now, data: { apiKeyId: key.id } });
+    await em.flush();
+    // API-key logins are always unmanaged: the token is the whole session.
+    const expiresAt = realm.apiKeyMinutes === null ? null : addSeconds(now, realm.apiKeyMinutes * 60);
+    return { accessToken: await this.signToken(realm, user, null, now, expiresAt), accessTokenExpiresAt: expiresAt, refreshToken: null, session: null, user };
+  }
+
+  private async startSession(realm: Realm, user: User, client: ClientInfo, upgradedHash: string | null): Promise<LoginResult> {
+    const now = this.deps.clock.now();
+    if (realm.sessionType === 'UNMANAGED') {
+      const em = this.deps.em;
+      user.lastLoginAt = now;
+      if (upgradedHash) user.passwordHash = upgradedHash;
+      recordAudit(em, { realmId: realm.id, type: 'LOGIN_SUCCEEDED', actor: `user:${user.id}`, userId: user.id, ip: client.ip, at: now, data: { app: client.app } });
+      await em.flush();
+      const expiresAt = realm.sessionMinutes === null ? null : addSeconds(now, realm.sessionMinutes * 60);
+      return { accessToken: await this.signToken(realm, user, null, now, expiresAt), accessTokenExpiresAt: expiresAt, refreshToken: null, session: null, user };
+    }
+
+    const refreshToken = newRefreshToken();
+    const { session, events } = await this.deps.em.transactional(async (em) => {
+      // Locking the user serialises this user's concurrent logins, so the session cap holds.
+      const locked = await em.findOneOrFail(User, { id: user.id, realmId: realm.id }, LOCK);
+      locked.lastLoginAt = now;
+      if (upgradedHash) locked.passwordHash = upgradedHash;
+      const events: SessionLifecycleEvent[] = [];
+      const active = await em.find(Session, { realmId: realm.id, userId: user.id, state: 'ACTIVE' }, { orderBy: { createdAt: 'asc', id: 'asc' } });
+      const live: Session[] = [];
+      for (const candidate of active) {
+        const reason = expiryReason(candidate, now);
+        if (reason) events.push(...(await endSessions(em, { realmId: realm.id, sessionId: candidate.id }, reason, 'system', now)));
+        else live.push(candidate);
+      }
+      // Evict the oldest sessions so this one fits under maxActiveSessions.
+      for (const oldest of live.slice(0, Math.max(0, live.length - realm.maxActiveSessions + 1))) {
+        events.push(...(await endSessions(em, { realmId: realm.id, sessionId: oldest.id }, 'EVICTED', 'system', now, client.ip)));
+      }
+      const session = em.create(Session, {
+        id: newId('ses'),
+        realmId: realm.id,
+        userId: user.id,
+        state: 'ACTIVE',
+        createdAt: now,
+        lastActiveAt: now,
+        expiresAt: addSeconds(now, (realm.sessionMinutes ?? 0) * 60),
+        idleTimeoutSeconds: realm.idleTimeoutSeconds,
+        idleExpiresAt: realm.idleTimeoutSeconds === null ? null : addSeconds(now, realm.idleTimeoutSeconds),
+        accessTokenSeconds: realm.accessTokenSeconds,
+        ip: client.ip,
+        userAgent: client.userAgent ?? null,
+        app: client.app ?? null,
+        terminatedAt: null,
+        terminationReason: null,
+      });
+      em.create(RefreshToken, {
+        tokenHash: hashRefreshToken(refreshToken),
+        sessionId: session.id,
+        realmId: realm.id,
+        createdAt: now,
+        rotatedAt: null,
+        successorSeed: null,
+      });
+      recordAudit(em, {
+        realmId: realm.id,
+        type: 'LOGIN_SUCCEEDED',
+        actor: `user:${user.id}`,
+        userId: user.id,
+        sessionId: session.id,
+        ip: client.ip,
+        at: now,
+        data: { app: client.app, evicted: events.filter((e) => e.reason === 'EVICTED').map((e) => e.sessionId) },
+      });
+      await em.flush();
+      events.push({ type: 'CREATED', sessionId: session.id, userId: user.id, realmId: realm.id, reason: null, at: now.toISOString() });
+      return { session, events };
+    });
+    this.deps.events.publish(events);
+    const accessTokenExpiresAt = this.accessTokenExpiry(session, now);
+    return {
+      accessToken: await this.signToken(realm, user, session.id, now, accessTokenExpiresAt),
+      accessTokenExpiresAt,
+      refreshToken,
+      session,
+      user,
+    };
+  }
+
+  private accessTokenExpiry(session: Session, now: Date): Date {
+    const byLifespan = addSeconds(now, session.accessTokenSeconds);
+    return byLifespan < session.expiresAt ? byLifespan : session.expiresAt;
+  }
+
+  private async signToken(realm: Realm, user: User, sessionId: string | null, now: Date, expiresAt: Date | null): Promise<string> {
+    const needsMemberships = realm.jwtFields.includes('MEMBERSHIPS');
+    const memberships = needsMemberships ? await this.orgs.membershipsOfUser(realm.id, user.id) : [];
+    const claims = buildClaims({ realm, user, memberships, sessionId, tokenId: randomUUID(), issuedAt: now, expiresAt });
+    return this.deps.keys.sign(realm.id, claims as Parameters<TokenKeys['sign']>[1]);
+  }
+
+  // ── refresh ──────────────────────────────────────────────────────────────────────────────────
+
+  async refresh(refreshToken: string, ip: string | null): Promise<LoginResult> {
+    if (typeof refreshToken !== 'string' || refreshToken.length === 0 || refreshToken.length > MAX_REFRESH_TOKEN_LENGTH) {
+      throw invalidRefreshToken();
+    }
+    const now = this.deps.clock.now();
+    const presentedHash = hashRefreshToken(refreshToken);
+    const known = await this.deps.em.fork().findOne(RefreshToken, { tokenHash: presentedHash });
+    if (!known) throw invalidRefreshToken();
+
+    type Outcome = { ok: true; session: Session; nextToken: string } | { ok: false };
+    const events: SessionLifecycleEvent[] = [];
+    const outcome = await this.deps.em.transactional(async (em): Promise<Outcome> => {
+      // The session row lock serialises every refresh (and termination) of this session; the token
+      // row is re-read under it, so concurrent refreshes see each other's rotation.
+      const session = await em.findOne(Session, { id: known.sessionId, realmId: known.realmId }, LOCK);
+      const token = await em.findOne(RefreshToken, { tokenHash: presentedHash }, { refresh: true });
+      if (!session || !token || session.state !== 'ACTIVE') return { ok: false };
+      const expired = expiryReason(session, now);
+      if (expired) {
+        events.push(...(await endSessions(em, { realmId: session.realmId, sessionId: session.id }, expired, 'system', now, ip)));
+        return { ok: false };
+      }
+      if (token.rotatedAt) {
+        const withinGrace = now.getTime() - token.rotatedAt.getTime() <= this.deps.refreshGraceSeconds * 1000;
+        if (!withinGrace || !token.successorSeed) {
+          // A spent token after the grace window: someone kept a copy. End the session for everyone.
+          events.push(...(await endSessions(em, { realmId: session.realmId, sessionId: session.id }, 'REFRESH_TOKEN_REUSED', 'system', now, ip)));
+          recordAudit(em, { realmId: session.realmId, type: 'REFRESH_TOKEN_REUSED', actor: 'anonymous', userId: session.userId, sessionId: session.id, ip, at: now });
+          await em.flush();
+          return { ok: false };
+        }
+        // Same token twice inside the grace window (two tabs): hand out the same successor.
+        return { ok: true, session, nextToken: successorOf(refreshToken, token.successorSeed) };
+      }
+      const seed = newSuccessorSeed();
+      const nextToken = successorOf(refreshToken, seed);
+      token.rotatedAt = now;
+      token.successorSeed = seed;
+      em.create(RefreshToken, { tokenHash: hashRefreshToken(nextToken), sessionId: session.id, realmId: session.realmId, createdAt: now, rotatedAt: null, successorSeed: null });
+      session.lastActiveAt = now;
+      session.idleExpiresAt = session.idleTimeoutSeconds === null ? null : addSeconds(now, session.idleTimeoutSeconds);
+      recordAudit(em, { realmId: session.realmId, type: 'SESSION_REFRESHED', actor: `user:${session.userId}`, userId: session.userId, sessionId: session.id, ip, at: now });
+      await em.flush();
+      events.push({ type: 'REFRESHED', sessionId: session.id, userId: session.userId, realmId: session.realmId, reason: null, at: now.toISOString() });
+      return { ok: true, session, nextToken };
+    });
+    this.deps.events.publish(events);
+    if (!outcome.ok) throw invalidRefreshToken();
+
+    const { session } = outcome;
+    const [realm, user] = await Promise.all([
+      this.deps.em.findOneOrFail(Realm, { id: session.realmId }),
+      this.deps.em.findOneOrFail(User, { id: session.userId, realmId: session.realmId }),
+    ]);
+    const accessTokenExpiresAt = this.accessTokenExpiry(session, now);
+    return {
+      accessToken: await this.signToken(realm, user, session.id, now, accessTokenExpiresAt),
+      accessTokenExpiresAt,
+      refreshToken: outcome.nextToken,
+      session,
+      user,
+    };
+  }
+
+  // ── reading ──────────────────────────────────────────────────────────────────────────────────
+
+  async getSession(caller: Caller, id: string): Promise<Session> {
+    if (caller.kind === 'user') {
+      const own = await this.deps.em.findOne(Session, { id, realmId: caller.realmId, userId: caller.userId });
+      if (!own) throw notFound('Session');
+      return own;
+    }
+    const realmId = realmFilter(caller);
+    const session = (await this.deps.em.findOne(Session, realmId ? { id, realmId } : { id })) ?? missingInReach(caller, 'SESSIONS_READ', 'Session');
+    requireRealmScope(caller, session.realmId, 'SESSIONS_READ', 'Session');
+    return session;
+  }
+
+  async listSessions(
+    caller: Caller,
+    args: { realmId: string; userId?: string | null; state?: string | null } & PageArgs,
+  ): Promise<Connection<Session>> {
+    const where: FilterQuery<Session> = { realmId: args.realmId };
+    if (caller.kind === 'user') {
+      // Users list their own sessions only, whatever userId they pass.
+      if (caller.realmId !== args.realmId || (args.userId && args.userId !== caller.userId)) throw notFound(args.userId ? 'User' : 'Realm');
+      where.userId = caller.userId;
+    } else {
+      requireRealmScope(caller, args.realmId, 'SESSIONS_READ');
+      if (!(await this.deps.em.findOne(Realm, { id: args.realmId }))) throw notFound('Realm');
+      if (args.userId) where.userId = args.userId;
+    }
+    const now = this.deps.clock.now();
+    // State as it reads now: an ACTIVE row past its expiry is EXPIRED even before the sweeper ran.
+    if (args.state === 'ACTIVE') {
+      Object.assign(where, { state: 'ACTIVE', expiresAt: { $gt: now }, $or: [{ idleExpiresAt: null }, { idleExpiresAt: { $gt: now } }] });
+    } else if (args.state === 'EXPIRED') {
+      where.$or = [{ state: 'EXPIRED' }, { state: 'ACTIVE', $or: [{ expiresAt: { $lte: now } }, { idleExpiresAt: { $lte: now } }] }];
+    } else if (args.state === 'TERMINATED') {
+      where.state = 'TERMINATED';
+    }
+    return paginate(this.deps.em, Session, where, args);
+  }
+
+  /** A session the caller already sees (its own token, a verified token): no access check. */
+  sessionOf(realmId: string, sessionId: string): Promise<Session | null> {
+    return this.deps.em.findOne(Session, { id: sessionId, realmId });
+  }
+
+  /**
+   * The session a subscriber may watch for its end: users their own (default: the current one),
+   * admins with SESSIONS_READ any in reach; everything else NOT_FOUND.
+   */
+  async sessionToWatch(caller: Caller, sessionId: string | null): Promise<Session> {
+    if (caller.kind === 'user') {
+      const id = sessionId ?? caller.sessionId;
+      if (!id) throw badInput('sessionId', 'an unmanaged token has no session to watch');
+      return this.getSession(caller, id);
+    }
+    if (!sessionId) throw badInput('sessionId', 'sessionId is required for admin keys');
+    return this.getSession(caller, sessionId);
+  }
+
+  /** The TERMINATED event of a session that has already ended (or run out), else null. */
+  async endingOf(realmId: string, sessionId: string): Promise<SessionLifecycleEvent | null> {
+    const session = await this.deps.em.fork().findOne(Session, { id: sessionId, realmId });
+    if (!session) return null;
+    const now = this.deps.clock.now();
+    const { state, reason } = effectiveState(session, now);
+    if (state === 'ACTIVE' || !reason) return null;
+    return { type: 'TERMINATED', sessionId, userId: session.userId, realmId, reason, at: (session.terminatedAt ?? now).toISOString() };
+  }
+
+  async requireRealmEvents(caller: Caller, realmId: string): Promise<void> {
+    requireRealmScope(caller, realmId, 'SESSIONS_READ');
+    if (!(await this.deps.em.findOne(Realm, { id: realmId }))) throw notFound('Realm');
+  }
+
+  /** Is the managed session behind a token still usable? The hot path of every authenticated call. */
+  async isSessionActive(sessionId: string, realmId: string, userId: string): Promise<boolean> {
+    const session = await this.deps.em.findOne(Session, { id: sessionId, realmId, userId }, { fields: ['state', 'expiresAt', 'idleExpiresAt', 'terminationReason'] });
+    return session !== null && effectiveState(session, this.deps.clock.now()).state === 'ACTIVE';
+  }
+
+  // ── termination ──────────────────────────────────────────────────────────────────────────────
+
+  async logout(caller: Caller): Promise<boolean> {
+    if (caller.kind !== 'user') throw unauthenticated('logout needs a user login token');
+    if (!caller.sessionId) return false; // unmanaged tokens cannot be ended before exp
+    await this.terminateWhere(caller, { realmId: caller.realmId, sessionId: caller.sessionId }, 'LOGOUT');
+    return true;
+  }
+
+  async terminateSession(caller: Caller, id: string): Promise<Session> {
+    let reason: TerminationReason;
+    let session: Session;
+    if (caller.kind === 'user') {
+      session = (await this.deps.em.findOne(Session, { id, realmId: caller.realmId, userId: caller.userId })) ?? missingInReach(caller, 'SESSIONS_TERMINATE', 'Session');
+      reason = id === caller.sessionId ? 'LOGOUT' : 'TERMINATED_BY_USER';
+    } else {
+      const realmId = realmFilter(caller);
+      session = (await this.deps.em.findOne(Session, realmId ? { id, realmId } : { id })) ?? missingInReach(caller, 'SESSIONS_TERMINATE', 'Session');
+      requireRealmScope(caller, session.realmId, 'SESSIONS_TERMINATE', 'Session');
+      reason = 'TERMINATED_BY_ADMIN';
+    }
+    await this.terminateWhere(caller, { realmId: session.realmId, sessionId: session.id }, reason);
+    return this.deps.em.fork().findOneOrFail(Session, { id: session.id, realmId: session.realmId });
+  }
+
+  async terminateAllSessions(caller: Caller, userId: string, keepCurrent: boolean): Promise<number> {
+    if (caller.kind === 'user') {
+      if (userId !== caller.userId) throw notFound('User');
+      const except = keepCurrent ? caller.sessionId : null;
+      const ended = await this.terminateWhere(caller, { realmId: caller.realmId, userId, exceptSessionId: caller.sessionId }, 'TERMINATED_BY_USER');
+      if (!except && caller.sessionId) {
+        return ended + (await this.terminateWhere(caller, { realmId: caller.realmId, sessionId: caller.sessionId }, 'LOGOUT'));
+      }
+      return ended;
+    }
+    const realmId = realmFilter(caller);
+    const user = (await this.deps.em.findOne(User, realmId ? { id: userId, realmId } : { id: userId })) ?? missingInReach(caller, 'SESSIONS_TERMINATE', 'User');
+    requireRealmScope(caller, user.realmId, 'SESSIONS_TERMINATE', 'User');
+    return this.terminateWhere(caller, { realmId: user.realmId, userId }, 'TERMINATED_BY_ADMIN');
+  }
+
+  async terminateRealmSessions(caller: Caller, realmId: string): Promise<number> {
+    requireRealmScope(caller, realmId, 'SESSIONS_TERMINATE');
+    if (!(await this.deps.em.findOne(Realm, { id: realmId }))) throw notFound('Realm');
+    return this.terminateWhere(caller, { realmId }, 'TERMINATED_BY_ADMIN');
+  }
+
+  private async terminateWhere(caller: Caller, target: Parameters<typeof endSessions>[1], reason: TerminationReason): Promise<number> {
+    const now = this.deps.clock.now();
+    const events = await this.deps.em.transactional((em) => endSessions(em, target, reason, actorOf(caller), now, caller.ip));
+    this.deps.events.publish(events);
+    return events.length;
+  }
+}

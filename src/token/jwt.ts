@@ -1,0 +1,190 @@
+import { createSecretKey, type KeyObject } from 'node:crypto';
+import { SignJWT, decodeProtectedHeader, exportJWK, importPKCS8, importSPKI, jwtVerify, errors as joseErrors, type JWK } from 'jose';
+import type { MikroORM } from '@mikro-orm/postgresql';
+import { SigningKey, type JwtAlgorithm } from '../db/entities/index.js';
+import { findActiveSigningKey } from '../realm/signing-keys.js';
+import type { Clock } from '../clock.js';
+
+/** Tokens above this size are refused before any parsing or crypto (cheap DoS guard). */
+export const MAX_TOKEN_BYTES = 8 * 1024;
+/** Tolerated clock skew between Tessera instances and relying parties. */
+const CLOCK_SKEW_SECONDS = 30;
+// How long "which key signs for this realm" is cached. Another instance may rotate the key; until
+// this runs out we keep signing with the previous key, which stays valid, so this is safe.
+const ACTIVE_KEY_TTL_MS = 30_000;
+const MAX_CACHED_KEYS = 10_000;
+
+interface ImportedKey {
+  kid: string;
+  realmId: string;
+  algorithm: JwtAlgorithm;
+  signingKey: CryptoKey | KeyObject;
+  verificationKey: CryptoKey | KeyObject;
+}
+
+export type TokenClaims = Record<string, unknown> & {
+  iss: string;
+  sub: string;
+  jti: string;
+  iat: number;
+  exp?: number;
+  sid?: string;
+};
+
+export type TokenCheck =
+  | { valid: true; claims: TokenClaims; realmId: string; kid: string }
+  | { valid: false; reason: TokenRejection };
+
+export type TokenRejection =
+  | 'TOKEN_TOO_LARGE'
+  | 'MALFORMED'
+  | 'UNKNOWN_KEY'
+  | 'ALGORITHM_MISMATCH'
+  | 'UNSUPPORTED_HEADER'
+  | 'INVALID_SIGNATURE'
+  | 'WRONG_ISSUER'
+  | 'EXPIRED'
+  | 'NOT_YET_VALID'
+  | 'INVALID_CLAIMS';
+
+export function realmIssuer(publicUrl: string, realmId: string): string {
+  return `${publicUrl}/realms/${realmId}`;
+}
+
+/**
+ * Signs and verifies login tokens. Keys are imported into jose once and cached (importing per call
+ * halves throughput); verification trusts nothing in the token header but the `kid`, and pins the
+ * algorithm to the one that key was made for — which is what defeats `alg: none` and the
+ * HS256-signed-with-the-public-key swap.
+ */
+export class TokenKeys {
+  private readonly byKid = new Map<string, Promise<ImportedKey | null>>();
+  private readonly activeByRealm = new Map<string, { kid: string; loadedAt: number }>();
+
+  constructor(
+    private readonly orm: MikroORM,
+    private readonly clock: Clock,
+    private readonly publicUrl: string,
+  ) {}
+
+  private async importKey(row: SigningKey): Promise<ImportedKey> {
+    if (row.algorithm === 'HS256') {
+      const key = createSecretKey(Buffer.from(row.secret ?? '', 'utf8'));
+      return { kid: row.id, realmId: row.realmId, algorithm: 'HS256', signingKey: key, verificationKey: key };
+    }
+    return {
+      kid: row.id,
+      realmId: row.realmId,
+      algorithm: 'RS256',
+      signingKey: await importPKCS8(row.privateKeyPem ?? '', 'RS256'),
+      verificationKey: await importSPKI(row.publicKeyPem ?? '', 'RS256'),
+    };
+  }
+
+  private keyByKid(kid: string): Promise<ImportedKey | null> {
+    let pending = this.byKid.get(kid);
+    if (!pending) {
+      if (this.byKid.size >= MAX_CACHED_KEYS) this.byKid.clear();
+      pending = (async () => {
+        const row = await this.orm.em.fork().findOne(SigningKey, { id: kid });
+        return row ? this.importKey(row) : null;
+      })();
+      // Unknown kids are not cached: a flood of random kids must not evict real keys.
+      pending.then(
+        (key) => key ?? this.byKid.delete(kid),
+        () => this.byKid.delete(kid),
+      );
+      this.byKid.set(kid, pending);
+    }
+    return pending;
+  }
+
+  /** Forget which key signs for a realm (after rotation or an algorithm change on this instance). */
+  forgetActiveKey(realmId: string): void {
+    this.activeByRealm.delete(realmId);
+  }
+
+  private async activeKey(realmId: string): Promise<ImportedKey> {
+    const cached = this.activeByRealm.get(realmId);
+    if (cached && Date.now() - cached.loadedAt < ACTIVE_KEY_TTL_MS) {
+      const key = await this.keyByKid(cached.kid);
+      if (key) return key;
+    }
+    const row = await findActiveSigningKey(this.orm.em.fork(), realmId);
+    if (!row) throw new Error(`realm ${realmId} has no signing key`);
+    this.activeByRealm.set(realmId, { kid: row.id, loadedAt: Date.now() });
+    const key = await this.keyByKid(row.id);
+    if (!key) throw new Error(`signing key ${row.id} vanished`);
+    return key;
+  }
+
+  async sign(realmId: string, claims: Omit<TokenClaims, 'iss'>): Promise<string> {
+    const key = await this.activeKey(realmId);
+    return new SignJWT({ ...claims, iss: realmIssuer(this.publicUrl, realmId) })
+      .setProtectedHeader({ alg: key.algorithm, typ: 'JWT', kid: key.kid })
+      .sign(key.signingKey);
+  }
+
+  /** Signature and claims only; whether a managed session is still ACTIVE is the caller's check. */
+  async verify(token: string): Promise<TokenCheck> {
+    if (token.length > MAX_TOKEN_BYTES) return { valid: false, reason: 'TOKEN_TOO_LARGE' };
+    let header: ReturnType<typeof decodeProtectedHeader>;
+    try {
+      header = decodeProtectedHeader(token);
+    } catch {
+      return { valid: false, reason: 'MALFORMED' };
+    }
+    if (typeof header.kid !== 'string' || header.kid.length > 64) return { valid: false, reason: 'UNKNOWN_KEY' };
+    // We never issue tokens that point at their own keys; one that does is forged.
+    if ('jku' in header || 'x5u' in header || 'jwk' in header || 'x5c' in header) {
+      return { valid: false, reason: 'UNSUPPORTED_HEADER' };
+    }
+    const key = await this.keyByKid(header.kid);
+    if (!key) return { valid: false, reason: 'UNKNOWN_KEY' };
+    if (header.alg !== key.algorithm) return { valid: false, reason: 'ALGORITHM_MISMATCH' };
+
+    try {
+      const { payload } = await jwtVerify(token, key.verificationKey, {
+        algorithms: [key.algorithm],
+        issuer: realmIssuer(this.publicUrl, key.realmId),
+        requiredClaims: ['sub', 'iat', 'jti'],
+        currentDate: this.clock.now(),
+        clockTolerance: CLOCK_SKEW_SECONDS,
+      });
+      const nowSeconds = Math.floor(this.clock.now().getTime() / 1000);
+      if (typeof payload.iat !== 'number' || payload.iat > nowSeconds + CLOCK_SKEW_SECONDS) {
+        return { valid: false, reason: 'NOT_YET_VALID' };
+      }
+      // A managed token without exp would never expire on the relying party's side: not ours.
+      if (payload.sid !== undefined && (typeof payload.sid !== 'string' || typeof payload.exp !== 'number')) {
+        return { valid: false, reason: 'INVALID_CLAIMS' };
+      }
+      return { valid: true, claims: payload as TokenClaims, realmId: key.realmId, kid: key.kid };
+    } catch (error) {
+      return { valid: false, reason: rejectionOf(error) };
+    }
+  }
+
+  /** Public JWKs of a realm's RS256 keys, for /realms/<id>/.well-known/jwks.json. */
+  async publicJwks(rows: SigningKey[]): Promise<JWK[]> {
+    const jwks: JWK[] = [];
+    for (const row of rows) {
+      if (row.algorithm !== 'RS256' || !row.publicKeyPem) continue;
+      const jwk = await exportJWK(await importSPKI(row.publicKeyPem, 'RS256', { extractable: true }));
+      jwks.push({ ...jwk, kid: row.id, alg: 'RS256', use: 'sig' });
+    }
+    return jwks;
+  }
+}
+
+function rejectionOf(error: unknown): TokenRejection {
+  if (error instanceof joseErrors.JWTExpired) return 'EXPIRED';
+  if (error instanceof joseErrors.JWTClaimValidationFailed) {
+    if (error.claim === 'iss') return 'WRONG_ISSUER';
+    if (error.claim === 'nbf' || error.claim === 'iat') return 'NOT_YET_VALID';
+    return 'INVALID_CLAIMS';
+  }
+  if (error instanceof joseErrors.JWSSignatureVerificationFailed) return 'INVALID_SIGNATURE';
+  if (error instanceof joseErrors.JOSEAlgNotAllowed) return 'ALGORITHM_MISMATCH';
+  return 'MALFORMED';
+}

@@ -1,0 +1,250 @@
+import { UniqueConstraintViolationException, type EntityManager, type FilterQuery } from '@mikro-orm/postgresql';
+import { ApiKey, Realm, User, USER_KINDS, type UserKind } from '../db/entities/index.js';
+import { newId } from '../db/ids.js';
+import { badInput, notFound } from '../errors.js';
+import type { Clock } from '../clock.js';
+import { actorOf, type Caller } from '../auth/caller.js';
+import { hasScope, missingInReach, realmFilter, requireRealmScope } from '../auth/access.js';
+import { checkPasswordShape, hashPassword } from '../auth/password.js';
+import { randomSecret, sha256 } from '../auth/opaque-tokens.js';
+import { paginate, type Connection, type PageArgs } from '../db/pagination.js';
+import { recordAudit } from '../audit/audit-log.js';
+import { checkCustomAttributes, checkEmail, checkText, checkUsername } from '../input-rules.js';
+import { endSessions } from '../session/session-termination.js';
+import type { SessionEvents } from '../events/session-events.js';
+
+export const API_KEY_PREFIX = 'tsk_';
+
+export interface CreateUserInput {
+  realmId: string;
+  kind?: UserKind | null;
+  username: string;
+  password?: string | null;
+  email?: string | null;
+  firstName?: string | null;
+  lastName?: string | null;
+  customAttributes?: unknown;
+}
+
+export interface UpdateUserInput {
+  username?: string | null;
+  email?: string | null;
+  firstName?: string | null;
+  lastName?: string | null;
+  customAttributes?: unknown;
+  disabled?: boolean | null;
+}
+
+export interface UserServiceDeps {
+  em: EntityManager;
+  clock: Clock;
+  events: SessionEvents;
+}
+
+function escapeLike(text: string): string {
+  return text.replace(/[\\%_]/g, (c) => `\\${c}`);
+}
+
+export class UserService {
+  constructor(private readonly deps: UserServiceDeps) {}
+
+  /** A user the caller may read: admins with USERS_READ in reach, or the user itself. */
+  async getUser(caller: Caller, id: string): Promise<User> {
+    if (caller.kind === 'user' && caller.userId === id) {
+      return this.deps.em.findOneOrFail(User, { id, realmId: caller.realmId });
+    }
+    const user = await this.findInReach(caller, id);
+    requireRealmScope(caller, user.realmId, 'USERS_READ', 'User');
+    return user;
+  }
+
+  /** Load by id, or NOT_FOUND when it does not exist or lies outside the caller's realm. */
+  private async findInReach(caller: Caller, id: string): Promise<User> {
+    const realmId = realmFilter(caller);
+    const user = await this.deps.em.findOne(User, realmId ? { id, realmId } : { id });
+    return user ?? missingInReach(caller, 'USERS_READ', 'User');
+  }
+
+  async listUsers(caller: Caller, realmId: string, query: string | null | undefined, page: PageArgs): Promise<Connection<User>> {
+    requireRealmScope(caller, realmId, 'USERS_READ');
+    await this.requireRealm(realmId);
+    const where: FilterQuery<User> = { realmId };
+    const search = checkText(query, 'query', 100);
+    if (search) {
+      const like = `%${escapeLike(search)}%`;
+      where.$or = [
+        { username: { $ilike: like } },
+        { email: { $ilike: like } },
+        { firstName: { $ilike: like } },
+        { lastName: { $ilike: like } },
+      ];
+    }
+    return paginate(this.deps.em, User, where, page);
+  }
+
+  private async requireRealm(realmId: string): Promise<Realm> {
+    const realm = await this.deps.em.findOne(Realm, { id: realmId });
+    if (!realm) throw notFound('Realm');
+    return realm;
+  }
+
+  async createUser(caller: Caller, input: CreateUserInput): Promise<User> {
+    requireRealmScope(caller, input.realmId, 'USERS_MANAGE');
+    await this.requireRealm(input.realmId);
+    const kind = input.kind ?? 'HUMAN';
+    if (!USER_KINDS.includes(kind)) throw badInput('kind', 'kind must be HUMAN or API');
+    const username = checkUsername(input.username);
+    const email = checkEmail(input.email);
+    const firstName = checkText(input.firstName, 'firstName');
+    const lastName = checkText(input.lastName, 'lastName');
+    const customAttributes = checkCustomAttributes(input.customAttributes);
+    let passwordHash: string | null = null;
+    if (kind === 'HUMAN') {
+      if (typeof input.password !== 'string') throw badInput('password', 'password is required for HUMAN users');
+      checkPasswordShape(input.password);
+      passwordHash = await hashPassword(input.password);
+    } else if (input.password !== null && input.password !== undefined) {
+      throw badInput('password', 'API users log in with API keys and have no password');
+    }
+    const now = this.deps.clock.now();
+    try {
+      return await this.deps.em.transactional(async (em) => {
+        const user = em.create(User, {
+          id: newId('usr'),
+          realmId: input.realmId,
+          kind,
+          username,
+          usernameKey: username.toLowerCase(),
+          email,
+          firstName,
+          lastName,
+          customAttributes,
+          disabled: false,
+          passwordHash,
+          createdAt: now,
+          updatedAt: now,
+          lastLoginAt: null,
+        });
+        recordAudit(em, { realmId: input.realmId, type: 'USER_CREATED', actor: actorOf(caller), userId: user.id, at: now, data: { kind, username } });
+        await em.flush();
+        return user;
+      });
+    } catch (error) {
+      if (error instanceof UniqueConstraintViolationException) throw badInput('username', 'username is already taken in this realm');
+      throw error;
+    }
+  }
+
+  async updateUser(caller: Caller, id: string, input: UpdateUserInput): Promise<User> {
+    const found = await this.findInReach(caller, id);
+    requireRealmScope(caller, found.realmId, 'USERS_MANAGE', 'User');
+    const changes: Partial<User> = {};
+    if (input.username !== undefined) {
+      changes.username = checkUsername(input.username);
+      changes.usernameKey = changes.username.toLowerCase();
+    }
+    if (input.email !== undefined) changes.email = checkEmail(input.email);
+    if (input.firstName !== undefined) changes.firstName = checkText(input.firstName, 'firstName');
+    if (input.lastName !== undefined) changes.lastName = checkText(input.lastName, 'lastName');
+    if (input.customAttributes !== undefined) changes.customAttributes = checkCustomAttributes(input.customAttributes);
+    if (input.disabled !== undefined) {
+      if (input.disabled === null) throw badInput('disabled', 'disabled must be true or false');
+      changes.disabled = input.disabled;
+    }
+    const now = this.deps.clock.now();
+    try {
+      const { user, events } = await this.deps.em.transactional(async (em) => {
+        const user = await em.findOneOrFail(User, { id, realmId: found.realmId }, { lockMode: 4 });
+        const disabling = changes.disabled === true && !user.disabled;
+        em.assign(user, { ...changes, updatedAt: now });
+        recordAudit(em, {
+          realmId: user.realmId,
+          type: 'USER_UPDATED',
+          actor: actorOf(caller),
+          userId: user.id,
+          at: now,
+          data: { fields: Object.keys(changes).filter((k) => k !== 'usernameKey') },
+        });
+        await em.flush();
+        // A disabled user must be out everywhere at once, not at the next token expiry.
+        const events = disabling
+          ? await endSessions(em, { realmId: user.realmId, userId: user.id }, 'USER_DISABLED', actorOf(caller), now, caller.ip)
+          : [];
+        return { user, events };
+      });
+      this.deps.events.publish(events);
+      return user;
+    } catch (error) {
+      if (error instanceof UniqueConstraintViolationException) throw badInput('username', 'username is already taken in this realm');
+      throw error;
+    }
+  }
+
+  async setPassword(caller: Caller, userId: string, password: string): Promise<User> {
+    const found = await this.findInReach(caller, userId);
+    requireRealmScope(caller, found.realmId, 'USERS_MANAGE', 'User');
+    if (found.kind !== 'HUMAN') throw badInput('userId', 'only HUMAN users have passwords');
+    checkPasswordShape(password);
+    const passwordHash = await hashPassword(password);
+    const now = this.deps.clock.now();
+    const { user, events } = await this.deps.em.transactional(async (em) => {
+      const user = await em.findOneOrFail(User, { id: userId, realmId: found.realmId }, { lockMode: 4 });
+      user.passwordHash = passwordHash;
+      user.updatedAt = now;
+      recordAudit(em, { realmId: user.realmId, type: 'PASSWORD_CHANGED', actor: actorOf(caller), userId: user.id, at: now });
+      await em.flush();
+      const events = await endSessions(em, { realmId: user.realmId, userId: user.id }, 'PASSWORD_CHANGED', actorOf(caller), now, caller.ip);
+      return { user, events };
+    });
+    this.deps.events.publish(events);
+    return user;
+  }
+
+  async createApiKey(caller: Caller, userId: string): Promise<{ apiKey: string; key: ApiKey }> {
+    const user = await this.findInReach(caller, userId);
+    requireRealmScope(caller, user.realmId, 'USERS_MANAGE', 'User');
+    if (user.kind !== 'API') throw badInput('userId', 'API keys belong to API users only');
+    const apiKey = API_KEY_PREFIX + randomSecret(32);
+    const now = this.deps.clock.now();
+    const key = await this.deps.em.transactional(async (em) => {
+      const key = em.create(ApiKey, {
+        id: newId('apk'),
+        realmId: user.realmId,
+        userId: user.id,
+        keyHash: sha256(apiKey),
+        createdAt: now,
+        lastUsedAt: null,
+        revokedAt: null,
+      });
+      recordAudit(em, { realmId: user.realmId, type: 'API_KEY_CREATED', actor: actorOf(caller), userId: user.id, at: now, data: { keyId: key.id } });
+      await em.flush();
+      return key;
+    });
+    return { apiKey, key };
+  }
+
+  async revokeApiKey(caller: Caller, id: string): Promise<boolean> {
+    const realmId = realmFilter(caller);
+    const key = (await this.deps.em.findOne(ApiKey, realmId ? { id, realmId } : { id })) ?? missingInReach(caller, 'USERS_MANAGE', 'API key');
+    requireRealmScope(caller, key.realmId, 'USERS_MANAGE', 'API key');
+    if (key.revokedAt) return true;
+    const now = this.deps.clock.now();
+    await this.deps.em.transactional(async (em) => {
+      await em.nativeUpdate(ApiKey, { id, revokedAt: null }, { revokedAt: now });
+      recordAudit(em, { realmId: key.realmId, type: 'API_KEY_REVOKED', actor: actorOf(caller), userId: key.userId, at: now, data: { keyId: id } });
+      await em.flush();
+    });
+    return true;
+  }
+
+  /** API keys of a user, for admins who may read the user. */
+  async listApiKeys(caller: Caller, user: User): Promise<ApiKey[]> {
+    if (caller.kind !== 'admin' || !hasScope(caller, 'USERS_READ')) return [];
+    return this.deps.em.find(ApiKey, { userId: user.id, realmId: user.realmId }, { orderBy: { createdAt: 'desc' } });
+  }
+
+  /** The user of an object the caller already sees (a session): no access check of its own. */
+  userOf(object: { realmId: string; userId: string }): Promise<User> {
+    return this.deps.em.findOneOrFail(User, { id: object.userId, realmId: object.realmId });
+  }
+}
