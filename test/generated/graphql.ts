@@ -1,0 +1,723 @@
+/* eslint-disable */
+import type { TypedDocumentNode as DocumentNode } from '@graphql-typed-document-node/core';
+export type Maybe<T> = T | null;
+export type InputMaybe<T> = Maybe<T>;
+export type Exact<T extends { [key: string]: unknown }> = { [K in keyof T]: T[K] };
+export type MakeOptional<T, K extends keyof T> = Omit<T, K> & { [SubKey in K]?: Maybe<T[SubKey]> };
+export type MakeMaybe<T, K extends keyof T> = Omit<T, K> & { [SubKey in K]: Maybe<T[SubKey]> };
+export type MakeEmpty<T extends { [key: string]: unknown }, K extends keyof T> = { [_ in K]?: never };
+export type Incremental<T> = T | { [P in keyof T]?: P extends ' $fragmentName' | '__typename' ? T[P] : never };
+/** All built-in and custom scalars, mapped to their actual values */
+export type Scalars = {
+  ID: { input: string; output: string; }
+  String: { input: string; output: string; }
+  Boolean: { input: boolean; output: boolean; }
+  Int: { input: number; output: number; }
+  Float: { input: number; output: number; }
+  /** A date-time string at UTC, such as 2007-12-03T10:15:30Z, compliant with the `date-time` format outlined in section 5.6 of the RFC 3339 profile of the ISO 8601 standard for representation of dates and times using the Gregorian calendar. */
+  DateTime: { input: string; output: string; }
+  /** The `JSONObject` scalar type represents JSON objects as specified by [ECMA-404](http://www.ecma-international.org/publications/files/ECMA-ST/ECMA-404.pdf). */
+  JSONObject: { input: Record<string, any>; output: Record<string, any>; }
+};
+
+export type AdminScope =
+  | 'REALMS_MANAGE'
+  | 'REALMS_READ'
+  | 'SESSIONS_READ'
+  | 'SESSIONS_TERMINATE'
+  | 'USERS_MANAGE'
+  | 'USERS_READ';
+
+export type ApiKey = {
+  __typename?: 'ApiKey';
+  createdAt: Scalars['DateTime']['output'];
+  id: Scalars['ID']['output'];
+  lastUsedAt?: Maybe<Scalars['DateTime']['output']>;
+  revokedAt?: Maybe<Scalars['DateTime']['output']>;
+};
+
+export type ApiKeyCreated = {
+  __typename?: 'ApiKeyCreated';
+  /** The key itself: shown this once, stored only as a hash. */
+  apiKey: Scalars['String']['output'];
+  key: ApiKey;
+};
+
+export type ApiKeyLoginInput = {
+  apiKey: Scalars['String']['input'];
+  realmId: Scalars['ID']['input'];
+};
+
+export type AuditEvent = {
+  __typename?: 'AuditEvent';
+  /** 'user:<id>', 'admin:<keyId>', 'system' or 'anonymous' */
+  actor: Scalars['String']['output'];
+  createdAt: Scalars['DateTime']['output'];
+  data: Scalars['JSONObject']['output'];
+  id: Scalars['ID']['output'];
+  ip?: Maybe<Scalars['String']['output']>;
+  reason?: Maybe<Scalars['String']['output']>;
+  sessionId?: Maybe<Scalars['ID']['output']>;
+  type: Scalars['String']['output'];
+  userId?: Maybe<Scalars['ID']['output']>;
+};
+
+export type AuditEventConnection = {
+  __typename?: 'AuditEventConnection';
+  edges: Array<AuditEventEdge>;
+  pageInfo: PageInfo;
+};
+
+export type AuditEventEdge = {
+  __typename?: 'AuditEventEdge';
+  cursor: Scalars['String']['output'];
+  node: AuditEvent;
+};
+
+export type ClientInput = {
+  /** Client application id, shown in session lists. */
+  app?: InputMaybe<Scalars['String']['input']>;
+  userAgent?: InputMaybe<Scalars['String']['input']>;
+};
+
+export type CreateMembershipInput = {
+  customAttributes?: InputMaybe<Scalars['JSONObject']['input']>;
+  /** Omit for a realm-wide membership. */
+  orgId?: InputMaybe<Scalars['ID']['input']>;
+  permissions?: InputMaybe<Array<Scalars['String']['input']>>;
+  userId: Scalars['ID']['input'];
+};
+
+export type CreateOrgInput = {
+  customAttributes?: InputMaybe<Scalars['JSONObject']['input']>;
+  name: Scalars['String']['input'];
+  realmId: Scalars['ID']['input'];
+};
+
+export type CreateRealmInput = {
+  accessTokenSeconds?: InputMaybe<Scalars['Int']['input']>;
+  apiKeyMinutes?: InputMaybe<Scalars['Int']['input']>;
+  idleTimeoutSeconds?: InputMaybe<Scalars['Int']['input']>;
+  jwtAlgorithm?: InputMaybe<JwtAlgorithm>;
+  jwtFields?: InputMaybe<Array<JwtField>>;
+  maxActiveSessions?: InputMaybe<Scalars['Int']['input']>;
+  name: Scalars['String']['input'];
+  sessionMinutes?: InputMaybe<Scalars['Int']['input']>;
+  sessionType?: InputMaybe<SessionType>;
+};
+
+export type CreateUserInput = {
+  customAttributes?: InputMaybe<Scalars['JSONObject']['input']>;
+  email?: InputMaybe<Scalars['String']['input']>;
+  firstName?: InputMaybe<Scalars['String']['input']>;
+  kind?: InputMaybe<UserKind>;
+  lastName?: InputMaybe<Scalars['String']['input']>;
+  /** Required for HUMAN users, refused for API users. */
+  password?: InputMaybe<Scalars['String']['input']>;
+  realmId: Scalars['ID']['input'];
+  username: Scalars['String']['input'];
+};
+
+export type JwtAlgorithm =
+  | 'HS256'
+  | 'RS256';
+
+export type JwtField =
+  | 'CUSTOM_ATTRIBUTES'
+  | 'MEMBERSHIPS'
+  | 'ORGS';
+
+export type LoginInput = {
+  client?: InputMaybe<ClientInput>;
+  password: Scalars['String']['input'];
+  realmId: Scalars['ID']['input'];
+  username: Scalars['String']['input'];
+};
+
+export type LoginResult = {
+  __typename?: 'LoginResult';
+  /** The login token (JWT). */
+  accessToken: Scalars['String']['output'];
+  /** Size of the login token; above 4096 it will not fit a cookie. */
+  accessTokenBytes: Scalars['Int']['output'];
+  accessTokenExpiresAt?: Maybe<Scalars['DateTime']['output']>;
+  /** Managed sessions only; rotates on every refresh. */
+  refreshToken?: Maybe<Scalars['String']['output']>;
+  session?: Maybe<Session>;
+  user: User;
+};
+
+export type Membership = {
+  __typename?: 'Membership';
+  createdAt: Scalars['DateTime']['output'];
+  customAttributes: Scalars['JSONObject']['output'];
+  id: Scalars['ID']['output'];
+  org?: Maybe<Org>;
+  /** null for a realm-wide membership */
+  orgId?: Maybe<Scalars['ID']['output']>;
+  permissions: Array<Scalars['String']['output']>;
+  updatedAt: Scalars['DateTime']['output'];
+  userId: Scalars['ID']['output'];
+};
+
+export type Mutation = {
+  __typename?: 'Mutation';
+  createApiKey: ApiKeyCreated;
+  createMembership: Membership;
+  createOrg: Org;
+  createRealm: Realm;
+  createUser: User;
+  deleteMembership: Scalars['Boolean']['output'];
+  login: LoginResult;
+  loginWithApiKey: LoginResult;
+  /** Ends the caller's own session (LOGOUT). False for unmanaged tokens, which cannot be ended. */
+  logout: Scalars['Boolean']['output'];
+  refresh: LoginResult;
+  revokeApiKey: Scalars['Boolean']['output'];
+  rotateRealmKey: Realm;
+  /** Sets a HUMAN user's password and terminates all its sessions (PASSWORD_CHANGED). */
+  setPassword: User;
+  /** Ends every active session of a user; returns how many (a kept current session is not counted). */
+  terminateAllSessions: Scalars['Int']['output'];
+  /** Ends every active session of a realm ("log everyone out" after an incident). */
+  terminateRealmSessions: Scalars['Int']['output'];
+  terminateSession: Session;
+  updateMembership: Membership;
+  updateOrg: Org;
+  updateRealm: Realm;
+  updateUser: User;
+};
+
+
+export type MutationCreateApiKeyArgs = {
+  userId: Scalars['ID']['input'];
+};
+
+
+export type MutationCreateMembershipArgs = {
+  input: CreateMembershipInput;
+};
+
+
+export type MutationCreateOrgArgs = {
+  input: CreateOrgInput;
+};
+
+
+export type MutationCreateRealmArgs = {
+  input: CreateRealmInput;
+};
+
+
+export type MutationCreateUserArgs = {
+  input: CreateUserInput;
+};
+
+
+export type MutationDeleteMembershipArgs = {
+  id: Scalars['ID']['input'];
+};
+
+
+export type MutationLoginArgs = {
+  input: LoginInput;
+};
+
+
+export type MutationLoginWithApiKeyArgs = {
+  input: ApiKeyLoginInput;
+};
+
+
+export type MutationRefreshArgs = {
+  refreshToken: Scalars['String']['input'];
+};
+
+
+export type MutationRevokeApiKeyArgs = {
+  id: Scalars['ID']['input'];
+};
+
+
+export type MutationRotateRealmKeyArgs = {
+  id: Scalars['ID']['input'];
+};
+
+
+export type MutationSetPasswordArgs = {
+  password: Scalars['String']['input'];
+  userId: Scalars['ID']['input'];
+};
+
+
+export type MutationTerminateAllSessionsArgs = {
+  keepCurrent?: InputMaybe<Scalars['Boolean']['input']>;
+  userId: Scalars['ID']['input'];
+};
+
+
+export type MutationTerminateRealmSessionsArgs = {
+  realmId: Scalars['ID']['input'];
+};
+
+
+export type MutationTerminateSessionArgs = {
+  id: Scalars['ID']['input'];
+};
+
+
+export type MutationUpdateMembershipArgs = {
+  id: Scalars['ID']['input'];
+  input: UpdateMembershipInput;
+};
+
+
+export type MutationUpdateOrgArgs = {
+  id: Scalars['ID']['input'];
+  input: UpdateOrgInput;
+};
+
+
+export type MutationUpdateRealmArgs = {
+  id: Scalars['ID']['input'];
+  input: UpdateRealmInput;
+};
+
+
+export type MutationUpdateUserArgs = {
+  id: Scalars['ID']['input'];
+  input: UpdateUserInput;
+};
+
+export type Org = {
+  __typename?: 'Org';
+  createdAt: Scalars['DateTime']['output'];
+  customAttributes: Scalars['JSONObject']['output'];
+  id: Scalars['ID']['output'];
+  memberships: Array<Membership>;
+  name: Scalars['String']['output'];
+  realmId: Scalars['ID']['output'];
+  updatedAt: Scalars['DateTime']['output'];
+};
+
+export type OrgConnection = {
+  __typename?: 'OrgConnection';
+  edges: Array<OrgEdge>;
+  pageInfo: PageInfo;
+};
+
+export type OrgEdge = {
+  __typename?: 'OrgEdge';
+  cursor: Scalars['String']['output'];
+  node: Org;
+};
+
+export type PageInfo = {
+  __typename?: 'PageInfo';
+  endCursor?: Maybe<Scalars['String']['output']>;
+  hasNextPage: Scalars['Boolean']['output'];
+  hasPreviousPage: Scalars['Boolean']['output'];
+  startCursor?: Maybe<Scalars['String']['output']>;
+};
+
+export type Query = {
+  __typename?: 'Query';
+  /** The audit trail of a realm, newest first (REALMS_READ). */
+  auditEvents: AuditEventConnection;
+  /** The user behind a login token, and its current session. */
+  me?: Maybe<Viewer>;
+  org?: Maybe<Org>;
+  orgs: OrgConnection;
+  realm?: Maybe<Realm>;
+  realms: RealmConnection;
+  session?: Maybe<Session>;
+  /** Sessions of a realm, newest first. Users see only their own. */
+  sessions: SessionConnection;
+  user?: Maybe<User>;
+  users: UserConnection;
+  /** Server-side check of a login token, including the state of its managed session. Never errors for a bad token. */
+  verifyToken: TokenVerification;
+};
+
+
+export type QueryAuditEventsArgs = {
+  after?: InputMaybe<Scalars['String']['input']>;
+  first?: InputMaybe<Scalars['Int']['input']>;
+  realmId: Scalars['ID']['input'];
+  sessionId?: InputMaybe<Scalars['ID']['input']>;
+  type?: InputMaybe<Scalars['String']['input']>;
+  userId?: InputMaybe<Scalars['ID']['input']>;
+};
+
+
+export type QueryOrgArgs = {
+  id: Scalars['ID']['input'];
+};
+
+
+export type QueryOrgsArgs = {
+  after?: InputMaybe<Scalars['String']['input']>;
+  first?: InputMaybe<Scalars['Int']['input']>;
+  realmId: Scalars['ID']['input'];
+};
+
+
+export type QueryRealmArgs = {
+  id: Scalars['ID']['input'];
+};
+
+
+export type QueryRealmsArgs = {
+  after?: InputMaybe<Scalars['String']['input']>;
+  first?: InputMaybe<Scalars['Int']['input']>;
+};
+
+
+export type QuerySessionArgs = {
+  id: Scalars['ID']['input'];
+};
+
+
+export type QuerySessionsArgs = {
+  after?: InputMaybe<Scalars['String']['input']>;
+  first?: InputMaybe<Scalars['Int']['input']>;
+  realmId: Scalars['ID']['input'];
+  state?: InputMaybe<SessionState>;
+  userId?: InputMaybe<Scalars['ID']['input']>;
+};
+
+
+export type QueryUserArgs = {
+  id: Scalars['ID']['input'];
+};
+
+
+export type QueryUsersArgs = {
+  after?: InputMaybe<Scalars['String']['input']>;
+  first?: InputMaybe<Scalars['Int']['input']>;
+  query?: InputMaybe<Scalars['String']['input']>;
+  realmId: Scalars['ID']['input'];
+};
+
+
+export type QueryVerifyTokenArgs = {
+  token: Scalars['String']['input'];
+};
+
+/** A tenant: its own users, orgs, signing keys and settings. */
+export type Realm = {
+  __typename?: 'Realm';
+  accessTokenSeconds: Scalars['Int']['output'];
+  /** null = open-ended */
+  apiKeyMinutes?: Maybe<Scalars['Int']['output']>;
+  createdAt: Scalars['DateTime']['output'];
+  id: Scalars['ID']['output'];
+  /** null = no idle timeout */
+  idleTimeoutSeconds?: Maybe<Scalars['Int']['output']>;
+  issuer: Scalars['String']['output'];
+  jwksUrl: Scalars['String']['output'];
+  jwtAlgorithm: JwtAlgorithm;
+  jwtFields: Array<JwtField>;
+  /** RS256 public key (PEM, SPKI) of the current signing key. */
+  jwtPublicKey?: Maybe<Scalars['String']['output']>;
+  /** HS256 signing secret (use its UTF-8 bytes as the HMAC key). REALMS_MANAGE only. */
+  jwtSecret?: Maybe<Scalars['String']['output']>;
+  maxActiveSessions: Scalars['Int']['output'];
+  name: Scalars['String']['output'];
+  /** null = open-ended (UNMANAGED only) */
+  sessionMinutes?: Maybe<Scalars['Int']['output']>;
+  sessionType: SessionType;
+  /** The `kid` of the key that signs new tokens. */
+  signingKeyId?: Maybe<Scalars['String']['output']>;
+  updatedAt: Scalars['DateTime']['output'];
+};
+
+export type RealmConnection = {
+  __typename?: 'RealmConnection';
+  edges: Array<RealmEdge>;
+  pageInfo: PageInfo;
+};
+
+export type RealmEdge = {
+  __typename?: 'RealmEdge';
+  cursor: Scalars['String']['output'];
+  node: Realm;
+};
+
+/** A managed session: one successful login, tracked server-side. */
+export type Session = {
+  __typename?: 'Session';
+  app?: Maybe<Scalars['String']['output']>;
+  createdAt: Scalars['DateTime']['output'];
+  /** True for the caller's own session. */
+  current: Scalars['Boolean']['output'];
+  expiresAt: Scalars['DateTime']['output'];
+  /** Also the `sid` claim of its tokens. */
+  id: Scalars['ID']['output'];
+  idleExpiresAt?: Maybe<Scalars['DateTime']['output']>;
+  ip?: Maybe<Scalars['String']['output']>;
+  lastActiveAt: Scalars['DateTime']['output'];
+  realm: Realm;
+  state: SessionState;
+  terminatedAt?: Maybe<Scalars['DateTime']['output']>;
+  terminationReason?: Maybe<TerminationReason>;
+  user: User;
+  userAgent?: Maybe<Scalars['String']['output']>;
+};
+
+export type SessionConnection = {
+  __typename?: 'SessionConnection';
+  edges: Array<SessionEdge>;
+  pageInfo: PageInfo;
+};
+
+export type SessionEdge = {
+  __typename?: 'SessionEdge';
+  cursor: Scalars['String']['output'];
+  node: Session;
+};
+
+export type SessionEvent = {
+  __typename?: 'SessionEvent';
+  at: Scalars['DateTime']['output'];
+  reason?: Maybe<TerminationReason>;
+  session: Session;
+  type: SessionEventType;
+};
+
+export type SessionEventType =
+  | 'CREATED'
+  | 'REFRESHED'
+  | 'TERMINATED';
+
+export type SessionState =
+  | 'ACTIVE'
+  | 'EXPIRED'
+  | 'TERMINATED';
+
+export type SessionTerminatedEvent = {
+  __typename?: 'SessionTerminatedEvent';
+  realmId: Scalars['ID']['output'];
+  reason: TerminationReason;
+  sessionId: Scalars['ID']['output'];
+  terminatedAt: Scalars['DateTime']['output'];
+  userId: Scalars['ID']['output'];
+};
+
+export type SessionType =
+  | 'MANAGED'
+  | 'UNMANAGED';
+
+export type Subscription = {
+  __typename?: 'Subscription';
+  /** Every session of a realm: CREATED, REFRESHED, TERMINATED (admin keys with SESSIONS_READ). */
+  sessionEvents: SessionEvent;
+  /** Fires once when the session ends, for any reason (expiry included), then completes. A user token watches its own current session by default. */
+  sessionTerminated: SessionTerminatedEvent;
+};
+
+
+export type SubscriptionSessionEventsArgs = {
+  realmId: Scalars['ID']['input'];
+};
+
+
+export type SubscriptionSessionTerminatedArgs = {
+  sessionId?: InputMaybe<Scalars['ID']['input']>;
+};
+
+export type TerminationReason =
+  | 'EVICTED'
+  | 'EXPIRED'
+  | 'IDLE_TIMEOUT'
+  | 'LOGOUT'
+  | 'PASSWORD_CHANGED'
+  | 'REFRESH_TOKEN_REUSED'
+  | 'TERMINATED_BY_ADMIN'
+  | 'TERMINATED_BY_USER'
+  | 'USER_DISABLED';
+
+export type TokenVerification = {
+  __typename?: 'TokenVerification';
+  claims?: Maybe<Scalars['JSONObject']['output']>;
+  reason?: Maybe<Scalars['String']['output']>;
+  session?: Maybe<Session>;
+  valid: Scalars['Boolean']['output'];
+};
+
+export type UpdateMembershipInput = {
+  customAttributes?: InputMaybe<Scalars['JSONObject']['input']>;
+  permissions?: InputMaybe<Array<Scalars['String']['input']>>;
+};
+
+export type UpdateOrgInput = {
+  customAttributes?: InputMaybe<Scalars['JSONObject']['input']>;
+  name?: InputMaybe<Scalars['String']['input']>;
+};
+
+/** Every field optional; an explicit null makes sessionMinutes, apiKeyMinutes or idleTimeoutSeconds open-ended. */
+export type UpdateRealmInput = {
+  accessTokenSeconds?: InputMaybe<Scalars['Int']['input']>;
+  apiKeyMinutes?: InputMaybe<Scalars['Int']['input']>;
+  idleTimeoutSeconds?: InputMaybe<Scalars['Int']['input']>;
+  jwtAlgorithm?: InputMaybe<JwtAlgorithm>;
+  jwtFields?: InputMaybe<Array<JwtField>>;
+  maxActiveSessions?: InputMaybe<Scalars['Int']['input']>;
+  name?: InputMaybe<Scalars['String']['input']>;
+  sessionMinutes?: InputMaybe<Scalars['Int']['input']>;
+  sessionType?: InputMaybe<SessionType>;
+};
+
+export type UpdateUserInput = {
+  customAttributes?: InputMaybe<Scalars['JSONObject']['input']>;
+  /** Disabling a user terminates all its sessions (USER_DISABLED). */
+  disabled?: InputMaybe<Scalars['Boolean']['input']>;
+  email?: InputMaybe<Scalars['String']['input']>;
+  firstName?: InputMaybe<Scalars['String']['input']>;
+  lastName?: InputMaybe<Scalars['String']['input']>;
+  username?: InputMaybe<Scalars['String']['input']>;
+};
+
+export type User = {
+  __typename?: 'User';
+  /** API keys of an API user (admins with USERS_READ; empty for others). */
+  apiKeys: Array<ApiKey>;
+  createdAt: Scalars['DateTime']['output'];
+  customAttributes: Scalars['JSONObject']['output'];
+  disabled: Scalars['Boolean']['output'];
+  email?: Maybe<Scalars['String']['output']>;
+  firstName?: Maybe<Scalars['String']['output']>;
+  /** Also the `sub` and `uid` claims of its tokens. */
+  id: Scalars['ID']['output'];
+  kind: UserKind;
+  lastLoginAt?: Maybe<Scalars['DateTime']['output']>;
+  lastName?: Maybe<Scalars['String']['output']>;
+  memberships: Array<Membership>;
+  /** Full name, from firstName and lastName. */
+  name?: Maybe<Scalars['String']['output']>;
+  realm: Realm;
+  updatedAt: Scalars['DateTime']['output'];
+  username: Scalars['String']['output'];
+};
+
+export type UserConnection = {
+  __typename?: 'UserConnection';
+  edges: Array<UserEdge>;
+  pageInfo: PageInfo;
+};
+
+export type UserEdge = {
+  __typename?: 'UserEdge';
+  cursor: Scalars['String']['output'];
+  node: User;
+};
+
+export type UserKind =
+  | 'API'
+  | 'HUMAN';
+
+export type Viewer = {
+  __typename?: 'Viewer';
+  session?: Maybe<Session>;
+  user: User;
+};
+
+export type RealmFieldsFragment = { __typename?: 'Realm', id: string, name: string, jwtAlgorithm: JwtAlgorithm, jwtFields: Array<JwtField>, sessionType: SessionType, sessionMinutes?: number | null, apiKeyMinutes?: number | null, accessTokenSeconds: number, idleTimeoutSeconds?: number | null, maxActiveSessions: number, issuer: string, jwksUrl: string, jwtPublicKey?: string | null, createdAt: string };
+
+export type SessionFieldsFragment = { __typename?: 'Session', id: string, state: SessionState, createdAt: string, lastActiveAt: string, expiresAt: string, idleExpiresAt?: string | null, ip?: string | null, userAgent?: string | null, app?: string | null, terminatedAt?: string | null, terminationReason?: TerminationReason | null, current: boolean };
+
+export type CreateRealmMutationVariables = Exact<{
+  input: CreateRealmInput;
+}>;
+
+
+export type CreateRealmMutation = { __typename?: 'Mutation', createRealm: { __typename?: 'Realm', jwtSecret?: string | null, id: string, name: string, jwtAlgorithm: JwtAlgorithm, jwtFields: Array<JwtField>, sessionType: SessionType, sessionMinutes?: number | null, apiKeyMinutes?: number | null, accessTokenSeconds: number, idleTimeoutSeconds?: number | null, maxActiveSessions: number, issuer: string, jwksUrl: string, jwtPublicKey?: string | null, createdAt: string } };
+
+export type UpdateRealmMutationVariables = Exact<{
+  id: Scalars['ID']['input'];
+  input: UpdateRealmInput;
+}>;
+
+
+export type UpdateRealmMutation = { __typename?: 'Mutation', updateRealm: { __typename?: 'Realm', id: string, name: string, jwtAlgorithm: JwtAlgorithm, jwtFields: Array<JwtField>, sessionType: SessionType, sessionMinutes?: number | null, apiKeyMinutes?: number | null, accessTokenSeconds: number, idleTimeoutSeconds?: number | null, maxActiveSessions: number, issuer: string, jwksUrl: string, jwtPublicKey?: string | null, createdAt: string } };
+
+export type CreateUserMutationVariables = Exact<{
+  input: CreateUserInput;
+}>;
+
+
+export type CreateUserMutation = { __typename?: 'Mutation', createUser: { __typename?: 'User', id: string, kind: UserKind, username: string, email?: string | null, firstName?: string | null, lastName?: string | null, name?: string | null, customAttributes: Record<string, any>, disabled: boolean, createdAt: string, lastLoginAt?: string | null } };
+
+export type CreateOrgMutationVariables = Exact<{
+  input: CreateOrgInput;
+}>;
+
+
+export type CreateOrgMutation = { __typename?: 'Mutation', createOrg: { __typename?: 'Org', id: string, name: string, customAttributes: Record<string, any> } };
+
+export type CreateMembershipMutationVariables = Exact<{
+  input: CreateMembershipInput;
+}>;
+
+
+export type CreateMembershipMutation = { __typename?: 'Mutation', createMembership: { __typename?: 'Membership', id: string, userId: string, orgId?: string | null, permissions: Array<string>, customAttributes: Record<string, any> } };
+
+export type CreateApiKeyMutationVariables = Exact<{
+  userId: Scalars['ID']['input'];
+}>;
+
+
+export type CreateApiKeyMutation = { __typename?: 'Mutation', createApiKey: { __typename?: 'ApiKeyCreated', apiKey: string, key: { __typename?: 'ApiKey', id: string, createdAt: string } } };
+
+export type LoginMutationVariables = Exact<{
+  input: LoginInput;
+}>;
+
+
+export type LoginMutation = { __typename?: 'Mutation', login: { __typename?: 'LoginResult', accessToken: string, accessTokenExpiresAt?: string | null, refreshToken?: string | null, session?: { __typename?: 'Session', id: string, state: SessionState, createdAt: string, lastActiveAt: string, expiresAt: string, idleExpiresAt?: string | null, ip?: string | null, userAgent?: string | null, app?: string | null, terminatedAt?: string | null, terminationReason?: TerminationReason | null, current: boolean } | null, user: { __typename?: 'User', id: string, username: string } } };
+
+export type LoginWithApiKeyMutationVariables = Exact<{
+  input: ApiKeyLoginInput;
+}>;
+
+
+export type LoginWithApiKeyMutation = { __typename?: 'Mutation', loginWithApiKey: { __typename?: 'LoginResult', accessToken: string, accessTokenExpiresAt?: string | null, refreshToken?: string | null, session?: { __typename?: 'Session', id: string } | null, user: { __typename?: 'User', id: string } } };
+
+export type RefreshMutationVariables = Exact<{
+  refreshToken: Scalars['String']['input'];
+}>;
+
+
+export type RefreshMutation = { __typename?: 'Mutation', refresh: { __typename?: 'LoginResult', accessToken: string, accessTokenExpiresAt?: string | null, refreshToken?: string | null, session?: { __typename?: 'Session', id: string, state: SessionState, createdAt: string, lastActiveAt: string, expiresAt: string, idleExpiresAt?: string | null, ip?: string | null, userAgent?: string | null, app?: string | null, terminatedAt?: string | null, terminationReason?: TerminationReason | null, current: boolean } | null } };
+
+export type MeQueryVariables = Exact<{ [key: string]: never; }>;
+
+
+export type MeQuery = { __typename?: 'Query', me?: { __typename?: 'Viewer', user: { __typename?: 'User', id: string, username: string }, session?: { __typename?: 'Session', id: string, state: SessionState, createdAt: string, lastActiveAt: string, expiresAt: string, idleExpiresAt?: string | null, ip?: string | null, userAgent?: string | null, app?: string | null, terminatedAt?: string | null, terminationReason?: TerminationReason | null, current: boolean } | null } | null };
+
+export type LogoutMutationVariables = Exact<{ [key: string]: never; }>;
+
+
+export type LogoutMutation = { __typename?: 'Mutation', logout: boolean };
+
+export type TerminateSessionMutationVariables = Exact<{
+  id: Scalars['ID']['input'];
+}>;
+
+
+export type TerminateSessionMutation = { __typename?: 'Mutation', terminateSession: { __typename?: 'Session', id: string, state: SessionState, createdAt: string, lastActiveAt: string, expiresAt: string, idleExpiresAt?: string | null, ip?: string | null, userAgent?: string | null, app?: string | null, terminatedAt?: string | null, terminationReason?: TerminationReason | null, current: boolean } };
+
+export const RealmFieldsFragmentDoc = {"kind":"Document","definitions":[{"kind":"FragmentDefinition","name":{"kind":"Name","value":"RealmFields"},"typeCondition":{"kind":"NamedType","name":{"kind":"Name","value":"Realm"}},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}},{"kind":"Field","name":{"kind":"Name","value":"name"}},{"kind":"Field","name":{"kind":"Name","value":"jwtAlgorithm"}},{"kind":"Field","name":{"kind":"Name","value":"jwtFields"}},{"kind":"Field","name":{"kind":"Name","value":"sessionType"}},{"kind":"Field","name":{"kind":"Name","value":"sessionMinutes"}},{"kind":"Field","name":{"kind":"Name","value":"apiKeyMinutes"}},{"kind":"Field","name":{"kind":"Name","value":"accessTokenSeconds"}},{"kind":"Field","name":{"kind":"Name","value":"idleTimeoutSeconds"}},{"kind":"Field","name":{"kind":"Name","value":"maxActiveSessions"}},{"kind":"Field","name":{"kind":"Name","value":"issuer"}},{"kind":"Field","name":{"kind":"Name","value":"jwksUrl"}},{"kind":"Field","name":{"kind":"Name","value":"jwtPublicKey"}},{"kind":"Field","name":{"kind":"Name","value":"createdAt"}}]}}]} as unknown as DocumentNode<RealmFieldsFragment, unknown>;
+export const SessionFieldsFragmentDoc = {"kind":"Document","definitions":[{"kind":"FragmentDefinition","name":{"kind":"Name","value":"SessionFields"},"typeCondition":{"kind":"NamedType","name":{"kind":"Name","value":"Session"}},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}},{"kind":"Field","name":{"kind":"Name","value":"state"}},{"kind":"Field","name":{"kind":"Name","value":"createdAt"}},{"kind":"Field","name":{"kind":"Name","value":"lastActiveAt"}},{"kind":"Field","name":{"kind":"Name","value":"expiresAt"}},{"kind":"Field","name":{"kind":"Name","value":"idleExpiresAt"}},{"kind":"Field","name":{"kind":"Name","value":"ip"}},{"kind":"Field","name":{"kind":"Name","value":"userAgent"}},{"kind":"Field","name":{"kind":"Name","value":"app"}},{"kind":"Field","name":{"kind":"Name","value":"terminatedAt"}},{"kind":"Field","name":{"kind":"Name","value":"terminationReason"}},{"kind":"Field","name":{"kind":"Name","value":"current"}}]}}]} as unknown as DocumentNode<SessionFieldsFragment, unknown>;
+export const CreateRealmDocument = {"kind":"Document","definitions":[{"kind":"OperationDefinition","operation":"mutation","name":{"kind":"Name","value":"CreateRealm"},"variableDefinitions":[{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"input"}},"type":{"kind":"NonNullType","type":{"kind":"NamedType","name":{"kind":"Name","value":"CreateRealmInput"}}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"createRealm"},"arguments":[{"kind":"Argument","name":{"kind":"Name","value":"input"},"value":{"kind":"Variable","name":{"kind":"Name","value":"input"}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"FragmentSpread","name":{"kind":"Name","value":"RealmFields"}},{"kind":"Field","name":{"kind":"Name","value":"jwtSecret"}}]}}]}},{"kind":"FragmentDefinition","name":{"kind":"Name","value":"RealmFields"},"typeCondition":{"kind":"NamedType","name":{"kind":"Name","value":"Realm"}},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}},{"kind":"Field","name":{"kind":"Name","value":"name"}},{"kind":"Field","name":{"kind":"Name","value":"jwtAlgorithm"}},{"kind":"Field","name":{"kind":"Name","value":"jwtFields"}},{"kind":"Field","name":{"kind":"Name","value":"sessionType"}},{"kind":"Field","name":{"kind":"Name","value":"sessionMinutes"}},{"kind":"Field","name":{"kind":"Name","value":"apiKeyMinutes"}},{"kind":"Field","name":{"kind":"Name","value":"accessTokenSeconds"}},{"kind":"Field","name":{"kind":"Name","value":"idleTimeoutSeconds"}},{"kind":"Field","name":{"kind":"Name","value":"maxActiveSessions"}},{"kind":"Field","name":{"kind":"Name","value":"issuer"}},{"kind":"Field","name":{"kind":"Name","value":"jwksUrl"}},{"kind":"Field","name":{"kind":"Name","value":"jwtPublicKey"}},{"kind":"Field","name":{"kind":"Name","value":"createdAt"}}]}}]} as unknown as DocumentNode<CreateRealmMutation, CreateRealmMutationVariables>;
+export const UpdateRealmDocument = {"kind":"Document","definitions":[{"kind":"OperationDefinition","operation":"mutation","name":{"kind":"Name","value":"UpdateRealm"},"variableDefinitions":[{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"id"}},"type":{"kind":"NonNullType","type":{"kind":"NamedType","name":{"kind":"Name","value":"ID"}}}},{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"input"}},"type":{"kind":"NonNullType","type":{"kind":"NamedType","name":{"kind":"Name","value":"UpdateRealmInput"}}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"updateRealm"},"arguments":[{"kind":"Argument","name":{"kind":"Name","value":"id"},"value":{"kind":"Variable","name":{"kind":"Name","value":"id"}}},{"kind":"Argument","name":{"kind":"Name","value":"input"},"value":{"kind":"Variable","name":{"kind":"Name","value":"input"}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"FragmentSpread","name":{"kind":"Name","value":"RealmFields"}}]}}]}},{"kind":"FragmentDefinition","name":{"kind":"Name","value":"RealmFields"},"typeCondition":{"kind":"NamedType","name":{"kind":"Name","value":"Realm"}},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}},{"kind":"Field","name":{"kind":"Name","value":"name"}},{"kind":"Field","name":{"kind":"Name","value":"jwtAlgorithm"}},{"kind":"Field","name":{"kind":"Name","value":"jwtFields"}},{"kind":"Field","name":{"kind":"Name","value":"sessionType"}},{"kind":"Field","name":{"kind":"Name","value":"sessionMinutes"}},{"kind":"Field","name":{"kind":"Name","value":"apiKeyMinutes"}},{"kind":"Field","name":{"kind":"Name","value":"accessTokenSeconds"}},{"kind":"Field","name":{"kind":"Name","value":"idleTimeoutSeconds"}},{"kind":"Field","name":{"kind":"Name","value":"maxActiveSessions"}},{"kind":"Field","name":{"kind":"Name","value":"issuer"}},{"kind":"Field","name":{"kind":"Name","value":"jwksUrl"}},{"kind":"Field","name":{"kind":"Name","value":"jwtPublicKey"}},{"kind":"Field","name":{"kind":"Name","value":"createdAt"}}]}}]} as unknown as DocumentNode<UpdateRealmMutation, UpdateRealmMutationVariables>;
+export const CreateUserDocument = {"kind":"Document","definitions":[{"kind":"OperationDefinition","operation":"mutation","name":{"kind":"Name","value":"CreateUser"},"variableDefinitions":[{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"input"}},"type":{"kind":"NonNullType","type":{"kind":"NamedType","name":{"kind":"Name","value":"CreateUserInput"}}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"createUser"},"arguments":[{"kind":"Argument","name":{"kind":"Name","value":"input"},"value":{"kind":"Variable","name":{"kind":"Name","value":"input"}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}},{"kind":"Field","name":{"kind":"Name","value":"kind"}},{"kind":"Field","name":{"kind":"Name","value":"username"}},{"kind":"Field","name":{"kind":"Name","value":"email"}},{"kind":"Field","name":{"kind":"Name","value":"firstName"}},{"kind":"Field","name":{"kind":"Name","value":"lastName"}},{"kind":"Field","name":{"kind":"Name","value":"name"}},{"kind":"Field","name":{"kind":"Name","value":"customAttributes"}},{"kind":"Field","name":{"kind":"Name","value":"disabled"}},{"kind":"Field","name":{"kind":"Name","value":"createdAt"}},{"kind":"Field","name":{"kind":"Name","value":"lastLoginAt"}}]}}]}}]} as unknown as DocumentNode<CreateUserMutation, CreateUserMutationVariables>;
+export const CreateOrgDocument = {"kind":"Document","definitions":[{"kind":"OperationDefinition","operation":"mutation","name":{"kind":"Name","value":"CreateOrg"},"variableDefinitions":[{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"input"}},"type":{"kind":"NonNullType","type":{"kind":"NamedType","name":{"kind":"Name","value":"CreateOrgInput"}}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"createOrg"},"arguments":[{"kind":"Argument","name":{"kind":"Name","value":"input"},"value":{"kind":"Variable","name":{"kind":"Name","value":"input"}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}},{"kind":"Field","name":{"kind":"Name","value":"name"}},{"kind":"Field","name":{"kind":"Name","value":"customAttributes"}}]}}]}}]} as unknown as DocumentNode<CreateOrgMutation, CreateOrgMutationVariables>;
+export const CreateMembershipDocument = {"kind":"Document","definitions":[{"kind":"OperationDefinition","operation":"mutation","name":{"kind":"Name","value":"CreateMembership"},"variableDefinitions":[{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"input"}},"type":{"kind":"NonNullType","type":{"kind":"NamedType","name":{"kind":"Name","value":"CreateMembershipInput"}}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"createMembership"},"arguments":[{"kind":"Argument","name":{"kind":"Name","value":"input"},"value":{"kind":"Variable","name":{"kind":"Name","value":"input"}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}},{"kind":"Field","name":{"kind":"Name","value":"userId"}},{"kind":"Field","name":{"kind":"Name","value":"orgId"}},{"kind":"Field","name":{"kind":"Name","value":"permissions"}},{"kind":"Field","name":{"kind":"Name","value":"customAttributes"}}]}}]}}]} as unknown as DocumentNode<CreateMembershipMutation, CreateMembershipMutationVariables>;
+export const CreateApiKeyDocument = {"kind":"Document","definitions":[{"kind":"OperationDefinition","operation":"mutation","name":{"kind":"Name","value":"CreateApiKey"},"variableDefinitions":[{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"userId"}},"type":{"kind":"NonNullType","type":{"kind":"NamedType","name":{"kind":"Name","value":"ID"}}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"createApiKey"},"arguments":[{"kind":"Argument","name":{"kind":"Name","value":"userId"},"value":{"kind":"Variable","name":{"kind":"Name","value":"userId"}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"apiKey"}},{"kind":"Field","name":{"kind":"Name","value":"key"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}},{"kind":"Field","name":{"kind":"Name","value":"createdAt"}}]}}]}}]}}]} as unknown as DocumentNode<CreateApiKeyMutation, CreateApiKeyMutationVariables>;
+export const LoginDocument = {"kind":"Document","definitions":[{"kind":"OperationDefinition","operation":"mutation","name":{"kind":"Name","value":"Login"},"variableDefinitions":[{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"input"}},"type":{"kind":"NonNullType","type":{"kind":"NamedType","name":{"kind":"Name","value":"LoginInput"}}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"login"},"arguments":[{"kind":"Argument","name":{"kind":"Name","value":"input"},"value":{"kind":"Variable","name":{"kind":"Name","value":"input"}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"accessToken"}},{"kind":"Field","name":{"kind":"Name","value":"accessTokenExpiresAt"}},{"kind":"Field","name":{"kind":"Name","value":"refreshToken"}},{"kind":"Field","name":{"kind":"Name","value":"session"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"FragmentSpread","name":{"kind":"Name","value":"SessionFields"}}]}},{"kind":"Field","name":{"kind":"Name","value":"user"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}},{"kind":"Field","name":{"kind":"Name","value":"username"}}]}}]}}]}},{"kind":"FragmentDefinition","name":{"kind":"Name","value":"SessionFields"},"typeCondition":{"kind":"NamedType","name":{"kind":"Name","value":"Session"}},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}},{"kind":"Field","name":{"kind":"Name","value":"state"}},{"kind":"Field","name":{"kind":"Name","value":"createdAt"}},{"kind":"Field","name":{"kind":"Name","value":"lastActiveAt"}},{"kind":"Field","name":{"kind":"Name","value":"expiresAt"}},{"kind":"Field","name":{"kind":"Name","value":"idleExpiresAt"}},{"kind":"Field","name":{"kind":"Name","value":"ip"}},{"kind":"Field","name":{"kind":"Name","value":"userAgent"}},{"kind":"Field","name":{"kind":"Name","value":"app"}},{"kind":"Field","name":{"kind":"Name","value":"terminatedAt"}},{"kind":"Field","name":{"kind":"Name","value":"terminationReason"}},{"kind":"Field","name":{"kind":"Name","value":"current"}}]}}]} as unknown as DocumentNode<LoginMutation, LoginMutationVariables>;
+export const LoginWithApiKeyDocument = {"kind":"Document","definitions":[{"kind":"OperationDefinition","operation":"mutation","name":{"kind":"Name","value":"LoginWithApiKey"},"variableDefinitions":[{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"input"}},"type":{"kind":"NonNullType","type":{"kind":"NamedType","name":{"kind":"Name","value":"ApiKeyLoginInput"}}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"loginWithApiKey"},"arguments":[{"kind":"Argument","name":{"kind":"Name","value":"input"},"value":{"kind":"Variable","name":{"kind":"Name","value":"input"}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"accessToken"}},{"kind":"Field","name":{"kind":"Name","value":"accessTokenExpiresAt"}},{"kind":"Field","name":{"kind":"Name","value":"refreshToken"}},{"kind":"Field","name":{"kind":"Name","value":"session"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}}]}},{"kind":"Field","name":{"kind":"Name","value":"user"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}}]}}]}}]}}]} as unknown as DocumentNode<LoginWithApiKeyMutation, LoginWithApiKeyMutationVariables>;
+export const RefreshDocument = {"kind":"Document","definitions":[{"kind":"OperationDefinition","operation":"mutation","name":{"kind":"Name","value":"Refresh"},"variableDefinitions":[{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"refreshToken"}},"type":{"kind":"NonNullType","type":{"kind":"NamedType","name":{"kind":"Name","value":"String"}}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"refresh"},"arguments":[{"kind":"Argument","name":{"kind":"Name","value":"refreshToken"},"value":{"kind":"Variable","name":{"kind":"Name","value":"refreshToken"}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"accessToken"}},{"kind":"Field","name":{"kind":"Name","value":"accessTokenExpiresAt"}},{"kind":"Field","name":{"kind":"Name","value":"refreshToken"}},{"kind":"Field","name":{"kind":"Name","value":"session"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"FragmentSpread","name":{"kind":"Name","value":"SessionFields"}}]}}]}}]}},{"kind":"FragmentDefinition","name":{"kind":"Name","value":"SessionFields"},"typeCondition":{"kind":"NamedType","name":{"kind":"Name","value":"Session"}},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}},{"kind":"Field","name":{"kind":"Name","value":"state"}},{"kind":"Field","name":{"kind":"Name","value":"createdAt"}},{"kind":"Field","name":{"kind":"Name","value":"lastActiveAt"}},{"kind":"Field","name":{"kind":"Name","value":"expiresAt"}},{"kind":"Field","name":{"kind":"Name","value":"idleExpiresAt"}},{"kind":"Field","name":{"kind":"Name","value":"ip"}},{"kind":"Field","name":{"kind":"Name","value":"userAgent"}},{"kind":"Field","name":{"kind":"Name","value":"app"}},{"kind":"Field","name":{"kind":"Name","value":"terminatedAt"}},{"kind":"Field","name":{"kind":"Name","value":"terminationReason"}},{"kind":"Field","name":{"kind":"Name","value":"current"}}]}}]} as unknown as DocumentNode<RefreshMutation, RefreshMutationVariables>;
+export const MeDocument = {"kind":"Document","definitions":[{"kind":"OperationDefinition","operation":"query","name":{"kind":"Name","value":"Me"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"me"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"user"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}},{"kind":"Field","name":{"kind":"Name","value":"username"}}]}},{"kind":"Field","name":{"kind":"Name","value":"session"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"FragmentSpread","name":{"kind":"Name","value":"SessionFields"}}]}}]}}]}},{"kind":"FragmentDefinition","name":{"kind":"Name","value":"SessionFields"},"typeCondition":{"kind":"NamedType","name":{"kind":"Name","value":"Session"}},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}},{"kind":"Field","name":{"kind":"Name","value":"state"}},{"kind":"Field","name":{"kind":"Name","value":"createdAt"}},{"kind":"Field","name":{"kind":"Name","value":"lastActiveAt"}},{"kind":"Field","name":{"kind":"Name","value":"expiresAt"}},{"kind":"Field","name":{"kind":"Name","value":"idleExpiresAt"}},{"kind":"Field","name":{"kind":"Name","value":"ip"}},{"kind":"Field","name":{"kind":"Name","value":"userAgent"}},{"kind":"Field","name":{"kind":"Name","value":"app"}},{"kind":"Field","name":{"kind":"Name","value":"terminatedAt"}},{"kind":"Field","name":{"kind":"Name","value":"terminationReason"}},{"kind":"Field","name":{"kind":"Name","value":"current"}}]}}]} as unknown as DocumentNode<MeQuery, MeQueryVariables>;
+export const LogoutDocument = {"kind":"Document","definitions":[{"kind":"OperationDefinition","operation":"mutation","name":{"kind":"Name","value":"Logout"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"logout"}}]}}]} as unknown as DocumentNode<LogoutMutation, LogoutMutationVariables>;
+export const TerminateSessionDocument = {"kind":"Document","definitions":[{"kind":"OperationDefinition","operation":"mutation","name":{"kind":"Name","value":"TerminateSession"},"variableDefinitions":[{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"id"}},"type":{"kind":"NonNullType","type":{"kind":"NamedType","name":{"kind":"Name","value":"ID"}}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"terminateSession"},"arguments":[{"kind":"Argument","name":{"kind":"Name","value":"id"},"value":{"kind":"Variable","name":{"kind":"Name","value":"id"}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"FragmentSpread","name":{"kind":"Name","value":"SessionFields"}}]}}]}},{"kind":"FragmentDefinition","name":{"kind":"Name","value":"SessionFields"},"typeCondition":{"kind":"NamedType","name":{"kind":"Name","value":"Session"}},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}},{"kind":"Field","name":{"kind":"Name","value":"state"}},{"kind":"Field","name":{"kind":"Name","value":"createdAt"}},{"kind":"Field","name":{"kind":"Name","value":"lastActiveAt"}},{"kind":"Field","name":{"kind":"Name","value":"expiresAt"}},{"kind":"Field","name":{"kind":"Name","value":"idleExpiresAt"}},{"kind":"Field","name":{"kind":"Name","value":"ip"}},{"kind":"Field","name":{"kind":"Name","value":"userAgent"}},{"kind":"Field","name":{"kind":"Name","value":"app"}},{"kind":"Field","name":{"kind":"Name","value":"terminatedAt"}},{"kind":"Field","name":{"kind":"Name","value":"terminationReason"}},{"kind":"Field","name":{"kind":"Name","value":"current"}}]}}]} as unknown as DocumentNode<TerminateSessionMutation, TerminateSessionMutationVariables>;
