@@ -1,8 +1,6 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import { createYoga, type Plugin } from 'graphql-yoga';
-import { WebSocketServer } from 'ws';
-import { useServer } from 'graphql-ws/use/ws';
 import { Redis } from 'ioredis';
 import { createRedisEventTarget } from '@graphql-yoga/redis-event-target';
 import type { Config } from './config.js';
@@ -22,6 +20,8 @@ import { clientIp } from './server/client-ip.js';
 import { matchJwksPath, serveJwks } from './server/jwks.js';
 import { createMetrics, type TesseraMetrics } from './server/metrics.js';
 import { ExpirySweeper } from './session/expiry-sweeper.js';
+import { SessionWatchers } from './session/session-watchers.js';
+import { attachWebSocketServer } from './server/websocket.js';
 import { DomainError } from './errors.js';
 
 export interface AppOptions {
@@ -35,6 +35,7 @@ export interface App {
   database: Database;
   metrics: TesseraMetrics;
   sweeper: ExpirySweeper;
+  watchers: SessionWatchers;
   /** Listen on config.port (0 = any free port); resolves to the bound URL. */
   start(): Promise<string>;
   stop(): Promise<void>;
@@ -72,6 +73,9 @@ export async function buildApp(config: Config, options: AppOptions = {}): Promis
     await ensureBootstrapAdminKey(database.orm.em.fork(), clock, config.bootstrapAdminKey);
   }
 
+  const watchers = new SessionWatchers({ orm: database.orm, clock, logger, intervalSeconds: config.subscriptionRecheckSeconds });
+  // Redis pub/sub drops what is published while we are disconnected: re-check after every reconnect.
+  redis?.subscribe.on('ready', () => void watchers.recheck());
   const sweeper = new ExpirySweeper({ orm: database.orm, clock, events, logger, intervalSeconds: config.sweepIntervalSeconds });
 
   const logUnexpected: Plugin = {
@@ -110,6 +114,7 @@ export async function buildApp(config: Config, options: AppOptions = {}): Promis
         events,
         publicUrl: config.publicUrl,
         metrics,
+        watchers,
         caller: () => (caller ??= authenticate(authorization, ip, services)),
       };
     },
@@ -144,54 +149,7 @@ export async function buildApp(config: Config, options: AppOptions = {}): Promis
     }
   });
 
-  const wsServer = new WebSocketServer({ server, path: yoga.graphqlEndpoint, maxPayload: 64 * 1024 });
-  const liveSubscriptions = { count: 0 };
-  metrics.registry.gauge('tessera_live_subscriptions', 'Subscriptions open on this instance', () => liveSubscriptions.count);
-  useServer(
-    {
-      // Credentials are checked at connection time: a socket without a valid one is closed (4403).
-      onConnect: async (ctx) => {
-        const authorization = typeof ctx.connectionParams?.authorization === 'string' ? ctx.connectionParams.authorization : null;
-        if (!authorization) return false;
-        try {
-          await authenticate(authorization, clientIp(ctx.extra.request, config.trustProxyHops), createServices(deps));
-          return true;
-        } catch {
-          return false;
-        }
-      },
-      onSubscribe: async (ctx, _id, payload) => {
-        const { schema: envelopedSchema, execute, subscribe, contextFactory, parse, validate } = yoga.getEnveloped({
-          ...ctx,
-          req: ctx.extra.request,
-          socket: ctx.extra.socket,
-          params: payload,
-          connectionParams: ctx.connectionParams ?? {},
-        });
-        const args = {
-          schema: envelopedSchema,
-          operationName: payload.operationName,
-          document: parse(payload.query),
-          variableValues: payload.variables,
-          contextValue: await contextFactory(),
-          rootValue: { execute, subscribe },
-        };
-        const errors = validate(args.schema, args.document);
-        if (errors.length) return errors;
-        return args;
-      },
-      onOperation: () => {
-        liveSubscriptions.count++;
-      },
-      onComplete: () => {
-        liveSubscriptions.count--;
-      },
-      execute: (args) => (args.rootValue as { execute: (a: unknown) => unknown }).execute(args) as never,
-      subscribe: (args) => (args.rootValue as { subscribe: (a: unknown) => unknown }).subscribe(args) as never,
-      connectionInitWaitTimeout: 5_000,
-    },
-    wsServer,
-  );
+  const webSockets = attachWebSocketServer({ server, yoga: yoga as never, config, deps, watchers, metrics, logger });
 
   const sockets = new Set<Socket>();
   server.on('connection', (socket) => {
@@ -205,6 +163,7 @@ export async function buildApp(config: Config, options: AppOptions = {}): Promis
     database,
     metrics,
     sweeper,
+    watchers,
     start: () =>
       new Promise((resolve, reject) => {
         server.once('error', reject);
@@ -212,13 +171,15 @@ export async function buildApp(config: Config, options: AppOptions = {}): Promis
           const address = server.address();
           const port = typeof address === 'object' && address ? address.port : config.port;
           sweeper.start();
+          watchers.start();
           resolve(`http://127.0.0.1:${port}`);
         });
       }),
     async stop() {
       ready = false;
       await sweeper.stop();
-      for (const client of wsServer.clients) client.close(1001, 'Server shutting down');
+      await watchers.stop();
+      await webSockets.close();
       await new Promise<void>((resolve) => {
         server.close(() => resolve());
         server.closeIdleConnections();
@@ -226,7 +187,6 @@ export async function buildApp(config: Config, options: AppOptions = {}): Promis
           for (const socket of sockets) socket.destroy();
         }, 5_000).unref();
       });
-      wsServer.close();
       redis?.publish.disconnect();
       redis?.subscribe.disconnect();
       await database.close();

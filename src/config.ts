@@ -28,6 +28,8 @@ export interface Config {
   production: boolean;
   refreshGraceSeconds: number;
   sweepIntervalSeconds: number;
+  /** How often live subscriptions re-check their sessions in the database (lost-event safety net). */
+  subscriptionRecheckSeconds: number;
 }
 
 type Env = Record<string, string | undefined>;
@@ -111,5 +113,6 @@ export function loadConfig(env: Env = process.env): Config {
     production: nodeEnv === 'production',
     refreshGraceSeconds: integer(env, 'REFRESH_GRACE_SECONDS', 10, 0, 300),
     sweepIntervalSeconds: integer(env, 'SWEEP_INTERVAL_SECONDS', 15, 1, 3600),
+    subscriptionRecheckSeconds: integer(env, 'SUBSCRIPTION_RECHECK_SECONDS', 30, 1, 3600),
   };
 }

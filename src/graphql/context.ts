@@ -3,6 +3,7 @@ import type { Clock } from '../clock.js';
 import type { Services } from '../services.js';
 import type { SessionEvents } from '../events/session-events.js';
 import type { TesseraMetrics } from '../server/metrics.js';
+import type { SessionWatchers } from '../session/session-watchers.js';
 
 export interface GraphQLContext {
   /** The authenticated caller, resolved on first use; throws UNAUTHENTICATED for a bad credential. */
@@ -13,6 +14,7 @@ export interface GraphQLContext {
   clock: Clock;
   events: SessionEvents;
   metrics: TesseraMetrics;
+  watchers: SessionWatchers;
   /** Base of issuers and JWKS URLs. */
   publicUrl: string;
 }

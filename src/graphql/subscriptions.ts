@@ -41,7 +41,7 @@ builder.subscriptionFields((t) => ({
     subscribe: async (_root, { sessionId }, ctx) => {
       const caller = await ctx.caller();
       const session = await ctx.services.sessions.sessionToWatch(caller, sessionId ? String(sessionId) : null);
-      return watchTermination(ctx.events, session.id, () => ctx.services.sessions.endingOf(session.realmId, session.id));
+      return watchTermination(ctx.events, ctx.watchers, session, () => ctx.services.sessions.endingOf(session.realmId, session.id));
     },
     resolve: (event) => event,
   }),

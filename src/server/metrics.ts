@@ -37,7 +37,7 @@ export interface TesseraMetrics {
   logins: (labels: { result: 'success' | 'failure'; method: 'password' | 'api_key' }) => void;
   refreshes: (labels: { result: 'success' | 'failure' }) => void;
   terminations: (labels: { reason: string }) => void;
-  eventsDelivered: (labels: { subscription: string }) => void;
+  eventsDelivered: (labels: { transport: string }) => void;
 }
 
 export function createMetrics(): TesseraMetrics {

@@ -1,31 +1,49 @@
+import { Repeater } from 'graphql-yoga';
 import type { SessionEvents, SessionLifecycleEvent } from '../events/session-events.js';
+import type { SessionWatchers } from './session-watchers.js';
 
 /**
- * Stream that yields the one TERMINATED event of a session, then ends. It starts listening
- * *before* it reads the session's current state, so a termination that lands in between is never
- * missed; a session that has already ended yields its event at once.
+ * Stream that yields the one TERMINATED event of a session, then ends. It starts listening on the
+ * bus *before* it reads the session's current state, so a termination that lands in between is
+ * never missed; a session that has already ended yields its event at once; and the local re-check
+ * (SessionWatchers) covers events the bus lost. A Repeater, not an async generator: a client that
+ * unsubscribes must release the bus subscription at once, not after the next event.
  */
-export async function* watchTermination(
+export function watchTermination(
   events: SessionEvents,
-  sessionId: string,
+  watchers: SessionWatchers,
+  session: { id: string; realmId: string },
   currentEnding: () => Promise<SessionLifecycleEvent | null>,
-): AsyncGenerator<SessionLifecycleEvent> {
-  const iterator = events.subscribeSession(sessionId)[Symbol.asyncIterator]();
-  let pending = iterator.next(); // starts the subscription
-  try {
-    const ended = await currentEnding();
-    if (ended) {
-      yield ended;
-      return;
-    }
-    for (let result = await pending; !result.done; result = await pending) {
-      if (result.value.type === 'TERMINATED') {
-        yield result.value;
-        return;
+): Repeater<SessionLifecycleEvent> {
+  return new Repeater<SessionLifecycleEvent>(async (push, stop) => {
+    let finished = false;
+    const finish = (event: SessionLifecycleEvent) => {
+      if (finished) return;
+      finished = true;
+      void push(event);
+      stop();
+    };
+    const bus = events.subscribeSession(session.id)[Symbol.asyncIterator]();
+    const local = watchers.wait(session.id, session.realmId);
+    void local.ended.then(finish);
+    void (async () => {
+      try {
+        for (let result = await bus.next(); !result.done && !finished; result = await bus.next()) {
+          if (result.value.type === 'TERMINATED') finish(result.value);
+        }
+      } catch {
+        // bus failure: the re-check still ends the wait
       }
-      pending = iterator.next();
+    })();
+    try {
+      const ended = await currentEnding();
+      if (ended) finish(ended);
+    } catch (error) {
+      stop(error);
     }
-  } finally {
-    await iterator.return?.();
-  }
+    await stop;
+    finished = true;
+    local.cancel();
+    await bus.return?.();
+  });
 }
