@@ -15,6 +15,7 @@ import { ensureBootstrapAdminKey } from './auth/admin-keys.js';
 import type { Caller } from './auth/caller.js';
 import { schema } from './graphql/schema.js';
 import { maskError } from './graphql/errors.js';
+import { securityPlugins } from './graphql/limits.js';
 import type { GraphQLContext } from './graphql/context.js';
 import { clientIp } from './server/client-ip.js';
 import { matchJwksPath, serveJwks } from './server/jwks.js';
@@ -40,6 +41,9 @@ export interface App {
   start(): Promise<string>;
   stop(): Promise<void>;
 }
+
+/** GraphQL requests are small; anything larger is refused before parsing. */
+export const MAX_REQUEST_BYTES = 64 * 1024;
 
 type ServerContext = { req: IncomingMessage; res?: ServerResponse; connectionParams?: Record<string, unknown> };
 
@@ -97,7 +101,7 @@ export async function buildApp(config: Config, options: AppOptions = {}): Promis
     logging: false, // our own logger reports unexpected errors (plugin below)
     cors: config.allowedOrigins.length ? { origin: config.allowedOrigins, credentials: true } : false,
     maskedErrors: { maskError: (error, message) => maskError(error, message) },
-    plugins: [logUnexpected],
+    plugins: [...securityPlugins({ production: config.production }), logUnexpected],
     context: ({ request, req, connectionParams }) => {
       const ip = clientIp(req, config.trustProxyHops);
       const services = createServices(deps);
@@ -135,6 +139,10 @@ export async function buildApp(config: Config, options: AppOptions = {}): Promis
       }
       if (url.pathname === '/metrics') {
         res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4' }).end(metrics.registry.render());
+        return;
+      }
+      if (Number(req.headers['content-length'] ?? 0) > MAX_REQUEST_BYTES) {
+        res.writeHead(413, { 'content-type': 'application/json' }).end('{"error":"request body too large"}');
         return;
       }
       const jwksRealm = matchJwksPath(url.pathname);

@@ -1,5 +1,6 @@
+import { availableParallelism } from 'node:os';
 import argon2 from 'argon2';
-import { badInput } from '../errors.js';
+import { badInput, rateLimited } from '../errors.js';
 
 // OWASP's argon2id profile (m=19 MiB, t=2, p=1): ~25 ms per verify on our 2-core machines.
 // The package defaults (m=64 MiB, t=3, p=4) cost ~130 ms and would cap logins at a few per second.
@@ -18,17 +19,45 @@ export function checkPasswordShape(password: string, field = 'password'): void {
   }
 }
 
-/** argon2 runs on libuv's thread pool, so hashing never blocks the event loop. */
+/**
+ * argon2 runs on libuv's thread pool, so it never blocks the event loop — but the pool is shared
+ * with DNS and file I/O, and a burst of logins would queue without bound. At most one hash per core
+ * runs at once; up to MAX_QUEUED_HASHES wait; beyond that a login is refused at once (RATE_LIMITED)
+ * rather than waiting seconds and holding memory.
+ */
+const HASH_CONCURRENCY = Math.max(1, availableParallelism());
+export const MAX_QUEUED_HASHES = 256;
+let runningHashes = 0;
+const waitingHashes: (() => void)[] = [];
+
+async function withHashSlot<T>(work: () => Promise<T>): Promise<T> {
+  if (runningHashes >= HASH_CONCURRENCY) {
+    if (waitingHashes.length >= MAX_QUEUED_HASHES) throw rateLimited(1);
+    await new Promise<void>((resolve) => waitingHashes.push(resolve));
+  } else {
+    runningHashes++;
+  }
+  try {
+    return await work();
+  } finally {
+    const next = waitingHashes.shift();
+    if (next) next(); // hand the slot over directly
+    else runningHashes--;
+  }
+}
+
 export function hashPassword(password: string): Promise<string> {
-  return argon2.hash(password, ARGON2_OPTIONS);
+  return withHashSlot(() => argon2.hash(password, ARGON2_OPTIONS));
 }
 
 export async function verifyPassword(hash: string, password: string): Promise<boolean> {
-  try {
-    return await argon2.verify(hash, password);
-  } catch {
-    return false;
-  }
+  return withHashSlot(async () => {
+    try {
+      return await argon2.verify(hash, password);
+    } catch {
+      return false;
+    }
+  });
 }
 
 /** True when a stored hash was made with weaker (or just other) parameters than today's. */

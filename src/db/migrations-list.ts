@@ -2,7 +2,9 @@
 // glob itself (ERR_UNKNOWN_FILE_EXTENSION). This list lives outside migrations/ so the CLI's glob
 // does not mistake it for a migration. Append new migrations here, never edit shipped ones.
 import { Migration20261122000000_initial } from '../../migrations/Migration20261122000000_initial.js';
+import { Migration20261122000100_login_throttle } from '../../migrations/Migration20261122000100_login_throttle.js';
 
 export const migrationsList = [
   { name: 'Migration20261122000000_initial', class: Migration20261122000000_initial },
+  { name: 'Migration20261122000100_login_throttle', class: Migration20261122000100_login_throttle },
 ];

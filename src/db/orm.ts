@@ -28,6 +28,7 @@ export function ormOptions(overrides: Partial<Options> = {}): Options {
       path: './migrations',
       emit: 'ts',
       silent: true,
+      snapshot: false, // migrations are written by hand; an entity snapshot would mislead migration:create
     },
     // Requests fork their own EntityManager; touching the global one is a bug we want to hear about.
     allowGlobalContext: false,

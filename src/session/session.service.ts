@@ -8,6 +8,7 @@ import { actorOf, type Caller } from '../auth/caller.js';
 import { missingInReach, realmFilter, requireRealmScope } from '../auth/access.js';
 import { MAX_PASSWORD_BYTES, dummyPasswordHash, hashPassword, needsRehash, verifyPassword } from '../auth/password.js';
 import { sha256 } from '../auth/opaque-tokens.js';
+import { LoginThrottle } from '../auth/throttle.js';
 import { paginate, type Connection, type PageArgs } from '../db/pagination.js';
 import { recordAudit } from '../audit/audit-log.js';
 import { checkText } from '../input-rules.js';
@@ -55,9 +56,11 @@ function addSeconds(date: Date, seconds: number): Date {
 
 export class SessionService {
   private readonly orgs: OrgService;
+  private readonly throttle: LoginThrottle;
 
   constructor(private readonly deps: SessionServiceDeps) {
     this.orgs = new OrgService({ em: deps.em, clock: deps.clock });
+    this.throttle = new LoginThrottle({ em: deps.em, clock: deps.clock });
   }
 
   // ── login ────────────────────────────────────────────────────────────────────────────────────
@@ -76,15 +79,20 @@ export class SessionService {
       userAgent: checkText(input.client?.userAgent, 'client.userAgent', 512),
       app: checkText(input.client?.app, 'client.app', 100),
     };
-    const { em, clock } = this.deps;
+    const { em } = this.deps;
+    const attempt = { realmId: String(input.realmId).slice(0, 64), username: input.username, ip };
+    // Refused before any hashing: a throttled guesser costs us one indexed lookup, not an argon2 run.
+    await this.throttle.assertAllowed(attempt);
     const realm = typeof input.realmId === 'string' && input.realmId.length <= 64 ? await em.findOne(Realm, { id: input.realmId }) : null;
     const user = realm ? await em.findOne(User, { realmId: realm.id, usernameKey: input.username.trim().toLowerCase() }) : null;
     const hash = user?.kind === 'HUMAN' && user.passwordHash ? user.passwordHash : await dummyPasswordHash();
     const passwordOk = await verifyPassword(hash, input.password);
     if (!realm || !user || user.kind !== 'HUMAN' || user.disabled || !user.passwordHash || !passwordOk) {
+      await this.throttle.recordFailure(attempt);
       if (realm) await this.recordFailedLogin(realm.id, user?.id ?? null, input.username, ip);
       throw invalidCredentials();
     }
+    await this.throttle.recordSuccess(attempt);
     // Upgrade hashes made with older parameters while we hold the plaintext (before any transaction:
     // hashing inside one would hold a connection for the hash's duration).
     const upgradedHash = needsRehash(user.passwordHash) ? await hashPassword(input.password) : null;
