@@ -2,7 +2,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { Socket } from 'node:net';
 import { createYoga, type Plugin } from 'graphql-yoga';
 import { Redis } from 'ioredis';
-import { createRedisEventTarget } from '@graphql-yoga/redis-event-target';
+import { createRedisEventTarget } from './events/redis-event-target.js';
 import type { Config } from './config.js';
 import { systemClock, type Clock } from './clock.js';
 import { createLogger, type Logger } from './logger.js';
@@ -56,14 +56,21 @@ export async function buildApp(config: Config, options: AppOptions = {}): Promis
 
   let redis: { publish: Redis; subscribe: Redis } | null = null;
   if (config.redisUrl) {
-    const connect = () => new Redis(config.redisUrl!, { maxRetriesPerRequest: 1, enableOfflineQueue: true, lazyConnect: false });
-    redis = { publish: connect(), subscribe: connect() };
+    // Publishing fails fast while Redis is down (logged and dropped: a mutation never waits on
+    // Redis, and the subscriber re-check catches up). Subscribing queues until Redis is back, and
+    // ioredis restores subscriptions on reconnect; we re-check live sessions then (below).
+    const retryStrategy = (attempt: number) => Math.min(attempt * 200, 2_000);
+    redis = {
+      publish: new Redis(config.redisUrl!, { maxRetriesPerRequest: 0, enableOfflineQueue: false, retryStrategy }),
+      subscribe: new Redis(config.redisUrl!, { maxRetriesPerRequest: null, enableOfflineQueue: true, retryStrategy }),
+    };
+    await Promise.race([new Promise((resolve) => redis!.publish.once('ready', resolve)), new Promise((resolve) => setTimeout(resolve, 5_000).unref())]);
     for (const client of [redis.publish, redis.subscribe]) {
       client.on('error', (error) => logger.warn('redis error', { error: error.message }));
     }
   }
   const pubsub = createSessionPubSub(
-    redis ? { eventTarget: createRedisEventTarget<CustomEvent>({ publishClient: redis.publish, subscribeClient: redis.subscribe }) as never } : undefined,
+    redis ? { eventTarget: createRedisEventTarget({ publishClient: redis.publish, subscribeClient: redis.subscribe, logger }) as never } : undefined,
   );
   const events = new SessionEvents(pubsub);
   const keys = new TokenKeys(database.orm, clock, config.publicUrl);

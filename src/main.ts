@@ -14,6 +14,9 @@ try {
 }
 
 const logger = createLogger(config.logLevel);
+// A stray rejection (a dropped connection in some library) must be seen, not take every user's
+// sessions down with the process.
+process.on('unhandledRejection', (reason) => logger.error('unhandled rejection', { error: String(reason) }));
 const app = await buildApp(config, { logger });
 const url = await app.start();
 logger.info('Tessera listening', {

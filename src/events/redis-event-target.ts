@@ -1,0 +1,57 @@
+import type { Redis } from 'ioredis';
+import type { Logger } from '../logger.js';
+
+type Listener = (event: CustomEvent) => void;
+
+/**
+ * EventTarget over Redis pub/sub for yoga's createPubSub, one channel per topic. Written here
+ * instead of @graphql-yoga/redis-event-target because that one leaves publish/subscribe promises
+ * unhandled: while Redis is down they reject and would crash the process. Here a failed publish is
+ * logged and dropped (the subscriber re-check catches up), and a mutation never waits on Redis.
+ * Each message is parsed once per instance, however many local subscribers share its channel.
+ */
+export function createRedisEventTarget(opts: { publishClient: Redis; subscribeClient: Redis; logger: Logger }) {
+  const { publishClient, subscribeClient, logger } = opts;
+  const listeners = new Map<string, Set<Listener>>();
+  const warn = (what: string) => (error: Error) => logger.warn(`redis ${what} failed`, { error: error.message });
+
+  subscribeClient.on('message', (channel: string, message: string) => {
+    const callbacks = listeners.get(channel);
+    if (!callbacks) return;
+    let detail: unknown;
+    try {
+      detail = JSON.parse(message);
+    } catch {
+      return;
+    }
+    const event = new CustomEvent(channel, { detail });
+    for (const callback of callbacks) callback(event);
+  });
+
+  return {
+    addEventListener(topic: string, listener: Listener | { handleEvent: Listener } | null) {
+      if (!listener) return;
+      const callback = typeof listener === 'function' ? listener : listener.handleEvent;
+      let callbacks = listeners.get(topic);
+      if (!callbacks) {
+        listeners.set(topic, (callbacks = new Set()));
+        subscribeClient.subscribe(topic).catch(warn('subscribe'));
+      }
+      callbacks.add(callback);
+    },
+    removeEventListener(topic: string, listener: Listener | { handleEvent: Listener } | null) {
+      if (!listener) return;
+      const callback = typeof listener === 'function' ? listener : listener.handleEvent;
+      const callbacks = listeners.get(topic);
+      if (!callbacks) return;
+      callbacks.delete(callback);
+      if (callbacks.size > 0) return;
+      listeners.delete(topic);
+      subscribeClient.unsubscribe(topic).catch(warn('unsubscribe'));
+    },
+    dispatchEvent(event: CustomEvent) {
+      publishClient.publish(event.type, JSON.stringify(event.detail ?? null)).catch(warn('publish'));
+      return true;
+    },
+  };
+}
