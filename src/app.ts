@@ -22,6 +22,7 @@ import { matchJwksPath, serveJwks } from './server/jwks.js';
 import { createMetrics, type TesseraMetrics } from './server/metrics.js';
 import { ExpirySweeper } from './session/expiry-sweeper.js';
 import { SessionWatchers } from './session/session-watchers.js';
+import { SessionStateCache } from './session/session-state-cache.js';
 import { attachWebSocketServer } from './server/websocket.js';
 import { DomainError } from './errors.js';
 
@@ -74,7 +75,14 @@ export async function buildApp(config: Config, options: AppOptions = {}): Promis
   );
   const events = new SessionEvents(pubsub);
   const keys = new TokenKeys(database.orm, clock, config.publicUrl);
-  const deps: AppDeps = { orm: database.orm, clock, config, keys, events };
+  const sessionCache = new SessionStateCache({ ttlMs: 5_000, maxEntries: 100_000 });
+  const deps: AppDeps = { orm: database.orm, clock, config, keys, events, sessionCache };
+  // Drop ended sessions from the cache as soon as any instance ends them.
+  events.onPublish((event) => event.type === 'TERMINATED' && sessionCache.invalidate(event.sessionId));
+  const terminations = events.subscribeTerminations()[Symbol.asyncIterator]();
+  void (async () => {
+    for (let next = await terminations.next(); !next.done; next = await terminations.next()) sessionCache.invalidate(next.value.sessionId);
+  })();
   const metrics = createMetrics();
   events.onPublish((event) => {
     if (event.type === 'TERMINATED') metrics.terminations({ reason: event.reason ?? 'UNKNOWN' });
@@ -194,6 +202,7 @@ export async function buildApp(config: Config, options: AppOptions = {}): Promis
       ready = false;
       await sweeper.stop();
       await watchers.stop();
+      await terminations.return?.();
       await webSockets.close();
       await new Promise<void>((resolve) => {
         server.close(() => resolve());

@@ -9,6 +9,7 @@ import { OrgService } from './org/org.service.js';
 import { SessionService } from './session/session.service.js';
 import { AuditService } from './audit/audit.service.js';
 import { TokenVerifier } from './token/token-verifier.js';
+import type { SessionStateCache } from './session/session-state-cache.js';
 
 /** Long-lived parts of a running server, shared by every request. */
 export interface AppDeps {
@@ -17,6 +18,7 @@ export interface AppDeps {
   config: Config;
   keys: TokenKeys;
   events: SessionEvents;
+  sessionCache: SessionStateCache;
 }
 
 export type Services = ReturnType<typeof createServices>;
@@ -32,6 +34,6 @@ export function createServices(deps: AppDeps, em: EntityManager = deps.orm.em.fo
     orgs: new OrgService({ em, clock }),
     sessions,
     audit: new AuditService({ em }),
-    tokens: new TokenVerifier(keys, sessions),
+    tokens: new TokenVerifier(keys, sessions, deps.sessionCache, clock),
   };
 }

@@ -12,11 +12,13 @@ export interface SessionLifecycleEvent {
   at: string;
 }
 
-// Two topics: one per session (a frontend waiting for its own forced logout hears only its own
-// session, so fan-out costs O(subscribers of that session)) and one per realm (admin dashboards).
+// Topics: one per session (a frontend waiting for its own forced logout hears only its own
+// session, so fan-out costs O(subscribers of that session)), one per realm (admin dashboards), and
+// `terminations`, which every instance hears, to drop ended sessions from its state cache.
 export type SessionTopics = {
   [key: `session:${string}`]: [SessionLifecycleEvent];
   [key: `realm:${string}`]: [SessionLifecycleEvent];
+  terminations: [SessionLifecycleEvent];
 };
 
 export type SessionPubSub = PubSub<SessionTopics>;
@@ -39,14 +41,23 @@ export class SessionEvents {
 
   publish(events: SessionLifecycleEvent[]): void {
     for (const event of events) {
+      // Local listeners first (this instance's cache), then `terminations` before the per-session
+      // topic: one publisher connection keeps Redis order, so every instance drops a session from
+      // its cache before its subscribers can learn that the session ended.
+      for (const listener of this.listeners) listener(event);
       try {
+        if (event.type === 'TERMINATED') this.pubsub.publish('terminations', event);
         this.pubsub.publish(`session:${event.sessionId}`, event);
         this.pubsub.publish(`realm:${event.realmId}`, event);
       } catch {
         // At-most-once bus; the periodic re-check of live subscriptions is the safety net.
       }
-      for (const listener of this.listeners) listener(event);
     }
+  }
+
+  /** Every termination on any instance (for caches). */
+  subscribeTerminations(): AsyncIterable<SessionLifecycleEvent> {
+    return this.pubsub.subscribe('terminations');
   }
 
   /** Local listeners (metrics, caches) that need every event this instance publishes. */

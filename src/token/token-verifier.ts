@@ -1,5 +1,7 @@
 import type { TokenKeys, TokenClaims, TokenRejection } from './jwt.js';
 import type { SessionService } from '../session/session.service.js';
+import type { SessionStateCache } from '../session/session-state-cache.js';
+import type { Clock } from '../clock.js';
 
 export type LoginTokenCheck =
   | { valid: true; claims: TokenClaims; realmId: string; userId: string; sessionId: string | null }
@@ -10,6 +12,8 @@ export class TokenVerifier {
   constructor(
     private readonly keys: TokenKeys,
     private readonly sessions: SessionService,
+    private readonly cache: SessionStateCache,
+    private readonly clock: Clock,
   ) {}
 
   async check(token: string): Promise<LoginTokenCheck> {
@@ -17,8 +21,10 @@ export class TokenVerifier {
     if (!result.valid) return result;
     const { claims, realmId } = result;
     const sessionId = typeof claims.sid === 'string' ? claims.sid : null;
-    if (sessionId && !(await this.sessions.isSessionActive(sessionId, realmId, claims.sub))) {
-      return { valid: false, reason: 'SESSION_NOT_ACTIVE' };
+    if (sessionId && !this.cache.isKnownActive(sessionId, realmId, claims.sub, this.clock.now().getTime())) {
+      const active = await this.sessions.activeSession(sessionId, realmId, claims.sub);
+      if (!active) return { valid: false, reason: 'SESSION_NOT_ACTIVE' };
+      this.cache.rememberActive(active, this.clock.now().getTime());
     }
     return { valid: true, claims, realmId, userId: claims.sub, sessionId };
   }
