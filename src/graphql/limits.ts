@@ -46,21 +46,31 @@ export function oneHashingFieldPerOperation(context: ValidationContext): ASTVisi
   };
 }
 
+function withCode(code: string) {
+  return (_context: unknown, error: GraphQLError) => {
+    Object.assign(error.extensions, { code });
+  };
+}
+
 /**
  * Request-shape limits (graphql-armor), CSRF prevention, and no introspection in production.
  * Field suggestions ("did you mean …") are blocked for everyone: they map the schema for attackers.
  */
 export function securityPlugins(options: { production: boolean }): Plugin[] {
+  // graphql-armor's refusals carry no extensions.code; clients get the same stable code as for any
+  // other invalid document.
+  const rejected = { onReject: [withCode('GRAPHQL_VALIDATION_FAILED')] };
   const plugins: Plugin[] = [
-    maxDepthPlugin({ n: GRAPHQL_LIMITS.depth, exposeLimits: true }) as Plugin,
-    maxAliasesPlugin({ n: GRAPHQL_LIMITS.aliases, exposeLimits: true }) as Plugin,
-    maxDirectivesPlugin({ n: GRAPHQL_LIMITS.directives, exposeLimits: true }) as Plugin,
-    maxTokensPlugin({ n: GRAPHQL_LIMITS.tokens, exposeLimits: true }) as Plugin,
-    costLimitPlugin({ maxCost: GRAPHQL_LIMITS.cost, exposeLimits: true }) as Plugin,
+    maxDepthPlugin({ n: GRAPHQL_LIMITS.depth, exposeLimits: true, ...rejected }) as Plugin,
+    maxAliasesPlugin({ n: GRAPHQL_LIMITS.aliases, exposeLimits: true, ...rejected }) as Plugin,
+    maxDirectivesPlugin({ n: GRAPHQL_LIMITS.directives, exposeLimits: true, ...rejected }) as Plugin,
+    maxTokensPlugin({ n: GRAPHQL_LIMITS.tokens, exposeLimits: true, onReject: [withCode('GRAPHQL_PARSE_FAILED')] }) as Plugin,
+    costLimitPlugin({ maxCost: GRAPHQL_LIMITS.cost, exposeLimits: true, ...rejected }) as Plugin,
     blockFieldSuggestionsPlugin() as Plugin,
     // Browsers can send "simple" cross-site requests (GET, form posts) without a preflight; those
-    // must carry a custom header, which a cross-site page cannot add. JSON POSTs are unaffected.
-    useCSRFPrevention({ requestHeaders: ['x-graphql-yoga-csrf', 'graphql-require-preflight'] }),
+    // must carry a header a cross-site page cannot add without one. Authorization is such a header
+    // (and browsers never attach it on their own), so authenticated SSE over GET works as is.
+    useCSRFPrevention({ requestHeaders: ['x-graphql-yoga-csrf', 'graphql-require-preflight', 'authorization'] }),
     { onValidate: ({ addValidationRule }) => addValidationRule(oneHashingFieldPerOperation) },
   ];
   if (options.production) plugins.push(useDisableIntrospection());

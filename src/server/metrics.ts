@@ -1,3 +1,5 @@
+import { monitorEventLoopDelay } from 'node:perf_hooks';
+
 /** A tiny Prometheus registry: counters and gauges with labels, rendered as text format 0.0.4. */
 export class Metrics {
   private readonly counters = new Map<string, { help: string; values: Map<string, number> }>();
@@ -42,6 +44,16 @@ export interface TesseraMetrics {
 
 export function createMetrics(): TesseraMetrics {
   const registry = new Metrics();
+  // Event-loop delay since the previous scrape: the first thing to degrade when CPU work (hashing,
+  // signing) leaks onto the loop.
+  const loopDelay = monitorEventLoopDelay({ resolution: 10 });
+  loopDelay.enable();
+  registry.gauge('tessera_event_loop_delay_p99_seconds', 'p99 event-loop delay since the previous scrape', () => {
+    const p99 = loopDelay.percentile(99) / 1e9;
+    loopDelay.reset();
+    return Number.isFinite(p99) ? p99 : 0;
+  });
+  registry.gauge('tessera_resident_memory_bytes', 'Resident set size of the process', () => process.memoryUsage().rss);
   return {
     registry,
     logins: registry.counter('tessera_logins_total', 'Login attempts by result and method'),

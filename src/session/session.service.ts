@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { EntityManager, FilterQuery } from '@mikro-orm/postgresql';
+import { LockMode, type EntityManager, type FilterQuery } from '@mikro-orm/postgresql';
 import { ApiKey, Realm, RefreshToken, Session, User, type TerminationReason } from '../db/entities/index.js';
 import { newId } from '../db/ids.js';
 import { badInput, invalidCredentials, invalidRefreshToken, notFound, unauthenticated } from '../errors.js';
@@ -50,7 +50,10 @@ export interface SessionServiceDeps {
   refreshGraceSeconds: number;
 }
 
-const LOCK = { lockMode: 4 /* PESSIMISTIC_WRITE: select … for update */ } as const;
+// `select … for update`: wait for the row. (LockMode 4 is PESSIMISTIC_PARTIAL_WRITE — `for update
+// skip locked` — which silently finds *nothing* while another transaction holds the row, and turned
+// concurrent refreshes of one session into INVALID_REFRESH_TOKEN.)
+const LOCK = { lockMode: LockMode.PESSIMISTIC_WRITE } as const;
 
 function addSeconds(date: Date, seconds: number): Date {
   return new Date(date.getTime() + seconds * 1000);
@@ -124,13 +127,17 @@ export class SessionService {
   }
 
   async loginWithApiKey(input: { realmId: string; apiKey: string }, ip: string | null): Promise<LoginResult> {
-    if (typeof input.apiKey !== 'string' || input.apiKey.length > 200 || typeof input.realmId !== 'string') throw invalidCredentials();
+    if (typeof input.apiKey !== 'string' || input.apiKey.length > 200 || typeof input.realmId !== 'string' || input.realmId.length > 64) {
+      throw invalidCredentials();
+    }
     const { em } = this.deps;
-    const key = await em.findOne(ApiKey, { keyHash: sha256(input.apiKey), realmId: input.realmId, revokedAt: null });
+    const realm = await em.findOne(Realm, { id: input.realmId });
+    const key = realm ? await em.findOne(ApiKey, { keyHash: sha256(input.apiKey), realmId: realm.id, revokedAt: null }) : null;
     const user = key ? await em.findOne(User, { id: key.userId, realmId: key.realmId }) : null;
-    const realm = user ? await em.findOne(Realm, { id: user.realmId }) : null;
-    if (!key || !user || !realm || user.kind !== 'API' || user.disabled) {
-      await this.recordFailedLogin(input.realmId, user?.id ?? null, '(api key)', ip);
+    if (!realm || !key || !user || user.kind !== 'API' || user.disabled) {
+      // Failures are audited in the realm they name, when it exists: an unknown realm id is not a
+      // realm, and must not become rows in the audit log.
+      if (realm) await this.recordFailedLogin(realm.id, user?.id ?? null, '(api key)', ip);
       throw invalidCredentials();
     }
     const now = this.deps.clock.now();
@@ -141,6 +148,17 @@ export class SessionService {
     // API-key logins are always unmanaged: the token is the whole session.
     const expiresAt = tokenExpiry(realm.apiKeyMinutes === null ? null : addSeconds(now, realm.apiKeyMinutes * 60));
     return { accessToken: await this.signToken(realm, user, null, now, expiresAt), accessTokenExpiresAt: expiresAt, refreshToken: null, session: null, user };
+  }
+
+  /**
+   * Start a managed session for a user without a password check. For operators' tooling and the
+   * benchmark (seeding thousands of sessions without thousands of argon2 runs); deliberately not
+   * reachable through the API.
+   */
+  async openSessionWithoutPassword(realmId: string, userId: string, client: ClientInfo): Promise<LoginResult> {
+    const realm = await this.deps.em.findOneOrFail(Realm, { id: realmId });
+    const user = await this.deps.em.findOneOrFail(User, { id: userId, realmId });
+    return this.startSession(realm, user, client, null);
   }
 
   private async startSession(realm: Realm, user: User, client: ClientInfo, upgradedHash: string | null): Promise<LoginResult> {
@@ -419,7 +437,10 @@ export class SessionService {
     let reason: TerminationReason;
     let session: Session;
     if (caller.kind === 'user') {
-      session = (await this.deps.em.findOne(Session, { id, realmId: caller.realmId, userId: caller.userId })) ?? missingInReach(caller, 'SESSIONS_TERMINATE', 'Session');
+      // Another user's session is NOT_FOUND, exactly like one that does not exist (SPEC §4).
+      const own = await this.deps.em.findOne(Session, { id, realmId: caller.realmId, userId: caller.userId });
+      if (!own) throw notFound('Session');
+      session = own;
       reason = id === caller.sessionId ? 'LOGOUT' : 'TERMINATED_BY_USER';
     } else {
       const realmId = realmFilter(caller);

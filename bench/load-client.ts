@@ -1,0 +1,176 @@
+// The load generator of `npm run bench`, in its own process so that its CPU and memory are not
+// counted against the server. Driven over IPC by bench/run.ts: each message is one phase.
+import http from 'node:http';
+import WebSocket from 'ws';
+import { createClient, type Client } from 'graphql-ws';
+
+type Phase =
+  | { kind: 'graphql'; url: string; concurrency: number; seconds: number; requests: RequestPlan }
+  | { kind: 'forced-logout'; terminateUrl: string; subscribeWsUrl: string; adminKey: string; sessions: { token: string; sessionId: string }[] }
+  | { kind: 'fan-out-connect'; wsUrl: string; tokens: string[] }
+  | { kind: 'fan-out-fire'; url: string; adminKey: string; realmId: string }
+  | { kind: 'fan-out-close' };
+
+/** What each virtual client sends; `chain` lets refresh carry the rotated token forward. */
+type RequestPlan =
+  | { mode: 'fixed'; bodies: string[]; auth: (string | null)[] }
+  | { mode: 'refresh'; refreshTokens: string[] }
+  | { mode: 'drain'; bodies: string[]; auth: string };
+
+const agent = new http.Agent({ keepAlive: true, maxSockets: 256 });
+
+function post(url: string, body: string, auth: string | null): Promise<{ status: number; text: string }> {
+  return new Promise((resolve, reject) => {
+    const request = http.request(
+      url,
+      {
+        method: 'POST',
+        agent,
+        headers: { 'content-type': 'application/json', ...(auth ? { authorization: `Bearer ${auth}` } : {}) },
+      },
+      (response) => {
+        let text = '';
+        response.setEncoding('utf8');
+        response.on('data', (chunk) => (text += chunk));
+        response.on('end', () => resolve({ status: response.statusCode ?? 0, text }));
+      },
+    );
+    request.on('error', reject);
+    request.end(body);
+  });
+}
+
+async function runGraphql(phase: Extract<Phase, { kind: 'graphql' }>) {
+  const latencies: number[] = [];
+  let errors = 0;
+  const deadline = performance.now() + phase.seconds * 1000;
+  const plan = phase.requests;
+  let drainIndex = 0;
+  const worker = async (index: number) => {
+    let refreshToken = plan.mode === 'refresh' ? plan.refreshTokens[index] : '';
+    for (let n = 0; performance.now() < deadline; n++) {
+      let body: string;
+      let auth: string | null = null;
+      if (plan.mode === 'fixed') {
+        const pick = (index + n * phase.concurrency) % plan.bodies.length;
+        body = plan.bodies[pick];
+        auth = plan.auth[pick];
+      } else if (plan.mode === 'refresh') {
+        body = JSON.stringify({ query: 'mutation R($t: String!) { refresh(refreshToken: $t) { refreshToken } }', variables: { t: refreshToken } });
+      } else {
+        if (drainIndex >= plan.bodies.length) return;
+        body = plan.bodies[drainIndex++];
+        auth = plan.auth;
+      }
+      const started = performance.now();
+      const response = await post(phase.url, body, auth);
+      latencies.push(performance.now() - started);
+      const parsed = JSON.parse(response.text) as { errors?: unknown[]; data?: { refresh?: { refreshToken: string } } };
+      if (response.status !== 200 || parsed.errors) errors++;
+      if (plan.mode === 'refresh' && parsed.data?.refresh) refreshToken = parsed.data.refresh.refreshToken;
+    }
+  };
+  const started = performance.now();
+  await Promise.all(Array.from({ length: phase.concurrency }, (_, i) => worker(i)));
+  return { latencies, errors, seconds: (performance.now() - started) / 1000 };
+}
+
+function connect(wsUrl: string, token: string): Client {
+  return createClient({
+    url: wsUrl,
+    webSocketImpl: WebSocket,
+    connectionParams: { authorization: `Bearer ${token}` },
+    retryAttempts: 0,
+    lazy: false,
+  });
+}
+
+function waitForTermination(client: Client, sessionId: string | null): { subscribed: Promise<void>; received: Promise<number> } {
+  let markSubscribed!: () => void;
+  let failSubscribed!: (error: unknown) => void;
+  const subscribed = new Promise<void>((resolve, reject) => {
+    markSubscribed = resolve;
+    failSubscribed = reject;
+  });
+  const received = new Promise<number>((resolve, reject) => {
+    client.on('connected', () => setTimeout(markSubscribed, 0));
+    client.on('closed', (event) => failSubscribed(new Error(`socket closed ${(event as { code?: number }).code}`)));
+    client.subscribe(
+      { query: 'subscription W($id: ID) { sessionTerminated(sessionId: $id) { reason } }', variables: sessionId ? { id: sessionId } : {} },
+      { next: () => resolve(performance.now()), error: reject, complete: () => undefined },
+    );
+  });
+  received.catch(() => undefined); // observed by the caller when it matters
+  return { subscribed, received };
+}
+
+async function runForcedLogout(phase: Extract<Phase, { kind: 'forced-logout' }>) {
+  const latencies: number[] = [];
+  for (const { token, sessionId } of phase.sessions) {
+    const client = connect(phase.subscribeWsUrl, token);
+    const { subscribed, received } = waitForTermination(client, null);
+    await subscribed;
+    await new Promise((r) => setTimeout(r, 2)); // let the subscribe message reach the server
+    const started = performance.now();
+    void post(phase.terminateUrl, JSON.stringify({ query: 'mutation T($id: ID!) { terminateSession(id: $id) { id } }', variables: { id: sessionId } }), phase.adminKey);
+    latencies.push((await received) - started);
+    await client.dispose();
+  }
+  return { latencies };
+}
+
+let fanOut: { clients: Client[]; received: Promise<number>[] } | null = null;
+
+async function runFanOutConnect(phase: Extract<Phase, { kind: 'fan-out-connect' }>) {
+  const clients: Client[] = [];
+  const received: Promise<number>[] = [];
+  const subscribed: Promise<void>[] = [];
+  // Connect in waves so the connect storm itself is not what we measure.
+  for (let start = 0; start < phase.tokens.length; start += 500) {
+    const wave = phase.tokens.slice(start, start + 500).map((token) => {
+      const client = connect(phase.wsUrl, token);
+      clients.push(client);
+      const watch = waitForTermination(client, null);
+      received.push(watch.received.catch(() => Number.NaN));
+      return watch.subscribed;
+    });
+    subscribed.push(...wave);
+    await Promise.all(wave);
+  }
+  await Promise.all(subscribed);
+  await new Promise((r) => setTimeout(r, 1000));
+  fanOut = { clients, received };
+  return { connected: clients.length };
+}
+
+async function runFanOutFire(phase: Extract<Phase, { kind: 'fan-out-fire' }>) {
+  if (!fanOut) throw new Error('connect first');
+  const started = performance.now();
+  const response = await post(phase.url, JSON.stringify({ query: 'mutation E($r: ID!) { terminateRealmSessions(realmId: $r) }', variables: { r: phase.realmId } }), phase.adminKey);
+  const mutationMs = performance.now() - started;
+  const times = await Promise.race([
+    Promise.all(fanOut.received),
+    new Promise<number[]>((resolve) => setTimeout(() => resolve([]), 60_000)),
+  ]);
+  const delivered = times.filter((t) => Number.isFinite(t));
+  return { mutationMs, delivered: delivered.length, lastEventMs: delivered.length ? Math.max(...delivered) - started : null, response: response.text.slice(0, 200) };
+}
+
+process.on('message', async (message: { id: number; phase: Phase }) => {
+  try {
+    let result: unknown;
+    const { phase } = message;
+    if (phase.kind === 'graphql') result = await runGraphql(phase);
+    else if (phase.kind === 'forced-logout') result = await runForcedLogout(phase);
+    else if (phase.kind === 'fan-out-connect') result = await runFanOutConnect(phase);
+    else if (phase.kind === 'fan-out-fire') result = await runFanOutFire(phase);
+    else {
+      await Promise.all((fanOut?.clients ?? []).map((c) => c.dispose()));
+      fanOut = null;
+      result = {};
+    }
+    process.send?.({ id: message.id, result });
+  } catch (error) {
+    process.send?.({ id: message.id, error: String((error as Error).stack ?? error) });
+  }
+});

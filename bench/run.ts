@@ -1,0 +1,302 @@
+// `npm run bench`: starts Tessera in this process (real PostgreSQL when DATABASE_URL is set, else
+// the embedded one), drives it over loopback from a separate load-client process, and prints one
+// table (also written to bench/results.json). Bounded in count and time; loopback only.
+import { fork, spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { availableParallelism, cpus, tmpdir } from 'node:os';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import argon2 from 'argon2';
+import { buildApp } from '../src/app.js';
+import { loadConfig } from '../src/config.js';
+import { createServices } from '../src/services.js';
+import { ADMIN_SCOPES } from '../src/db/entities/index.js';
+import type { AdminCaller } from '../src/auth/caller.js';
+import { ARGON2_OPTIONS } from '../src/auth/password.js';
+
+const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
+const SCALE = Number(process.env.BENCH_SCALE ?? 1); // 0.1 for a quick run
+const FAN_OUT = Math.round(10_000 * SCALE);
+const LATENCY_SAMPLES = Math.max(100, Math.round(1000 * SCALE));
+const PASSWORD = 'bench password 1234';
+
+const dataDir = process.env.DATABASE_URL ? '' : mkdtempSync(join(tmpdir(), 'tessera-bench-'));
+const adminKey = `tsa_bench_${randomBytes(24).toString('base64url')}`;
+const env = {
+  ...process.env,
+  PORT: '0',
+  HOST: '127.0.0.1',
+  LOG_LEVEL: 'warn',
+  DATA_DIR: dataDir || './.data',
+  BOOTSTRAP_ADMIN_KEY: adminKey,
+  SWEEP_INTERVAL_SECONDS: '3600',
+  // Every instance must share one issuer, or tokens of one are foreign to the other.
+  PUBLIC_URL: process.env.PUBLIC_URL ?? 'http://tessera.bench',
+} as Record<string, string>;
+const config = loadConfig(env);
+const app = await buildApp(config);
+const url = await app.start();
+const admin: AdminCaller = { kind: 'admin', keyId: 'bench', name: 'bench', scopes: new Set(ADMIN_SCOPES), realmId: null, ip: null };
+const services = () => createServices(app.deps);
+
+const pgVersion = (await app.deps.orm.em.fork().getConnection().execute<{ version: string }[]>('select version()'))[0].version;
+const machine = {
+  cores: availableParallelism(),
+  cpu: cpus()[0]?.model ?? 'unknown',
+  node: process.version,
+  database: app.database.kind === 'embedded' ? `embedded PGlite (${pgVersion.split(' ').slice(0, 2).join(' ')})` : pgVersion.split(',')[0],
+  events: config.redisUrl ? 'redis' : 'in-process',
+};
+console.log(`Tessera benchmark — ${machine.cores} cores (${machine.cpu}), Node ${machine.node}, ${machine.database}, events ${machine.events}`);
+console.log(`phases of ${SECONDS}s, scale ${SCALE}\n`);
+
+// ── load client process ───────────────────────────────────────────────────────────────────────
+const client = fork(new URL('./load-client.ts', import.meta.url), [], { execArgv: ['--import', 'tsx'], stdio: 'inherit' });
+let nextId = 0;
+const pending = new Map<number, { resolve: (v: any) => void; reject: (e: Error) => void }>();
+client.on('message', (message: { id: number; result?: unknown; error?: string }) => {
+  const waiter = pending.get(message.id);
+  pending.delete(message.id);
+  if (message.error) waiter?.reject(new Error(message.error));
+  else waiter?.resolve(message.result);
+});
+function drive<T = any>(phase: unknown): Promise<T> {
+  const id = nextId++;
+  return new Promise((resolve, reject) => {
+    pending.set(id, { resolve, reject });
+    client.send({ id, phase });
+  });
+}
+
+// ── helpers ───────────────────────────────────────────────────────────────────────────────────
+function percentile(values: number[], p: number): number {
+  if (values.length === 0) return Number.NaN;
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
+}
+const rows: { figure: string; value: string; target: string; ok: boolean | null }[] = [];
+const results: Record<string, unknown> = { machine, seconds: SECONDS, scale: SCALE };
+function report(figure: string, value: string, target = '', ok: boolean | null = null) {
+  rows.push({ figure, value, target, ok });
+  console.log(`  ${figure.padEnd(46)} ${value.padEnd(34)} ${target}${ok === null ? '' : ok ? '  ✓' : '  ✗'}`);
+}
+async function scrapeLoopLagP99(): Promise<number> {
+  const text = await (await fetch(`${url}/metrics`)).text();
+  const match = /^tessera_event_loop_delay_p99_seconds (\S+)$/m.exec(text);
+  return match ? Number(match[1]) * 1000 : Number.NaN;
+}
+async function seedRealm(name: string, settings: Record<string, unknown> = {}) {
+  return services().realms.createRealm(admin, { name, maxActiveSessions: 100, ...settings } as never);
+}
+async function seedUsers(realmId: string, count: number) {
+  const users = [];
+  for (let i = 0; i < count; i++) {
+    users.push(await services().users.createUser(admin, { realmId, username: `u${i}`, password: PASSWORD }));
+  }
+  return users;
+}
+/** Managed sessions without argon2, through the session service (100 per user at most). */
+async function seedSessions(realmId: string, userIds: string[], count: number) {
+  const sessions: { accessToken: string; refreshToken: string; sessionId: string }[] = [];
+  let next = 0;
+  const worker = async () => {
+    for (let i = next++; i < count; i = next++) {
+      const result = await services().sessions.openSessionWithoutPassword(realmId, userIds[i % userIds.length], { ip: '127.0.0.1', app: 'bench' });
+      sessions.push({ accessToken: result.accessToken, refreshToken: result.refreshToken!, sessionId: result.session!.id });
+    }
+  };
+  await Promise.all(Array.from({ length: 8 }, worker));
+  return sessions;
+}
+const gqlBody = (query: string, variables: Record<string, unknown> = {}) => JSON.stringify({ query, variables });
+function throughput(name: string, r: { latencies: number[]; errors: number; seconds: number }) {
+  const perSecond = r.latencies.length / r.seconds;
+  results[name] = { perSecond, p50: percentile(r.latencies, 50), p99: percentile(r.latencies, 99), errors: r.errors, count: r.latencies.length };
+  return { perSecond, p50: percentile(r.latencies, 50), p99: percentile(r.latencies, 99) };
+}
+const fmt = (n: number, digits = 0) => n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
+
+let instanceB: ChildProcess | null = null;
+try {
+  // 1. Login ─────────────────────────────────────────────────────────────────────────────────
+  console.log('Login');
+  const hash = await argon2.hash(PASSWORD, ARGON2_OPTIONS);
+  let verifies = 0;
+  const rawDeadline = performance.now() + SECONDS * 1000;
+  const rawStart = performance.now();
+  await Promise.all(
+    [0, 1].map(async () => {
+      while (performance.now() < rawDeadline) {
+        await argon2.verify(hash, PASSWORD);
+        verifies++;
+      }
+    }),
+  );
+  const rawPerSecond = verifies / ((performance.now() - rawStart) / 1000);
+  results.argon2RawPerSecond = rawPerSecond;
+  report('argon2id verifies/s (raw, 2 in flight)', fmt(rawPerSecond, 1));
+
+  const loginRealm = await seedRealm('bench-login');
+  const loginUsers = await seedUsers(loginRealm.id, 16);
+  await scrapeLoopLagP99();
+  const login = throughput(
+    'login',
+    await drive({
+      kind: 'graphql',
+      url: `${url}/graphql`,
+      concurrency: 16,
+      seconds: SECONDS,
+      requests: {
+        mode: 'fixed',
+        bodies: loginUsers.map((u) =>
+          gqlBody('mutation L($i: LoginInput!) { login(input: $i) { accessToken } }', { i: { realmId: loginRealm.id, username: u.username, password: PASSWORD } }),
+        ),
+        auth: loginUsers.map(() => null),
+      },
+    }),
+  );
+  const loginLag = await scrapeLoopLagP99();
+  results.loginEventLoopLagP99Ms = loginLag;
+  const ratio = login.perSecond / rawPerSecond;
+  report('login/s at 16 concurrent', `${fmt(login.perSecond, 1)} (p50 ${fmt(login.p50, 1)} / p99 ${fmt(login.p99, 1)} ms)`);
+  report('logins/s ÷ raw verifies/s', fmt(ratio, 2), '≥ 0.90', ratio >= 0.9);
+  report('event-loop lag p99 while saturated', `${fmt(loginLag, 1)} ms`, '≤ 20 ms', loginLag <= 20);
+
+  // 2. Refresh ───────────────────────────────────────────────────────────────────────────────
+  console.log('Refresh');
+  for (const algorithm of ['HS256', 'RS256'] as const) {
+    const realm = await seedRealm(`bench-refresh-${algorithm}`, { jwtAlgorithm: algorithm, idleTimeoutSeconds: null });
+    const users = await seedUsers(realm.id, 2);
+    const sessions = await seedSessions(realm.id, users.map((u) => u.id), 80);
+    for (const [concurrency, slice] of [
+      [16, sessions.slice(0, 16)],
+      [64, sessions.slice(16, 80)],
+    ] as const) {
+      const r = throughput(
+        `refresh${algorithm}c${concurrency}`,
+        await drive({ kind: 'graphql', url: `${url}/graphql`, concurrency, seconds: SECONDS, requests: { mode: 'refresh', refreshTokens: slice.map((s) => s.refreshToken) } }),
+      );
+      const target = algorithm === 'HS256' ? '≥ 2,000/s, p99 ≤ 25 ms' : '';
+      report(`refresh/s ${algorithm} at ${concurrency}`, `${fmt(r.perSecond)} (p50 ${fmt(r.p50, 1)} / p99 ${fmt(r.p99, 1)} ms)`, target, algorithm === 'HS256' ? r.perSecond >= 2000 && r.p99 <= 25 : null);
+    }
+  }
+
+  // 3. Authenticated session check ───────────────────────────────────────────────────────────
+  console.log('Session check');
+  const checkRealm = await seedRealm('bench-check');
+  const checkUsers = await seedUsers(checkRealm.id, 1);
+  const checkSessions = await seedSessions(checkRealm.id, [checkUsers[0].id], 64);
+  const me = throughput(
+    'me',
+    await drive({
+      kind: 'graphql',
+      url: `${url}/graphql`,
+      concurrency: 32,
+      seconds: SECONDS,
+      requests: { mode: 'fixed', bodies: checkSessions.map(() => gqlBody('{ me { user { id } } }')), auth: checkSessions.map((s) => s.accessToken) },
+    }),
+  );
+  report('me (managed token)/s at 32', `${fmt(me.perSecond)} (p50 ${fmt(me.p50, 1)} / p99 ${fmt(me.p99, 1)} ms)`, '≥ 4,000/s, p99 ≤ 10 ms', me.perSecond >= 4000 && me.p99 <= 10);
+  const verify = throughput(
+    'verifyToken',
+    await drive({
+      kind: 'graphql',
+      url: `${url}/graphql`,
+      concurrency: 32,
+      seconds: SECONDS,
+      requests: { mode: 'fixed', bodies: checkSessions.map((s) => gqlBody('query V($t: String!) { verifyToken(token: $t) { valid } }', { t: s.accessToken })), auth: checkSessions.map(() => null) },
+    }),
+  );
+  report('verifyToken/s at 32', `${fmt(verify.perSecond)} (p50 ${fmt(verify.p50, 1)} / p99 ${fmt(verify.p99, 1)} ms)`, '≥ 4,000/s, p99 ≤ 10 ms', verify.perSecond >= 4000 && verify.p99 <= 10);
+
+  // 4. terminateSession ──────────────────────────────────────────────────────────────────────
+  console.log('Terminate');
+  const terminateRealm = await seedRealm('bench-terminate');
+  const terminateCount = Math.round(8000 * SCALE);
+  const terminateUsers = await seedUsers(terminateRealm.id, Math.ceil(terminateCount / 100));
+  const toTerminate = await seedSessions(terminateRealm.id, terminateUsers.map((u) => u.id), terminateCount);
+  const terminate = throughput(
+    'terminateSession',
+    await drive({
+      kind: 'graphql',
+      url: `${url}/graphql`,
+      concurrency: 16,
+      seconds: SECONDS,
+      requests: { mode: 'drain', bodies: toTerminate.map((s) => gqlBody('mutation T($id: ID!) { terminateSession(id: $id) { id } }', { id: s.sessionId })), auth: adminKey },
+    }),
+  );
+  report('terminateSession/s at 16', `${fmt(terminate.perSecond)} (p50 ${fmt(terminate.p50, 1)} / p99 ${fmt(terminate.p99, 1)} ms)`, '≥ 1,500/s', terminate.perSecond >= 1500);
+
+  // 5. Forced-logout latency ─────────────────────────────────────────────────────────────────
+  console.log('Forced-logout latency');
+  const latencyRealm = await seedRealm('bench-latency');
+  const latencyUsers = await seedUsers(latencyRealm.id, Math.ceil((2 * LATENCY_SAMPLES) / 100));
+  const latencySessions = await seedSessions(latencyRealm.id, latencyUsers.map((u) => u.id), 2 * LATENCY_SAMPLES);
+  const wsUrl = `${url.replace('http', 'ws')}/graphql`;
+  const same = await drive<{ latencies: number[] }>({
+    kind: 'forced-logout',
+    terminateUrl: `${url}/graphql`,
+    subscribeWsUrl: wsUrl,
+    adminKey,
+    sessions: latencySessions.slice(0, LATENCY_SAMPLES).map((s) => ({ token: s.accessToken, sessionId: s.sessionId })),
+  });
+  results.forcedLogoutSameInstance = { p50: percentile(same.latencies, 50), p99: percentile(same.latencies, 99), samples: same.latencies.length };
+  report(`terminate → event, same instance (n=${same.latencies.length})`, `p50 ${fmt(percentile(same.latencies, 50), 2)} / p99 ${fmt(percentile(same.latencies, 99), 2)} ms`);
+  if (config.databaseUrl && config.redisUrl) {
+    const portB = 20000 + Math.floor(Math.random() * 20000);
+    instanceB = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], { env: { ...env, PORT: String(portB) }, stdio: ['ignore', 'ignore', 'inherit'] });
+    for (let i = 0; i < 100; i++) {
+      if (await fetch(`http://127.0.0.1:${portB}/ready`).then((r) => r.ok).catch(() => false)) break;
+      await new Promise((r) => setTimeout(r, 200));
+    }
+    const cross = await drive<{ latencies: number[] }>({
+      kind: 'forced-logout',
+      terminateUrl: `${url}/graphql`,
+      subscribeWsUrl: `ws://127.0.0.1:${portB}/graphql`,
+      adminKey,
+      sessions: latencySessions.slice(LATENCY_SAMPLES).map((s) => ({ token: s.accessToken, sessionId: s.sessionId })),
+    });
+    const p99 = percentile(cross.latencies, 99);
+    results.forcedLogoutCrossInstance = { p50: percentile(cross.latencies, 50), p99, samples: cross.latencies.length };
+    report(`terminate → event, across instances (n=${cross.latencies.length})`, `p50 ${fmt(percentile(cross.latencies, 50), 2)} / p99 ${fmt(p99, 2)} ms`, 'p99 ≤ 20 ms', p99 <= 20);
+  } else {
+    report('terminate → event, across instances', 'not run: needs DATABASE_URL and REDIS_URL');
+  }
+
+  // 6. Fan-out ───────────────────────────────────────────────────────────────────────────────
+  console.log(`Fan-out (${FAN_OUT} subscribers)`);
+  const fanRealm = await seedRealm('bench-fan-out');
+  const fanUsers = await seedUsers(fanRealm.id, Math.ceil(FAN_OUT / 100));
+  const fanSessions = await seedSessions(fanRealm.id, fanUsers.map((u) => u.id), FAN_OUT);
+  const settle = async () => {
+    for (let i = 0; i < 3; i++) {
+      (globalThis as { gc?: () => void }).gc?.();
+      await new Promise((r) => setTimeout(r, 200));
+    }
+    return process.memoryUsage();
+  };
+  const before = await settle();
+  await drive({ kind: 'fan-out-connect', wsUrl, tokens: fanSessions.map((s) => s.accessToken) });
+  const after = await settle();
+  const rssPer = (after.rss - before.rss) / FAN_OUT / 1024;
+  const heapPer = (after.heapUsed - before.heapUsed) / FAN_OUT / 1024;
+  results.fanOutMemory = { rssKiBPerSubscriber: rssPer, heapKiBPerSubscriber: heapPer, subscribers: FAN_OUT };
+  report(`memory per idle subscriber (${FAN_OUT})`, `RSS ${fmt(rssPer, 1)} KiB, heap ${fmt(heapPer, 1)} KiB`, '≤ 16 KiB RSS', rssPer <= 16);
+  const fire = await drive<{ mutationMs: number; delivered: number; lastEventMs: number | null }>({ kind: 'fan-out-fire', url: `${url}/graphql`, adminKey, realmId: fanRealm.id });
+  results.fanOut = fire;
+  report(
+    `terminateRealmSessions → last of ${FAN_OUT} events`,
+    `${fire.lastEventMs === null ? 'n/a' : fmt(fire.lastEventMs)} ms (${fire.delivered} delivered; mutation ${fmt(fire.mutationMs)} ms)`,
+    '≤ 1,000 ms, all delivered',
+    fire.delivered === FAN_OUT && (fire.lastEventMs ?? Infinity) <= 1000,
+  );
+  await drive({ kind: 'fan-out-close' });
+
+  writeFileSync(new URL('./results.json', import.meta.url), JSON.stringify({ ...results, rows }, null, 2));
+  console.log('\nwritten to bench/results.json');
+} finally {
+  instanceB?.kill('SIGTERM');
+  client.kill();
+  await app.stop();
+  if (dataDir) rmSync(dataDir, { recursive: true, force: true });
+}
