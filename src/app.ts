@@ -25,6 +25,7 @@ import { SessionWatchers } from './session/session-watchers.js';
 import { SessionStateCache } from './session/session-state-cache.js';
 import { attachWebSocketServer } from './server/websocket.js';
 import { DomainError } from './errors.js';
+import { dummyPasswordHash } from './auth/password.js';
 
 export interface AppOptions {
   clock?: Clock;
@@ -46,6 +47,75 @@ export interface App {
 /** GraphQL requests are small; anything larger is refused before parsing. */
 export const MAX_REQUEST_BYTES = 64 * 1024;
 
+/**
+ * The body of a request, read up to `limit` bytes: 'too-large' as soon as it passes the limit
+ * (whatever Content-Length said, or without one — a chunked body is only measured by reading it),
+ * 'aborted' when the client went away first.
+ */
+function readBody(req: IncomingMessage, limit: number): Promise<Buffer | 'too-large' | 'aborted'> {
+  return new Promise((resolve) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    let settled = false;
+    const settle = (value: Buffer | 'too-large' | 'aborted') => {
+      if (settled) return;
+      settled = true;
+      req.off('data', onData);
+      resolve(value);
+    };
+    const onData = (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > limit) {
+        req.pause();
+        settle('too-large');
+      } else chunks.push(chunk);
+    };
+    req.on('data', onData);
+    req.once('end', () => settle(Buffer.concat(chunks, size)));
+    req.once('error', () => settle('aborted'));
+    req.once('close', () => settle(req.complete ? Buffer.concat(chunks, size) : 'aborted'));
+  });
+}
+
+/**
+ * Hands an already-read body to yoga: the node adapter takes a request's `body` property, when
+ * present, instead of reading the (now drained) stream. An async iterable rather than the Buffer
+ * itself, because the adapter enumerates the keys of a `body` object (one per byte of a Buffer).
+ */
+function replayBody(req: IncomingMessage, body: Buffer): void {
+  (req as IncomingMessage & { body?: unknown }).body = {
+    byteLength: body.length,
+    async *[Symbol.asyncIterator]() {
+      yield body;
+    },
+  };
+}
+
+function refuseTooLarge(req: IncomingMessage, res: ServerResponse): void {
+  // Close the connection: the rest of an oversized body is not worth reading to keep it alive.
+  res.once('finish', () => req.destroy());
+  res.writeHead(413, { 'content-type': 'application/json', connection: 'close' }).end('{"error":"request body too large"}');
+}
+
+/**
+ * CORS answers only the origins of ALLOWED_ORIGINS, echoing the one that asked; any other origin
+ * gets no CORS headers at all. (yoga's own handling of an origin list answers a stranger with the
+ * single configured origin, or with `null` — which a sandboxed iframe or a data: URL *is*, so that
+ * would grant them access.)
+ */
+function corsFor(allowedOrigins: string[]) {
+  if (allowedOrigins.length === 0) return false as const;
+  const anyOrigin = allowedOrigins.includes('*');
+  const allowed = new Set(allowedOrigins.map((origin) => origin.replace(/\/$/, '')));
+  return (request: Request) => {
+    const origin = request.headers.get('origin');
+    if (!origin || (!anyOrigin && !allowed.has(origin))) return false as const;
+    // Two entries: yoga then echoes the request's origin and adds Vary: Origin. Never credentials
+    // for "any origin" — that pairing would hand every site a user's cookies, if there ever were any.
+    return { origin: [origin, origin], credentials: !anyOrigin, maxAge: 600 };
+  };
+}
+
 type ServerContext = { req: IncomingMessage; res?: ServerResponse; connectionParams?: Record<string, unknown> };
 
 export async function buildApp(config: Config, options: AppOptions = {}): Promise<App> {
@@ -63,7 +133,8 @@ export async function buildApp(config: Config, options: AppOptions = {}): Promis
     const retryStrategy = (attempt: number) => Math.min(attempt * 200, 2_000);
     redis = {
       publish: new Redis(config.redisUrl!, { maxRetriesPerRequest: 0, enableOfflineQueue: false, retryStrategy }),
-      subscribe: new Redis(config.redisUrl!, { maxRetriesPerRequest: null, enableOfflineQueue: true, retryStrategy }),
+      // No ready check on the subscriber: INFO is not allowed in subscriber mode after a reconnect.
+      subscribe: new Redis(config.redisUrl!, { maxRetriesPerRequest: null, enableOfflineQueue: true, enableReadyCheck: false, retryStrategy }),
     };
     await Promise.race([new Promise((resolve) => redis!.publish.once('ready', resolve)), new Promise((resolve) => setTimeout(resolve, 5_000).unref())]);
     for (const client of [redis.publish, redis.subscribe]) {
@@ -74,6 +145,9 @@ export async function buildApp(config: Config, options: AppOptions = {}): Promis
     redis ? { eventTarget: createRedisEventTarget({ publishClient: redis.publish, subscribeClient: redis.subscribe, logger }) as never } : undefined,
   );
   const events = new SessionEvents(pubsub);
+  // The hash an unknown username is checked against: made now, not by the first such login (whose
+  // answer would otherwise take two hashes' time and tell that the user does not exist).
+  void dummyPasswordHash().catch((error: unknown) => logger.warn('dummy password hash failed', { error: String(error) }));
   const keys = new TokenKeys(database.orm, clock, config.publicUrl);
   const sessionCache = new SessionStateCache({ ttlMs: 5_000, maxEntries: 100_000 });
   const deps: AppDeps = { orm: database.orm, clock, config, keys, events, sessionCache };
@@ -114,7 +188,7 @@ export async function buildApp(config: Config, options: AppOptions = {}): Promis
     landingPage: false,
     batching: false,
     logging: false, // our own logger reports unexpected errors (plugin below)
-    cors: config.allowedOrigins.length ? { origin: config.allowedOrigins, credentials: true } : false,
+    cors: corsFor(config.allowedOrigins),
     maskedErrors: { maskError: (error, message) => maskError(error, message) },
     plugins: [...securityPlugins({ production: config.production }), logUnexpected],
     context: ({ request, req, connectionParams }) => {
@@ -157,13 +231,22 @@ export async function buildApp(config: Config, options: AppOptions = {}): Promis
         return;
       }
       if (Number(req.headers['content-length'] ?? 0) > MAX_REQUEST_BYTES) {
-        res.writeHead(413, { 'content-type': 'application/json' }).end('{"error":"request body too large"}');
+        refuseTooLarge(req, res);
         return;
       }
       const jwksRealm = matchJwksPath(url.pathname);
       if (jwksRealm && req.method === 'GET') {
         await serveJwks(jwksRealm, createServices(deps), res);
         return;
+      }
+      if (req.method !== 'GET' && req.method !== 'HEAD' && req.method !== 'OPTIONS') {
+        const body = await readBody(req, MAX_REQUEST_BYTES);
+        if (body === 'aborted') return;
+        if (body === 'too-large') {
+          refuseTooLarge(req, res);
+          return;
+        }
+        replayBody(req, body);
       }
       await yoga.requestListener(req, res);
     } catch (error) {
@@ -195,7 +278,7 @@ export async function buildApp(config: Config, options: AppOptions = {}): Promis
           const port = typeof address === 'object' && address ? address.port : config.port;
           sweeper.start();
           watchers.start();
-          resolve(`http://127.0.0.1:${port}`);
+          resolve(`http://${config.host === '0.0.0.0' || config.host === '::' ? '127.0.0.1' : config.host}:${port}`);
         });
       }),
     async stop() {

@@ -71,7 +71,7 @@ async function main(argv: string[]): Promise<number> {
 main(process.argv.slice(2)).then(
   (code) => process.exit(code),
   (error: unknown) => {
-    if (error instanceof ConfigError || error instanceof DomainError) {
+    if (error instanceof ConfigError || error instanceof DomainError || (error instanceof Error && /is in use by process/.test(error.message))) {
       console.error(`error: ${error.message}`);
     } else {
       console.error(error);

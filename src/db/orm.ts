@@ -1,4 +1,4 @@
-import { mkdtemp, mkdir, rm } from 'node:fs/promises';
+import { mkdtemp, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { MikroORM, PostgreSqlDriver, type Options } from '@mikro-orm/postgresql';
@@ -45,8 +45,13 @@ export function ormOptions(overrides: Partial<Options> = {}): Options {
  */
 async function openEmbedded(dataDir: string): Promise<Database> {
   const inMemory = dataDir === 'memory://';
-  if (!inMemory) await mkdir(resolve(dataDir), { recursive: true });
-  const pglite = inMemory ? new PGlite() : new PGlite(resolve(dataDir));
+  let releaseLock = async () => {};
+  if (!inMemory) {
+    await mkdir(resolve(dataDir), { recursive: true });
+    releaseLock = await lockDataDir(resolve(dataDir));
+  }
+  // PostgreSQL's files live in a subfolder: initdb wants an empty directory, and the lock sits beside it.
+  const pglite = inMemory ? new PGlite() : new PGlite(join(resolve(dataDir), 'pgdata'));
   await pglite.waitReady;
   const socketDir = await mkdtemp(join(tmpdir(), 'tessera-pg-'));
   const socketServer = new PGLiteSocketServer({ db: pglite, path: join(socketDir, '.s.PGSQL.5432'), maxConnections: 1 });
@@ -69,8 +74,43 @@ async function openEmbedded(dataDir: string): Promise<Database> {
       await socketServer.stop();
       await pglite.close();
       await rm(socketDir, { recursive: true, force: true });
+      await releaseLock();
     },
   };
+}
+
+/**
+ * One process per embedded data directory: a second PGlite on the same files (a CLI command while
+ * the server runs) would not see the other's writes and can corrupt them. A lock file with the
+ * owner's pid refuses the second opener with a clear message; a stale lock (dead pid) is taken over.
+ */
+async function lockDataDir(dir: string): Promise<() => Promise<void>> {
+  const lockPath = join(dir, 'tessera.lock');
+  for (let attempt = 0; attempt < 2; attempt++) {
+    try {
+      await writeFile(lockPath, String(process.pid), { flag: 'wx' });
+      return () => rm(lockPath, { force: true });
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+      const owner = Number((await readFile(lockPath, 'utf8').catch(() => '')).trim());
+      if (owner && owner !== process.pid && isAlive(owner)) {
+        throw new Error(
+          `The embedded database in ${dir} is in use by process ${owner} (a running Tessera?). Stop it first, or use the API / DATABASE_URL.`,
+        );
+      }
+      await rm(lockPath, { force: true });
+    }
+  }
+  throw new Error(`could not lock ${dir}`);
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
 }
 
 async function openServer(databaseUrl: string): Promise<Database> {
