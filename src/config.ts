@@ -75,18 +75,21 @@ export function loadConfig(env: Env = process.env): Config {
     throw new ConfigError('BOOTSTRAP_ADMIN_KEY', 'must be at least 32 characters');
   }
 
-  const allowedOrigins = (env.ALLOWED_ORIGINS ?? '')
-    .split(',')
-    .map((origin) => origin.trim())
-    .filter(Boolean);
-  for (const origin of allowedOrigins) {
-    if (origin === '*') continue;
-    try {
-      const parsed = new URL(origin);
-      if (parsed.origin !== origin.replace(/\/$/, '')) throw new Error('not an origin');
-    } catch {
-      throw new ConfigError('ALLOWED_ORIGINS', `"${origin}" is not an origin like https://app.example.com`);
+  const allowedOrigins: string[] = [];
+  for (const entry of (env.ALLOWED_ORIGINS ?? '').split(',').map((origin) => origin.trim()).filter(Boolean)) {
+    if (entry === '*') {
+      allowedOrigins.push(entry);
+      continue;
     }
+    let origin: string;
+    try {
+      const parsed = new URL(entry);
+      if (!['http:', 'https:'].includes(parsed.protocol) || parsed.pathname !== '/' || parsed.search || parsed.hash) throw new Error('not an origin');
+      origin = parsed.origin; // normalised: no trailing slash, lower-case host
+    } catch {
+      throw new ConfigError('ALLOWED_ORIGINS', `"${entry}" is not an origin like https://app.example.com`);
+    }
+    allowedOrigins.push(origin);
   }
 
   const logLevel = (env.LOG_LEVEL?.trim().toLowerCase() || 'info') as LogLevel;

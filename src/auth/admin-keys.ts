@@ -41,19 +41,17 @@ export async function createAdminKey(
   return { key, secret };
 }
 
-/** Make sure an all-scopes key with this exact value exists (BOOTSTRAP_ADMIN_KEY). Idempotent. */
+/**
+ * Make sure an all-scopes key with this exact value exists (BOOTSTRAP_ADMIN_KEY). Idempotent, and
+ * safe when several instances start at once: the insert yields to a concurrent one (unique hash).
+ */
 export async function ensureBootstrapAdminKey(em: EntityManager, clock: Clock, secret: string): Promise<void> {
-  const existing = await em.findOne(AdminKey, { keyHash: sha256(secret) });
-  if (existing) {
-    if (existing.revokedAt || existing.realmId || existing.scopes.length !== ADMIN_SCOPES.length) {
-      existing.revokedAt = null;
-      existing.realmId = null;
-      existing.scopes = [...ADMIN_SCOPES];
-      await em.flush();
-    }
-    return;
-  }
-  await createAdminKey(em, clock, { name: 'bootstrap', secret });
+  const keyHash = sha256(secret);
+  await em.getConnection().execute(
+    `insert into admin_key (id, name, key_hash, scopes, realm_id, created_at) values (?, 'bootstrap', ?, ?, null, ?)
+     on conflict (key_hash) do update set revoked_at = null, realm_id = null, scopes = excluded.scopes`,
+    [newId('adm'), keyHash, JSON.stringify(ADMIN_SCOPES), clock.now()],
+  );
 }
 
 export function listAdminKeys(em: EntityManager): Promise<AdminKey[]> {

@@ -36,6 +36,7 @@ export type EventListener = (event: SessionLifecycleEvent) => void;
  */
 export class SessionEvents {
   private readonly listeners = new Set<EventListener>();
+  private openStreams = 0;
 
   constructor(private readonly pubsub: SessionPubSub) {}
 
@@ -64,6 +65,50 @@ export class SessionEvents {
   onPublish(listener: EventListener): () => void {
     this.listeners.add(listener);
     return () => this.listeners.delete(listener);
+  }
+
+  /** Subscription streams open on this instance, over every transport (the live-subscriptions gauge). */
+  get liveStreams(): number {
+    return this.openStreams;
+  }
+
+  /**
+   * Count a subscription stream as live from now until it ends, errors or is closed by its client.
+   * Counted here, at the resolver, so WebSocket and SSE subscriptions are both seen.
+   */
+  track<T>(stream: AsyncIterable<T>): AsyncIterableIterator<T> {
+    const source = stream[Symbol.asyncIterator]();
+    let open = true;
+    this.openStreams++;
+    const close = () => {
+      if (!open) return;
+      open = false;
+      this.openStreams--;
+    };
+    return {
+      next: async () => {
+        try {
+          const result = await source.next();
+          if (result.done) close();
+          return result;
+        } catch (error) {
+          close();
+          throw error;
+        }
+      },
+      return: async (value?: unknown) => {
+        close();
+        return (await source.return?.(value)) ?? { done: true, value: undefined };
+      },
+      throw: async (error?: unknown) => {
+        close();
+        if (source.throw) return source.throw(error);
+        throw error;
+      },
+      [Symbol.asyncIterator]() {
+        return this;
+      },
+    };
   }
 
   subscribeSession(sessionId: string): AsyncIterable<SessionLifecycleEvent> {

@@ -1,6 +1,6 @@
 import { builder } from './builder.js';
 import type { SessionLifecycleEvent } from '../events/session-events.js';
-import { watchTermination } from '../session/session-watch.js';
+import { reportWatch, watchTermination } from '../session/session-watch.js';
 import { SessionRef } from './session.js';
 import { TerminationReasonEnum } from './enums.js';
 
@@ -22,6 +22,9 @@ const SessionEventRef = builder.objectRef<SessionLifecycleEvent>('SessionEvent')
     session: t.field({
       type: SessionRef,
       resolve: async (e, _args, ctx) => {
+        // A realm stream lives for days on one context: without this its unit of work would keep
+        // every session (and user, realm) of every event in its identity map for the stream's life.
+        ctx.services.em.clear();
         const session = await ctx.services.sessions.sessionOf(e.realmId, e.sessionId);
         if (!session) throw new Error('session vanished');
         return session;
@@ -41,7 +44,10 @@ builder.subscriptionFields((t) => ({
     subscribe: async (_root, { sessionId }, ctx) => {
       const caller = await ctx.caller();
       const session = await ctx.services.sessions.sessionToWatch(caller, sessionId ? String(sessionId) : null);
-      return watchTermination(ctx.events, ctx.watchers, session, () => ctx.services.sessions.endingOf(session.realmId, session.id));
+      reportWatch(ctx, session.id);
+      return ctx.events.track(
+        watchTermination(ctx.events, ctx.watchers, session, () => ctx.services.sessions.endingOf(session.realmId, session.id)),
+      );
     },
     resolve: (event) => event,
   }),
@@ -51,7 +57,8 @@ builder.subscriptionFields((t) => ({
     args: { realmId: t.arg.id({ required: true }) },
     subscribe: async (_root, { realmId }, ctx) => {
       await ctx.services.sessions.requireRealmEvents(await ctx.caller(), String(realmId));
-      return ctx.events.subscribeRealm(String(realmId));
+      reportWatch(ctx, null);
+      return ctx.events.track(ctx.events.subscribeRealm(String(realmId)));
     },
     resolve: (event) => event,
   }),

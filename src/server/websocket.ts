@@ -1,17 +1,17 @@
 import type { Server } from 'node:http';
-import { GraphQLError } from 'graphql';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { useServer } from 'graphql-ws/use/ws';
-import type { YogaServerInstance } from 'graphql-yoga';
+import { createGraphQLError, type YogaServerInstance } from 'graphql-yoga';
 import type { Config } from '../config.js';
 import type { Logger } from '../logger.js';
 import { createServices, type AppDeps } from '../services.js';
 import { authenticate } from '../auth/authenticate.js';
 import type { Caller } from '../auth/caller.js';
+import { DomainError } from '../errors.js';
 import { clientIp } from './client-ip.js';
 import type { TesseraMetrics } from './metrics.js';
 import type { SessionWatchers } from '../session/session-watchers.js';
-import { watchTermination } from '../session/session-watch.js';
+import { onWatch, watchTermination } from '../session/session-watch.js';
 
 /** Frame size cap: subscriptions are tiny; a large frame is abuse. */
 export const MAX_WS_PAYLOAD_BYTES = 64 * 1024;
@@ -20,15 +20,17 @@ export const MAX_SUBSCRIPTIONS_PER_CONNECTION = 20;
 export const CLOSE_SESSION_ENDED = 4403;
 export const CLOSE_GOING_AWAY = 1001;
 
+/** What an open operation waits on: the connection's own session, something else, or not known yet. */
+type OperationWatch = 'pending' | 'own' | 'other';
+
 interface ConnectionState {
-  caller: Caller | null;
-  operations: number;
-  /** Operations that wait for the connection's own session to end. */
-  ownSessionWatches: number;
+  caller: Caller;
+  /** The managed session behind the connection's token (null: admin key or unmanaged token). */
+  ownSessionId: string | null;
   sessionEnded: boolean;
   stopWatching: (() => void) | null;
-  /** Open operation ids → whether the operation watches the connection's own session. */
-  ops: Map<string, boolean>;
+  /** Open operations by id. */
+  ops: Map<string, OperationWatch>;
 }
 
 function closeSocket(socket: WebSocket, code: number, reason: string): void {
@@ -49,7 +51,8 @@ export function attachWebSocketServer(opts: {
   logger: Logger;
 }) {
   const { server, yoga, config, deps, watchers, metrics } = opts;
-  const allowed = new Set(config.allowedOrigins);
+  // ALLOWED_ORIGINS may be written with a trailing slash; a browser's Origin header never has one.
+  const allowed = new Set(config.allowedOrigins.map((origin) => origin.replace(/\/+$/, '')));
   const wsServer = new WebSocketServer({
     server,
     path: yoga.graphqlEndpoint,
@@ -58,9 +61,21 @@ export function attachWebSocketServer(opts: {
     verifyClient: ({ origin }: { origin?: string }) => allowed.size === 0 || allowed.has('*') || !origin || allowed.has(origin),
   });
   const states = new WeakMap<object, ConnectionState>();
-  let liveOperations = 0;
-  metrics.registry.gauge('tessera_live_subscriptions', 'GraphQL operations open over WebSocket on this instance', () => liveOperations);
+  metrics.registry.gauge('tessera_live_subscriptions', 'Subscriptions open on this instance (WebSocket and SSE)', () => deps.events.liveStreams);
   metrics.registry.gauge('tessera_websocket_connections', 'WebSocket connections open on this instance', () => wsServer.clients.size);
+
+  /**
+   * A socket whose session has ended is closed with 4403 — but only once every operation that
+   * watches that session has delivered its event and completed (or an operation whose target is not
+   * known yet has resolved it): closing first would drop the very forced-logout event the client
+   * subscribed to. Operations on other sessions do not hold it open.
+   */
+  const closeIfDone = (state: ConnectionState, socket: WebSocket) => {
+    if (!state.sessionEnded) return;
+    for (const watch of state.ops.values()) if (watch !== 'other') return;
+    // After the complete message of the last own-session operation has gone out.
+    setTimeout(() => closeSocket(socket, CLOSE_SESSION_ENDED, 'Session terminated'), 0);
+  };
 
   const disposable = useServer(
     {
@@ -75,19 +90,40 @@ export function attachWebSocketServer(opts: {
         } catch {
           return false;
         }
-        const state: ConnectionState = { caller, operations: 0, ownSessionWatches: 0, sessionEnded: false, stopWatching: null, ops: new Map() };
+        if (caller.kind === 'anonymous') return false;
+        const ownSessionId = caller.kind === 'user' ? caller.sessionId : null;
+        const state: ConnectionState = { caller, ownSessionId, sessionEnded: false, stopWatching: null, ops: new Map() };
         states.set(ctx, state);
+        // An admin-key socket lives only as long as its key: re-validated on every re-check pass,
+        // so a revoked key stops receiving realm events within one interval.
+        if (caller.kind === 'admin') {
+          const socket = ctx.extra.socket;
+          state.stopWatching = watchers.alsoCheck(async () => {
+            try {
+              await authenticate(authorization, caller.ip, createServices(deps));
+            } catch (error) {
+              // Only a refused credential ends the socket; a database hiccup does not.
+              if (error instanceof DomainError && error.code === 'UNAUTHENTICATED') closeSocket(socket, CLOSE_SESSION_ENDED, 'Credential revoked');
+              else throw error;
+            }
+          });
+        }
         // A socket authenticated by a managed session lives only as long as that session.
-        if (caller.kind === 'user' && caller.sessionId) {
-          const ending = watchTermination(deps.events, watchers, { id: caller.sessionId, realmId: caller.realmId }, async () => null);
+        if (caller.kind === 'user' && ownSessionId) {
+          const socket = ctx.extra.socket;
+          const realmId = caller.realmId;
+          // Reads the state once the watch listens: a session ending between the authentication
+          // above and this point still closes the socket at once, not at the next re-check.
+          const ending = watchTermination(deps.events, watchers, { id: ownSessionId, realmId }, () =>
+            createServices(deps).sessions.endingOf(realmId, ownSessionId),
+          );
           state.stopWatching = () => void ending.return();
           void (async () => {
             for await (const _event of ending) {
               state.sessionEnded = true;
-              if (state.ownSessionWatches === 0) closeSocket(ctx.extra.socket, CLOSE_SESSION_ENDED, 'Session terminated');
-              // Otherwise the sessionTerminated subscription delivers first and closes in onComplete;
-              // this timer only guards against a watcher of some other session holding it open.
-              else setTimeout(() => closeSocket(ctx.extra.socket, CLOSE_SESSION_ENDED, 'Session terminated'), 2_000).unref();
+              closeIfDone(state, socket);
+              // Guard against an operation that never finishes delivering holding the socket open.
+              setTimeout(() => closeSocket(socket, CLOSE_SESSION_ENDED, 'Session terminated'), 2_000).unref();
             }
           })();
         }
@@ -96,11 +132,16 @@ export function attachWebSocketServer(opts: {
       onSubscribe: async (ctx, id, payload) => {
         const state = states.get(ctx);
         if (!state || state.sessionEnded) {
-          closeSocket(ctx.extra.socket, CLOSE_SESSION_ENDED, 'Session terminated');
-          return [];
+          // Answer the operation, then close once the answer is on its way.
+          setTimeout(() => closeSocket(ctx.extra.socket, CLOSE_SESSION_ENDED, 'Session terminated'), 0);
+          return [createGraphQLError('Session is no longer active', { extensions: { code: 'UNAUTHENTICATED' } })];
         }
-        if (state.operations >= MAX_SUBSCRIPTIONS_PER_CONNECTION) {
-          return [new GraphQLError(`At most ${MAX_SUBSCRIPTIONS_PER_CONNECTION} operations per connection`, { extensions: { code: 'RATE_LIMITED', retryAfter: 1 } })];
+        if (state.ops.size >= MAX_SUBSCRIPTIONS_PER_CONNECTION) {
+          return [
+            createGraphQLError(`At most ${MAX_SUBSCRIPTIONS_PER_CONNECTION} operations per connection`, {
+              extensions: { code: 'RATE_LIMITED', retryAfter: 1 },
+            }),
+          ];
         }
         const { schema, execute, subscribe, contextFactory, parse, validate } = yoga.getEnveloped({
           ...ctx,
@@ -117,17 +158,21 @@ export function attachWebSocketServer(opts: {
         }
         const errors = validate(schema, document);
         if (errors.length) return errors;
-        state.operations++;
-        liveOperations++;
-        const watchesOwnSession = /\bsessionTerminated\b/.test(payload.query) && !payload.variables?.sessionId;
-        if (watchesOwnSession) state.ownSessionWatches++;
-        state.ops.set(id, watchesOwnSession);
+        // Counted before the first await, so a burst of subscribe messages cannot overshoot the cap.
+        state.ops.set(id, 'pending');
+        const contextValue = await contextFactory();
+        onWatch(contextValue, (sessionId) => {
+          if (!state.ops.has(id)) return;
+          const watch = sessionId !== null && sessionId === state.ownSessionId ? 'own' : 'other';
+          state.ops.set(id, watch);
+          if (watch === 'other') closeIfDone(state, ctx.extra.socket);
+        });
         return {
           schema,
           operationName: payload.operationName,
           document,
           variableValues: payload.variables,
-          contextValue: await contextFactory(),
+          contextValue,
           rootValue: { execute, subscribe },
         };
       },
@@ -136,17 +181,8 @@ export function attachWebSocketServer(opts: {
       },
       onComplete: (ctx, id) => {
         const state = states.get(ctx);
-        if (!state || !state.ops.has(id)) return;
-        const watchedOwn = state.ops.get(id);
-        state.ops.delete(id);
-        state.operations--;
-        liveOperations--;
-        if (watchedOwn) state.ownSessionWatches--;
-        // After the forced-logout event of its own session the socket is done: close it once the
-        // complete message has gone out.
-        if (state.sessionEnded && state.ownSessionWatches === 0) {
-          setTimeout(() => closeSocket(ctx.extra.socket, CLOSE_SESSION_ENDED, 'Session terminated'), 0);
-        }
+        if (!state || !state.ops.delete(id)) return;
+        closeIfDone(state, ctx.extra.socket);
       },
       onClose: (ctx) => {
         const state = states.get(ctx);

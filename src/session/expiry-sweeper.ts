@@ -11,6 +11,7 @@ import { expireDueSessions } from './session-termination.js';
 export class ExpirySweeper {
   private timer: NodeJS.Timeout | null = null;
   private running: Promise<void> | null = null;
+  private queued: Promise<void> | null = null;
 
   constructor(
     private readonly deps: { orm: MikroORM; clock: Clock; events: SessionEvents; logger: Logger; intervalSeconds: number },
@@ -22,9 +23,20 @@ export class ExpirySweeper {
     this.timer.unref();
   }
 
-  /** One pass (batches until nothing is due). Concurrent calls share the pass in progress. */
+  /**
+   * One pass (batches until nothing is due) that starts after this call: a pass already in flight
+   * decided what is due before the caller asked, so the caller gets one more after it (shared by
+   * every caller that arrives meanwhile). Passes never overlap.
+   */
   sweepNow(): Promise<void> {
-    this.running ??= this.sweep().finally(() => {
+    if (this.running) {
+      this.queued ??= this.running.then(() => {
+        this.queued = null;
+        return this.sweepNow();
+      });
+      return this.queued;
+    }
+    this.running = this.sweep().finally(() => {
       this.running = null;
     });
     return this.running;
@@ -46,5 +58,6 @@ export class ExpirySweeper {
     if (this.timer) clearInterval(this.timer);
     this.timer = null;
     await this.running;
+    await this.queued;
   }
 }

@@ -47,3 +47,21 @@ export function watchTermination(
     await bus.return?.();
   });
 }
+
+// Which session an operation ended up watching is known only after its resolver has checked access.
+// A transport that must act on it (the WebSocket closes the socket of an ended session only after
+// the operations watching that session have delivered their event) registers a listener on the
+// operation's context; the resolver reports to it. Keyed weakly by the context object: nothing
+// outlives the operation.
+export type WatchListener = (sessionId: string | null) => void;
+const watchListeners = new WeakMap<object, WatchListener>();
+
+/** Transport side: be told which session the operation running with this context watches. */
+export function onWatch(context: object, listener: WatchListener): void {
+  watchListeners.set(context, listener);
+}
+
+/** Resolver side: this operation watches that session (null: no single session, e.g. a realm stream). */
+export function reportWatch(context: object, sessionId: string | null): void {
+  watchListeners.get(context)?.(sessionId);
+}

@@ -19,8 +19,10 @@ interface Waiter {
  */
 export class SessionWatchers {
   private readonly waiters = new Map<string, Set<Waiter>>();
+  private readonly extraChecks = new Set<() => Promise<void>>();
   private timer: NodeJS.Timeout | null = null;
   private running: Promise<void> | null = null;
+  private queued: Promise<void> | null = null;
 
   constructor(private readonly deps: { orm: MikroORM; clock: Clock; logger: Logger; intervalSeconds: number }) {}
 
@@ -28,6 +30,21 @@ export class SessionWatchers {
     let total = 0;
     for (const set of this.waiters.values()) total += set.size;
     return total;
+  }
+
+  /**
+   * Another check to run on every pass (an admin-key socket re-validating its key, say), so
+   * long-lived connections learn of revocations on the same schedule as of ended sessions.
+   * Returns the function that removes it.
+   */
+  alsoCheck(check: () => Promise<void>): () => void {
+    this.extraChecks.add(check);
+    return () => this.extraChecks.delete(check);
+  }
+
+  /** How many waits on this instance are open for one session (introspection for tests and ops). */
+  watching(sessionId: string): number {
+    return this.waiters.get(sessionId)?.size ?? 0;
   }
 
   /** Resolves with the session's termination event when a re-check finds it ended. */
@@ -68,11 +85,23 @@ export class SessionWatchers {
     if (this.timer) clearInterval(this.timer);
     this.timer = null;
     await this.running;
+    await this.queued;
   }
 
-  /** One pass over every watched session. Concurrent calls share the pass in progress. */
+  /**
+   * One pass over every watched session that starts after this call. A pass already in flight may
+   * have read before the change the caller knows of (a Redis reconnect, a repair), so the caller
+   * gets one more pass after it — shared by every caller that arrives meanwhile.
+   */
   recheck(): Promise<void> {
-    this.running ??= this.check().finally(() => {
+    if (this.running) {
+      this.queued ??= this.running.then(() => {
+        this.queued = null;
+        return this.recheck();
+      });
+      return this.queued;
+    }
+    this.running = this.check().finally(() => {
       this.running = null;
     });
     return this.running;
@@ -105,5 +134,7 @@ export class SessionWatchers {
     } catch (error) {
       this.deps.logger.warn('subscription re-check failed; will retry', { error: (error as Error).message });
     }
+    const failures = (await Promise.allSettled([...this.extraChecks].map((check) => check()))).filter((r) => r.status === 'rejected');
+    if (failures.length) this.deps.logger.warn('connection re-checks failed; will retry', { failures: failures.length });
   }
 }
