@@ -6,6 +6,16 @@ import type { JsonObject } from './db/entities/index.js';
 export const MAX_CUSTOM_ATTRIBUTES_BYTES = 4096;
 export const MAX_NAME_LENGTH = 200;
 
+/**
+ * Could this be one of our ids (src/db/ids.ts: a prefix and base64url)? Anything else cannot exist,
+ * so lookups answer NOT_FOUND without asking the database — which also keeps bytes PostgreSQL
+ * refuses in text (NUL) from turning a harmless lookup into a driver error.
+ */
+const ID_SHAPE = /^[A-Za-z0-9_-]{1,64}$/;
+export function isWellFormedId(value: unknown): value is string {
+  return typeof value === 'string' && ID_SHAPE.test(value);
+}
+
 export function checkText(value: string | null | undefined, field: string, max = MAX_NAME_LENGTH): string | null {
   if (value === null || value === undefined) return null;
   const trimmed = value.trim();
@@ -43,7 +53,18 @@ export function checkCustomAttributes(value: unknown, field = 'customAttributes'
   if (size > MAX_CUSTOM_ATTRIBUTES_BYTES) {
     throw badInput(field, `${field} must be at most ${MAX_CUSTOM_ATTRIBUTES_BYTES} bytes of JSON`);
   }
+  // PostgreSQL jsonb cannot store U+0000 in a string: refuse it here rather than fail in the driver.
+  if (containsNul(value)) throw badInput(field, `${field} must not contain the NUL character`);
   return value as JsonObject;
+}
+
+function containsNul(value: unknown): boolean {
+  if (typeof value === 'string') return value.includes('\u0000');
+  if (Array.isArray(value)) return value.some(containsNul);
+  if (value !== null && typeof value === 'object') {
+    return Object.entries(value).some(([key, inner]) => key.includes('\u0000') || containsNul(inner));
+  }
+  return false;
 }
 
 export const MAX_PERMISSIONS = 100;
@@ -53,8 +74,9 @@ export function checkPermissions(value: unknown, field = 'permissions'): string[
     throw badInput(field, `${field} must be a list of at most ${MAX_PERMISSIONS} strings`);
   }
   const permissions = value.map((p) => {
-    if (typeof p !== 'string' || !p.trim() || p.length > 100 || /\s/.test(p)) {
-      throw badInput(field, `each permission must be a non-empty string of at most 100 characters without spaces`);
+    // eslint-disable-next-line no-control-regex
+    if (typeof p !== 'string' || !p.trim() || p.length > 100 || /[\s\u0000-\u001f\u007f]/.test(p)) {
+      throw badInput(field, `each permission must be a non-empty string of at most 100 characters without spaces or control characters`);
     }
     return p;
   });

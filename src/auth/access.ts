@@ -1,5 +1,6 @@
 import type { AdminScope } from '../db/entities/index.js';
 import { forbidden, notFound, unauthenticated } from '../errors.js';
+import { isWellFormedId } from '../input-rules.js';
 import type { AdminCaller, Caller } from './caller.js';
 
 // A MANAGE scope includes its READ scope.
@@ -27,7 +28,7 @@ export function reachesRealm(caller: Caller, realmId: string): boolean {
  */
 export function requireRealmScope(caller: Caller, realmId: string, scope: AdminScope, what = 'Realm'): AdminCaller {
   if (caller.kind === 'anonymous') throw unauthenticated();
-  if (!reachesRealm(caller, realmId)) throw notFound(what);
+  if (!isWellFormedId(realmId) || !reachesRealm(caller, realmId)) throw notFound(what);
   if (caller.kind !== 'admin' || !hasScope(caller, scope)) throw forbidden(`Requires the ${scope} scope`);
   return caller;
 }

@@ -28,7 +28,10 @@ function decodeCursor(cursor: string): { createdAt: Date; id: string } {
   try {
     const [createdAt, id] = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as unknown[];
     const date = new Date(String(createdAt));
-    if (typeof id !== 'string' || Number.isNaN(date.getTime())) throw new Error('bad cursor');
+    // Our cursors hold real row times and ids; anything else (a date PostgreSQL cannot represent,
+    // an id with bytes text cannot hold) was not made by us and must not reach the database.
+    if (typeof id !== 'string' || !/^[A-Za-z0-9_-]{1,64}$/.test(id)) throw new Error('bad cursor');
+    if (Number.isNaN(date.getTime()) || date.getUTCFullYear() < 2000 || date.getUTCFullYear() > 9999) throw new Error('bad cursor');
     return { createdAt: date, id };
   } catch {
     throw badInput('after', 'after is not a cursor from this list');

@@ -96,7 +96,12 @@ builder.mutationFields((t) => ({
     type: MembershipRef,
     args: { input: t.arg({ type: CreateMembershipInput, required: true }) },
     resolve: async (_root, { input }, ctx) =>
-      ctx.services.orgs.createMembership(await ctx.caller(), { ...input, userId: String(input.userId), orgId: input.orgId ? String(input.orgId) : null }),
+      ctx.services.orgs.createMembership(await ctx.caller(), {
+        ...input,
+        userId: String(input.userId),
+        // Only an absent or null orgId means realm-wide; "" is an id that does not exist.
+        orgId: input.orgId === null || input.orgId === undefined ? null : String(input.orgId),
+      }),
   }),
   updateMembership: t.field({
     type: MembershipRef,

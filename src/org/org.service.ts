@@ -6,7 +6,7 @@ import type { Clock } from '../clock.js';
 import type { Caller } from '../auth/caller.js';
 import { missingInReach, realmFilter, requireRealmScope } from '../auth/access.js';
 import { paginate, type Connection, type PageArgs } from '../db/pagination.js';
-import { checkCustomAttributes, checkPermissions, checkRequiredText } from '../input-rules.js';
+import { checkCustomAttributes, checkPermissions, checkRequiredText, isWellFormedId } from '../input-rules.js';
 
 export interface OrgServiceDeps {
   em: EntityManager;
@@ -17,6 +17,7 @@ export class OrgService {
   constructor(private readonly deps: OrgServiceDeps) {}
 
   private async findOrg(caller: Caller, id: string, scope: 'USERS_READ' | 'USERS_MANAGE'): Promise<Org> {
+    if (!isWellFormedId(id)) return missingInReach(caller, scope, 'Org');
     const realmId = realmFilter(caller);
     const org = (await this.deps.em.findOne(Org, realmId ? { id, realmId } : { id })) ?? missingInReach(caller, scope, 'Org');
     requireRealmScope(caller, org.realmId, scope, 'Org');
@@ -54,6 +55,7 @@ export class OrgService {
   }
 
   private async findMembership(caller: Caller, id: string, scope: 'USERS_READ' | 'USERS_MANAGE'): Promise<Membership> {
+    if (!isWellFormedId(id)) return missingInReach(caller, scope, 'Membership');
     const realmId = realmFilter(caller);
     const membership =
       (await this.deps.em.findOne(Membership, realmId ? { id, realmId } : { id })) ?? missingInReach(caller, scope, 'Membership');
@@ -65,11 +67,13 @@ export class OrgService {
     caller: Caller,
     input: { userId: string; orgId?: string | null; permissions?: unknown; customAttributes?: unknown },
   ): Promise<Membership> {
+    if (!isWellFormedId(input.userId)) return missingInReach(caller, 'USERS_MANAGE', 'User');
     const realmId = realmFilter(caller);
     const user = (await this.deps.em.findOne(User, realmId ? { id: input.userId, realmId } : { id: input.userId })) ?? missingInReach(caller, 'USERS_MANAGE', 'User');
     requireRealmScope(caller, user.realmId, 'USERS_MANAGE', 'User');
     // The org must live in the user's realm: a membership never bridges two realms.
-    if (input.orgId && !(await this.deps.em.findOne(Org, { id: input.orgId, realmId: user.realmId }))) {
+    const orgId = input.orgId ?? null;
+    if (orgId !== null && (!isWellFormedId(orgId) || !(await this.deps.em.findOne(Org, { id: orgId, realmId: user.realmId })))) {
       throw badInput('orgId', 'no such org in the user’s realm');
     }
     const permissions = checkPermissions(input.permissions);
@@ -80,7 +84,7 @@ export class OrgService {
         id: newId('mem'),
         realmId: user.realmId,
         userId: user.id,
-        orgId: input.orgId ?? null,
+        orgId,
         permissions,
         customAttributes,
         createdAt: now,
@@ -90,7 +94,7 @@ export class OrgService {
       return membership;
     } catch (error) {
       if (error instanceof UniqueConstraintViolationException) {
-        throw badInput('orgId', input.orgId ? 'the user is already a member of this org' : 'the user already has a realm-wide membership');
+        throw badInput('orgId', orgId ? 'the user is already a member of this org' : 'the user already has a realm-wide membership');
       }
       throw error;
     }

@@ -37,6 +37,24 @@ export const MAX_UNMANAGED_SESSION_MINUTES = 1_051_200; // two years
 /** undefined = not given (keep / default); null = explicitly open-ended. */
 export type RealmSettingsInput = { [K in keyof RealmSettings]?: RealmSettings[K] | null };
 
+/**
+ * The defaults a new realm starts from. A realm created with short sessions (say sessionMinutes: 5)
+ * would otherwise be refused for an idle timeout or token lifespan the admin never chose: defaults
+ * that were not given shrink to the session length. Values that were given are checked as they are.
+ */
+export function defaultsFor(input: RealmSettingsInput): RealmSettings {
+  const defaults: RealmSettings = { ...DEFAULT_REALM_SETTINGS, jwtFields: [...DEFAULT_REALM_SETTINGS.jwtFields] };
+  const minutes = input.sessionMinutes;
+  if (isWholeNumber(minutes) && minutes >= 1) {
+    const seconds = minutes * 60;
+    if (input.accessTokenSeconds === undefined) defaults.accessTokenSeconds = Math.min(defaults.accessTokenSeconds, seconds);
+    if (input.idleTimeoutSeconds === undefined && defaults.idleTimeoutSeconds !== null) {
+      defaults.idleTimeoutSeconds = Math.min(defaults.idleTimeoutSeconds, seconds);
+    }
+  }
+  return defaults;
+}
+
 function isWholeNumber(value: unknown): value is number {
   return typeof value === 'number' && Number.isInteger(value);
 }
@@ -98,5 +116,8 @@ export function checkRealmName(name: unknown): string {
   const trimmed = typeof name === 'string' ? name.trim() : '';
   if (!trimmed) throw badInput('name', 'name must not be empty');
   if (trimmed.length > MAX_REALM_NAME_LENGTH) throw badInput('name', `name must be at most ${MAX_REALM_NAME_LENGTH} characters`);
+  // Control characters have no place in a display name, and PostgreSQL text cannot hold NUL at all.
+  // eslint-disable-next-line no-control-regex
+  if (/[\u0000-\u001f\u007f]/.test(trimmed)) throw badInput('name', 'name must not contain control characters');
   return trimmed;
 }

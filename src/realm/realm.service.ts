@@ -9,8 +9,8 @@ import { paginate, type Connection, type PageArgs } from '../db/pagination.js';
 import { recordAudit } from '../audit/audit-log.js';
 import type { TokenKeys } from '../token/jwt.js';
 import {
-  DEFAULT_REALM_SETTINGS,
   checkRealmName,
+  defaultsFor,
   resolveRealmSettings,
   type RealmSettings,
   type RealmSettingsInput,
@@ -67,7 +67,7 @@ export class RealmService {
     if (admin.realmId) throw forbidden('A key limited to one realm cannot create realms');
     const name = checkRealmName(input.name);
     const { name: _ignored, ...settingsInput } = input;
-    const settings = resolveRealmSettings(DEFAULT_REALM_SETTINGS, settingsInput);
+    const settings = resolveRealmSettings(defaultsFor(settingsInput), settingsInput);
     const now = this.deps.clock.now();
     const id = newId('rlm');
     const key = await generateSigningKey(id, settings.jwtAlgorithm, now);

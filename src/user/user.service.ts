@@ -1,4 +1,4 @@
-import { UniqueConstraintViolationException, type EntityManager, type FilterQuery } from '@mikro-orm/postgresql';
+import { UniqueConstraintViolationException, raw, type EntityManager, type FilterQuery } from '@mikro-orm/postgresql';
 import { ApiKey, Realm, User, USER_KINDS, type UserKind } from '../db/entities/index.js';
 import { newId } from '../db/ids.js';
 import { badInput, notFound } from '../errors.js';
@@ -9,7 +9,7 @@ import { checkPasswordShape, hashPassword } from '../auth/password.js';
 import { randomSecret, sha256 } from '../auth/opaque-tokens.js';
 import { paginate, type Connection, type PageArgs } from '../db/pagination.js';
 import { recordAudit } from '../audit/audit-log.js';
-import { checkCustomAttributes, checkEmail, checkText, checkUsername } from '../input-rules.js';
+import { checkCustomAttributes, checkEmail, checkText, checkUsername, isWellFormedId } from '../input-rules.js';
 import { endSessions } from '../session/session-termination.js';
 import type { SessionEvents } from '../events/session-events.js';
 
@@ -60,6 +60,9 @@ export class UserService {
 
   /** Load by id, or NOT_FOUND when it does not exist or lies outside the caller's realm. */
   private async findInReach(caller: Caller, id: string): Promise<User> {
+    // A user token reaches only its own user: every other user is "not found", never "forbidden".
+    if (caller.kind === 'user' && caller.userId !== id) throw notFound('User');
+    if (!isWellFormedId(id)) return missingInReach(caller, 'USERS_READ', 'User');
     const realmId = realmFilter(caller);
     const user = await this.deps.em.findOne(User, realmId ? { id, realmId } : { id });
     return user ?? missingInReach(caller, 'USERS_READ', 'User');
@@ -77,6 +80,8 @@ export class UserService {
         { email: { $ilike: like } },
         { firstName: { $ilike: like } },
         { lastName: { $ilike: like } },
+        // The full name ("Ada Lovelace") as the `name` field shows it.
+        { [raw((alias) => `concat_ws(' ', ${alias}.first_name, ${alias}.last_name)`)]: { $ilike: like } },
       ];
     }
     return paginate(this.deps.em, User, where, page);
@@ -224,6 +229,7 @@ export class UserService {
   }
 
   async revokeApiKey(caller: Caller, id: string): Promise<boolean> {
+    if (!isWellFormedId(id)) return missingInReach(caller, 'USERS_MANAGE', 'API key');
     const realmId = realmFilter(caller);
     const key = (await this.deps.em.findOne(ApiKey, realmId ? { id, realmId } : { id })) ?? missingInReach(caller, 'USERS_MANAGE', 'API key');
     requireRealmScope(caller, key.realmId, 'USERS_MANAGE', 'API key');

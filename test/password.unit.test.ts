@@ -1,0 +1,87 @@
+import { describe, expect, it } from 'vitest';
+import argon2 from 'argon2';
+import {
+  MAX_PASSWORD_BYTES,
+  MIN_PASSWORD_LENGTH,
+  checkPasswordShape,
+  dummyPasswordHash,
+  hashPassword,
+  needsRehash,
+  verifyPassword,
+} from '../src/auth/password.js';
+import { DomainError } from '../src/errors.js';
+
+const OWASP_PREFIX = '$argon2id$v=19$m=19456,t=2,p=1$';
+
+function rejectedField(fn: () => unknown): string {
+  try {
+    fn();
+  } catch (error) {
+    expect(error).toBeInstanceOf(DomainError);
+    expect((error as DomainError).code).toBe('BAD_USER_INPUT');
+    return (error as DomainError).extensions.field as string;
+  }
+  throw new Error('expected a BAD_USER_INPUT error, nothing was thrown');
+}
+
+describe('password shape', () => {
+  it('needs at least 8 characters, counted as characters rather than bytes or UTF-16 units', () => {
+    expect(MIN_PASSWORD_LENGTH).toBe(8);
+    expect(() => checkPasswordShape('12345678')).not.toThrow();
+    expect(rejectedField(() => checkPasswordShape('1234567'))).toBe('password');
+    expect(rejectedField(() => checkPasswordShape(''))).toBe('password');
+    // 4 emoji are 8 UTF-16 units and 16 bytes, but only 4 characters.
+    expect(rejectedField(() => checkPasswordShape('🔑🔑🔑🔑'))).toBe('password');
+    expect(() => checkPasswordShape('🔑🔑🔑🔑🔑🔑🔑🔑')).not.toThrow();
+  });
+
+  it('refuses more than 1024 bytes before any hashing (argon2 cost grows with input)', () => {
+    expect(MAX_PASSWORD_BYTES).toBe(1024);
+    expect(() => checkPasswordShape('a'.repeat(1024))).not.toThrow();
+    expect(rejectedField(() => checkPasswordShape('a'.repeat(1025)))).toBe('password');
+    // 342 × '€' is 342 characters but 1026 bytes.
+    expect(rejectedField(() => checkPasswordShape('€'.repeat(342)))).toBe('password');
+  });
+
+  it('names the field it is given', () => {
+    expect(rejectedField(() => checkPasswordShape('short', 'newPassword'))).toBe('newPassword');
+  });
+});
+
+describe('argon2id hashing', () => {
+  it('hashes with the OWASP profile (argon2id, m=19456, t=2, p=1) and a random salt', async () => {
+    const first = await hashPassword('correct horse battery staple');
+    const second = await hashPassword('correct horse battery staple');
+    expect(first.startsWith(OWASP_PREFIX)).toBe(true);
+    expect(second.startsWith(OWASP_PREFIX)).toBe(true);
+    expect(first).not.toBe(second);
+    expect(first).not.toContain('correct horse');
+  });
+
+  it('verifies the right password only', async () => {
+    const hash = await hashPassword('correct horse battery staple');
+    expect(await verifyPassword(hash, 'correct horse battery staple')).toBe(true);
+    expect(await verifyPassword(hash, 'correct horse battery staplE')).toBe(false);
+    expect(await verifyPassword(hash, '')).toBe(false);
+  });
+
+  it('treats a malformed stored hash as a wrong password instead of throwing', async () => {
+    expect(await verifyPassword('not-a-hash', 'whatever1')).toBe(false);
+    expect(await verifyPassword('', 'whatever1')).toBe(false);
+  });
+
+  it('knows when a hash was made with other parameters', async () => {
+    expect(needsRehash(await hashPassword('correct horse battery staple'))).toBe(false);
+    const weak = await argon2.hash('correct horse battery staple', { type: argon2.argon2id, memoryCost: 8192, timeCost: 1, parallelism: 1 });
+    expect(needsRehash(weak)).toBe(true);
+    // Older hashes still verify, so users can log in and be rehashed.
+    expect(await verifyPassword(weak, 'correct horse battery staple')).toBe(true);
+  });
+
+  it('keeps one dummy hash with today’s parameters for unknown users', async () => {
+    const dummy = await dummyPasswordHash();
+    expect(dummy.startsWith(OWASP_PREFIX)).toBe(true);
+    expect(await dummyPasswordHash()).toBe(dummy);
+    expect(await verifyPassword(dummy, 'correct horse battery staple')).toBe(false);
+  });
+});
