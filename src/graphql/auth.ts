@@ -69,7 +69,7 @@ builder.queryFields((t) => ({
     resolve: async (_root, _args, ctx) => {
       const caller = await ctx.caller();
       if (caller.kind !== 'user') throw unauthenticated('me needs a user login token');
-      const user = await ctx.services.users.getUser(caller, caller.userId);
+      const user = await ctx.services.sessions.viewer(caller);
       return { user, sessionId: caller.sessionId, realmId: caller.realmId };
     },
   }),

@@ -39,8 +39,11 @@ export const SessionRef = builder.objectRef<Session>('Session').implement({
     current: t.boolean({
       description: "True for the caller's own session.",
       resolve: async (s, _args, ctx) => {
-        const caller = await ctx.caller();
-        return caller.kind === 'user' && caller.sessionId === s.id;
+        // Informational only, and read on anonymous operations too (login, refresh): a stale bearer
+        // sent along with `refresh` — the usual case, the token having just expired — must not turn
+        // a committed rotation into an error response, or the client loses its new refresh token.
+        const caller = await ctx.caller().catch(() => null);
+        return caller?.kind === 'user' && caller.sessionId === s.id;
       },
     }),
   }),

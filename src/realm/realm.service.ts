@@ -1,3 +1,4 @@
+import { LockMode } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { Realm, SigningKey } from '../db/entities/index.js';
 import { newId } from '../db/ids.js';
@@ -92,7 +93,7 @@ export class RealmService {
     const newKey = algorithmChanged ? await generateSigningKey(id, settings.jwtAlgorithm, now) : null;
 
     const realm = await this.deps.em.transactional(async (em) => {
-      const realm = await em.findOneOrFail(Realm, { id }, { lockMode: 4 /* PESSIMISTIC_WRITE */ });
+      const realm = await em.findOneOrFail(Realm, { id }, { lockMode: LockMode.PESSIMISTIC_WRITE });
       const before = settingsOf(realm);
       em.assign(realm, { name, ...settings, updatedAt: now });
       if (newKey) {
@@ -114,7 +115,7 @@ export class RealmService {
     const now = this.deps.clock.now();
     const key = await generateSigningKey(id, current.jwtAlgorithm, now);
     const realm = await this.deps.em.transactional(async (em) => {
-      const realm = await em.findOneOrFail(Realm, { id }, { lockMode: 4 /* PESSIMISTIC_WRITE */ });
+      const realm = await em.findOneOrFail(Realm, { id }, { lockMode: LockMode.PESSIMISTIC_WRITE });
       // Old keys are retired, not deleted: tokens they signed verify until they expire.
       await em.nativeUpdate(SigningKey, { realmId: id, retiredAt: null }, { retiredAt: now });
       em.persist(key);

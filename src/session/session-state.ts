@@ -13,8 +13,19 @@ export function effectiveState(
   return expiry ? { state: 'EXPIRED', reason: expiry } : { state: 'ACTIVE', reason: null };
 }
 
+/**
+ * Why a session ran out, or null while it has not. The deadline that passed *first* names the
+ * reason, so the answer never changes with time: a session that went idle and was only later also
+ * past its absolute expiry stays IDLE_TIMEOUT (as the sweeper writes it down, see expireDueSessions).
+ */
 export function expiryReason(session: Pick<Session, 'expiresAt' | 'idleExpiresAt'>, now: Date): TerminationReason | null {
-  if (session.expiresAt.getTime() <= now.getTime()) return 'EXPIRED';
-  if (session.idleExpiresAt && session.idleExpiresAt.getTime() <= now.getTime()) return 'IDLE_TIMEOUT';
-  return null;
+  const end = sessionEnd(session);
+  if (end.at.getTime() > now.getTime()) return null;
+  return end.reason;
+}
+
+/** The moment a session runs out if nothing ends it earlier, and the reason it will then carry. */
+export function sessionEnd(session: Pick<Session, 'expiresAt' | 'idleExpiresAt'>): { at: Date; reason: 'EXPIRED' | 'IDLE_TIMEOUT' } {
+  const idle = session.idleExpiresAt;
+  return idle && idle.getTime() < session.expiresAt.getTime() ? { at: idle, reason: 'IDLE_TIMEOUT' } : { at: session.expiresAt, reason: 'EXPIRED' };
 }

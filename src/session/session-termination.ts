@@ -39,11 +39,14 @@ export async function endSessions(
     conditions.push('id <> ?');
     params.push(target.exceptSessionId);
   }
-  const state = reason === 'EXPIRED' || reason === 'IDLE_TIMEOUT' ? 'EXPIRED' : 'TERMINATED';
-  const rows = await em.getConnection().execute<{ id: string; user_id: string; realm_id: string }[]>(
-    `update session set state = ?, terminated_at = ?, termination_reason = ?
-      where ${conditions.join(' and ')} returning id, user_id, realm_id`,
-    [state, now, reason, ...params],
+  const expiring = reason === 'EXPIRED' || reason === 'IDLE_TIMEOUT';
+  // A session that ran out ended at its deadline, not when someone noticed: the same terminatedAt
+  // the API shows for it before anything was written (graphql/session.ts), and the same the sweeper writes.
+  const endedAt = reason === 'EXPIRED' ? 'least(?::timestamptz, expires_at)' : reason === 'IDLE_TIMEOUT' ? 'least(?::timestamptz, coalesce(idle_expires_at, expires_at))' : '?';
+  const rows = await em.getConnection().execute<TerminatedRow[]>(
+    `update session set state = ?, terminated_at = ${endedAt}, termination_reason = ?
+      where ${conditions.join(' and ')} returning id, user_id, realm_id, terminated_at`,
+    [expiring ? 'EXPIRED' : 'TERMINATED', now, reason, ...params],
     'all',
     em.getTransactionContext(),
   );
@@ -51,12 +54,16 @@ export async function endSessions(
   return rows.map((row) => terminationEvent(row, reason, now));
 }
 
-export function terminationEvent(
-  row: { id: string; user_id: string; realm_id: string },
-  reason: TerminationReason,
-  now: Date,
-): SessionLifecycleEvent {
-  return { type: 'TERMINATED', sessionId: row.id, userId: row.user_id, realmId: row.realm_id, reason, at: now.toISOString() };
+interface TerminatedRow {
+  id: string;
+  user_id: string;
+  realm_id: string;
+  terminated_at?: Date | string | null;
+}
+
+export function terminationEvent(row: TerminatedRow, reason: TerminationReason, now: Date): SessionLifecycleEvent {
+  const at = row.terminated_at ? new Date(row.terminated_at) : now;
+  return { type: 'TERMINATED', sessionId: row.id, userId: row.user_id, realmId: row.realm_id, reason, at: at.toISOString() };
 }
 
 async function recordTerminations(
@@ -88,16 +95,18 @@ async function recordTerminations(
  */
 export async function expireDueSessions(em: EntityManager, now: Date, batchSize = 1000): Promise<SessionLifecycleEvent[]> {
   return em.transactional(async (tx) => {
-    const rows = await tx.getConnection().execute<{ id: string; user_id: string; realm_id: string; termination_reason: TerminationReason }[]>(
-      `update session set state = 'EXPIRED', terminated_at = ?,
-              termination_reason = case when expires_at <= ? then 'EXPIRED' else 'IDLE_TIMEOUT' end
+    // The deadline that passed first names the reason and the end time (session-state.ts sessionEnd).
+    const rows = await tx.getConnection().execute<(TerminatedRow & { termination_reason: TerminationReason })[]>(
+      `update session set state = 'EXPIRED',
+              terminated_at = case when idle_expires_at < expires_at then idle_expires_at else expires_at end,
+              termination_reason = case when idle_expires_at < expires_at then 'IDLE_TIMEOUT' else 'EXPIRED' end
         where id in (
           select id from session
            where state = 'ACTIVE' and (expires_at <= ? or idle_expires_at <= ?)
            limit ? for update skip locked)
           and state = 'ACTIVE'
-        returning id, user_id, realm_id, termination_reason`,
-      [now, now, now, now, batchSize],
+        returning id, user_id, realm_id, termination_reason, terminated_at`,
+      [now, now, batchSize],
       'all',
       tx.getTransactionContext(),
     );

@@ -16,7 +16,7 @@ import type { SessionEvents, SessionLifecycleEvent } from '../events/session-eve
 import type { TokenKeys } from '../token/jwt.js';
 import { buildClaims } from '../token/claims.js';
 import { OrgService } from '../org/org.service.js';
-import { endSessions } from './session-termination.js';
+import { endSessions, type EndSessionsTarget } from './session-termination.js';
 import { effectiveState, expiryReason } from './session-state.js';
 import {
   MAX_REFRESH_TOKEN_LENGTH,
@@ -49,6 +49,8 @@ export interface SessionServiceDeps {
   events: SessionEvents;
   refreshGraceSeconds: number;
 }
+
+type TerminationStep = [target: EndSessionsTarget, reason: TerminationReason];
 
 // `select … for update`: wait for the row. (LockMode 4 is PESSIMISTIC_PARTIAL_WRITE — `for update
 // skip locked` — which silently finds *nothing* while another transaction holds the row, and turned
@@ -429,7 +431,7 @@ export class SessionService {
   async logout(caller: Caller): Promise<boolean> {
     if (caller.kind !== 'user') throw unauthenticated('logout needs a user login token');
     if (!caller.sessionId) return false; // unmanaged tokens cannot be ended before exp
-    await this.terminateWhere(caller, { realmId: caller.realmId, sessionId: caller.sessionId }, 'LOGOUT');
+    await this.terminateWhere(caller, [{ realmId: caller.realmId, sessionId: caller.sessionId }, 'LOGOUT']);
     return true;
   }
 
@@ -448,35 +450,38 @@ export class SessionService {
       requireRealmScope(caller, session.realmId, 'SESSIONS_TERMINATE', 'Session');
       reason = 'TERMINATED_BY_ADMIN';
     }
-    await this.terminateWhere(caller, { realmId: session.realmId, sessionId: session.id }, reason);
+    await this.terminateWhere(caller, [{ realmId: session.realmId, sessionId: session.id }, reason]);
     return this.deps.em.fork().findOneOrFail(Session, { id: session.id, realmId: session.realmId });
   }
 
   async terminateAllSessions(caller: Caller, userId: string, keepCurrent: boolean): Promise<number> {
     if (caller.kind === 'user') {
       if (userId !== caller.userId) throw notFound('User');
-      const except = keepCurrent ? caller.sessionId : null;
-      const ended = await this.terminateWhere(caller, { realmId: caller.realmId, userId, exceptSessionId: caller.sessionId }, 'TERMINATED_BY_USER');
-      if (!except && caller.sessionId) {
-        return ended + (await this.terminateWhere(caller, { realmId: caller.realmId, sessionId: caller.sessionId }, 'LOGOUT'));
-      }
-      return ended;
+      // The others end TERMINATED_BY_USER; the caller's own, unless kept, ends as a LOGOUT — in one
+      // transaction, so the count is exactly what ended.
+      const steps: TerminationStep[] = [[{ realmId: caller.realmId, userId, exceptSessionId: caller.sessionId }, 'TERMINATED_BY_USER']];
+      if (!keepCurrent && caller.sessionId) steps.push([{ realmId: caller.realmId, sessionId: caller.sessionId }, 'LOGOUT']);
+      return this.terminateWhere(caller, ...steps);
     }
     const realmId = realmFilter(caller);
     const user = (await this.deps.em.findOne(User, realmId ? { id: userId, realmId } : { id: userId })) ?? missingInReach(caller, 'SESSIONS_TERMINATE', 'User');
     requireRealmScope(caller, user.realmId, 'SESSIONS_TERMINATE', 'User');
-    return this.terminateWhere(caller, { realmId: user.realmId, userId }, 'TERMINATED_BY_ADMIN');
+    return this.terminateWhere(caller, [{ realmId: user.realmId, userId }, 'TERMINATED_BY_ADMIN']);
   }
 
   async terminateRealmSessions(caller: Caller, realmId: string): Promise<number> {
     requireRealmScope(caller, realmId, 'SESSIONS_TERMINATE');
     if (!(await this.deps.em.findOne(Realm, { id: realmId }))) throw notFound('Realm');
-    return this.terminateWhere(caller, { realmId }, 'TERMINATED_BY_ADMIN');
+    return this.terminateWhere(caller, [{ realmId }, 'TERMINATED_BY_ADMIN']);
   }
 
-  private async terminateWhere(caller: Caller, target: Parameters<typeof endSessions>[1], reason: TerminationReason): Promise<number> {
+  private async terminateWhere(caller: Caller, ...steps: TerminationStep[]): Promise<number> {
     const now = this.deps.clock.now();
-    const events = await this.deps.em.transactional((em) => endSessions(em, target, reason, actorOf(caller), now, caller.ip));
+    const events = await this.deps.em.transactional(async (em) => {
+      const ended: SessionLifecycleEvent[] = [];
+      for (const [target, reason] of steps) ended.push(...(await endSessions(em, target, reason, actorOf(caller), now, caller.ip)));
+      return ended;
+    });
     this.deps.events.publish(events);
     return events.length;
   }

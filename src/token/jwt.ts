@@ -13,6 +13,7 @@ const CLOCK_SKEW_SECONDS = 30;
 // this runs out we keep signing with the previous key, which stays valid, so this is safe.
 const ACTIVE_KEY_TTL_MS = 30_000;
 const MAX_CACHED_KEYS = 10_000;
+const KID_SHAPE = /^[A-Za-z0-9_-]{1,64}$/;
 
 interface ImportedKey {
   kid: string;
@@ -127,14 +128,17 @@ export class TokenKeys {
 
   /** Signature and claims only; whether a managed session is still ACTIVE is the caller's check. */
   async verify(token: string): Promise<TokenCheck> {
-    if (token.length > MAX_TOKEN_BYTES) return { valid: false, reason: 'TOKEN_TOO_LARGE' };
+    if (token.length > MAX_TOKEN_BYTES || Buffer.byteLength(token, 'utf8') > MAX_TOKEN_BYTES) return { valid: false, reason: 'TOKEN_TOO_LARGE' };
+    if (!isCanonicalCompactJws(token)) return { valid: false, reason: 'MALFORMED' };
     let header: ReturnType<typeof decodeProtectedHeader>;
     try {
       header = decodeProtectedHeader(token);
     } catch {
       return { valid: false, reason: 'MALFORMED' };
     }
-    if (typeof header.kid !== 'string' || header.kid.length > 64) return { valid: false, reason: 'UNKNOWN_KEY' };
+    // Our kids are short base64url ids; anything else cannot name one of our keys, and must not reach
+    // the key lookup (a NUL byte, for one, is a database error rather than "not found").
+    if (typeof header.kid !== 'string' || !KID_SHAPE.test(header.kid)) return { valid: false, reason: 'UNKNOWN_KEY' };
     // We never issue tokens that point at their own keys; one that does is forged.
     if ('jku' in header || 'x5u' in header || 'jwk' in header || 'x5c' in header) {
       return { valid: false, reason: 'UNSUPPORTED_HEADER' };
@@ -155,6 +159,7 @@ export class TokenKeys {
       if (typeof payload.iat !== 'number' || payload.iat > nowSeconds + CLOCK_SKEW_SECONDS) {
         return { valid: false, reason: 'NOT_YET_VALID' };
       }
+      if (typeof payload.sub !== 'string' || typeof payload.jti !== 'string') return { valid: false, reason: 'INVALID_CLAIMS' };
       // A managed token without exp would never expire on the relying party's side: not ours.
       if (payload.sid !== undefined && (typeof payload.sid !== 'string' || typeof payload.exp !== 'number')) {
         return { valid: false, reason: 'INVALID_CLAIMS' };
@@ -175,6 +180,20 @@ export class TokenKeys {
     }
     return jwks;
   }
+}
+
+const COMPACT_JWS = /^([A-Za-z0-9_-]+)\.([A-Za-z0-9_-]+)\.([A-Za-z0-9_-]*)$/;
+
+/**
+ * Exactly three base64url segments, each in its one canonical spelling. Decoders are lenient —
+ * they skip whitespace and ignore the unused low bits of the last character — so without this one
+ * signature has several spellings, and anything keyed on the token string (a deny list, a cache,
+ * a log search) can be sidestepped with a token that still verifies.
+ */
+function isCanonicalCompactJws(token: string): boolean {
+  const match = COMPACT_JWS.exec(token);
+  if (!match) return false;
+  return match.slice(1).every((segment) => Buffer.from(segment, 'base64url').toString('base64url') === segment);
 }
 
 function rejectionOf(error: unknown): TokenRejection {

@@ -1,3 +1,4 @@
+import { LockMode } from '@mikro-orm/core';
 import { UniqueConstraintViolationException, raw, type EntityManager, type FilterQuery } from '@mikro-orm/postgresql';
 import { ApiKey, Realm, User, USER_KINDS, type UserKind } from '../db/entities/index.js';
 import { newId } from '../db/ids.js';
@@ -159,7 +160,7 @@ export class UserService {
     const now = this.deps.clock.now();
     try {
       const { user, events } = await this.deps.em.transactional(async (em) => {
-        const user = await em.findOneOrFail(User, { id, realmId: found.realmId }, { lockMode: 4 });
+        const user = await em.findOneOrFail(User, { id, realmId: found.realmId }, { lockMode: LockMode.PESSIMISTIC_WRITE });
         const disabling = changes.disabled === true && !user.disabled;
         em.assign(user, { ...changes, updatedAt: now });
         recordAudit(em, {
@@ -193,7 +194,7 @@ export class UserService {
     const passwordHash = await hashPassword(password);
     const now = this.deps.clock.now();
     const { user, events } = await this.deps.em.transactional(async (em) => {
-      const user = await em.findOneOrFail(User, { id: userId, realmId: found.realmId }, { lockMode: 4 });
+      const user = await em.findOneOrFail(User, { id: userId, realmId: found.realmId }, { lockMode: LockMode.PESSIMISTIC_WRITE });
       user.passwordHash = passwordHash;
       user.updatedAt = now;
       recordAudit(em, { realmId: user.realmId, type: 'PASSWORD_CHANGED', actor: actorOf(caller), userId: user.id, at: now });
