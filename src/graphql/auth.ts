@@ -61,6 +61,18 @@ const ApiKeyLoginInput = builder.inputType('ApiKeyLoginInput', {
   fields: (t) => ({ realmId: t.id({ required: true }), apiKey: t.string({ required: true }) }),
 });
 
+/** Count an attempt in /metrics by its outcome. */
+async function counted<T>(work: Promise<T>, count: (result: 'success' | 'failure') => void): Promise<T> {
+  try {
+    const result = await work;
+    count('success');
+    return result;
+  } catch (error) {
+    count('failure');
+    throw error;
+  }
+}
+
 builder.queryFields((t) => ({
   me: t.field({
     type: ViewerRef,
@@ -86,16 +98,23 @@ builder.mutationFields((t) => ({
     type: LoginResultRef,
     args: { input: t.arg({ type: LoginInput, required: true }) },
     resolve: (_root, { input }, ctx) =>
-      ctx.services.sessions.login({ ...input, realmId: String(input.realmId), client: input.client ? { ip: ctx.ip, ...input.client } : null }, ctx.ip),
+      counted(
+        ctx.services.sessions.login({ ...input, realmId: String(input.realmId), client: input.client ? { ip: ctx.ip, ...input.client } : null }, ctx.ip),
+        (result) => ctx.metrics.logins({ result, method: 'password' }),
+      ),
   }),
   loginWithApiKey: t.field({
     type: LoginResultRef,
     args: { input: t.arg({ type: ApiKeyLoginInput, required: true }) },
-    resolve: (_root, { input }, ctx) => ctx.services.sessions.loginWithApiKey({ realmId: String(input.realmId), apiKey: input.apiKey }, ctx.ip),
+    resolve: (_root, { input }, ctx) =>
+      counted(ctx.services.sessions.loginWithApiKey({ realmId: String(input.realmId), apiKey: input.apiKey }, ctx.ip), (result) =>
+        ctx.metrics.logins({ result, method: 'api_key' }),
+      ),
   }),
   refresh: t.field({
     type: LoginResultRef,
     args: { refreshToken: t.arg.string({ required: true }) },
-    resolve: (_root, { refreshToken }, ctx) => ctx.services.sessions.refresh(refreshToken, ctx.ip),
+    resolve: (_root, { refreshToken }, ctx) =>
+      counted(ctx.services.sessions.refresh(refreshToken, ctx.ip), (result) => ctx.metrics.refreshes({ result })),
   }),
 }));
