@@ -1,12 +1,14 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
-import { createYoga, type Plugin } from 'graphql-yoga';
+import { GraphQLError } from 'graphql';
+import { ConnectionException } from '@mikro-orm/core';
+import { createYoga } from 'graphql-yoga';
 import { Redis } from 'ioredis';
 import { createRedisEventTarget } from './events/redis-event-target.js';
 import type { Config } from './config.js';
 import { systemClock, type Clock } from './clock.js';
 import { createLogger, type Logger } from './logger.js';
-import { migrate, openDatabase, type Database } from './db/orm.js';
+import { isDatabaseUnavailable, migrate, openDatabase, type Database } from './db/orm.js';
 import { TokenKeys } from './token/jwt.js';
 import { SessionEvents, createSessionPubSub } from './events/session-events.js';
 import { createServices, type AppDeps } from './services.js';
@@ -43,6 +45,20 @@ export interface App {
   start(): Promise<string>;
   stop(): Promise<void>;
 }
+
+/** The error behind GraphQL's wrappers (by shape: graphql may be loaded twice, CJS and ESM). */
+function originalOf(error: unknown): unknown {
+  let current = error;
+  for (let i = 0; i < 8 && current instanceof Error && current.name === 'GraphQLError'; i++) {
+    const inner = (current as GraphQLError).originalError;
+    if (!inner) break;
+    current = inner;
+  }
+  return current;
+}
+
+/** How long /ready waits for the database before it answers 503. */
+const READINESS_TIMEOUT_MS = 2_000;
 
 /** GraphQL requests are small; anything larger is refused before parsing. */
 export const MAX_REQUEST_BYTES = 64 * 1024;
@@ -171,14 +187,31 @@ export async function buildApp(config: Config, options: AppOptions = {}): Promis
   redis?.subscribe.on('ready', () => void watchers.recheck());
   const sweeper = new ExpirySweeper({ orm: database.orm, clock, events, logger, intervalSeconds: config.sweepIntervalSeconds });
 
-  const logUnexpected: Plugin = {
-    onExecutionResult({ result }) {
-      const errors = result && 'errors' in result ? result.errors : undefined;
-      for (const error of errors ?? []) {
-        const original = (error as { originalError?: unknown }).originalError;
-        if (original && !(original instanceof DomainError)) logger.error('unexpected error', { error: String((original as Error).stack ?? original) });
-      }
-    },
+  // Errors are masked (src/graphql/errors.ts) and logged here, where the original is still at hand
+  // (a plugin looking at the result afterwards only sees the masked copies). A database that is
+  // down, hung or overloaded is told apart first: SERVICE_UNAVAILABLE, not a server bug.
+  const maskAndLog = (error: unknown, message: string): Error => {
+    const original = originalOf(error);
+    let masked: Error;
+    if (!(original instanceof DomainError) && isDatabaseUnavailable(original)) {
+      const location = error instanceof Error && error.name === 'GraphQLError' ? (error as GraphQLError) : null;
+      masked = maskError(
+        new GraphQLError('database unavailable', {
+          nodes: location?.nodes,
+          source: location?.source,
+          positions: location?.positions,
+          path: location?.path,
+          originalError: new ConnectionException(original as Error),
+        }),
+        message,
+      );
+    } else {
+      masked = maskError(error, message);
+    }
+    const code = (masked as GraphQLError).extensions?.code;
+    if (code === 'SERVICE_UNAVAILABLE') logger.warn('database unavailable', { error: String((original as Error)?.message ?? original) });
+    else if (code === 'INTERNAL_SERVER_ERROR') logger.error('unexpected error', { error: String((original as Error)?.stack ?? original) });
+    return masked;
   };
 
   const yoga = createYoga<ServerContext, GraphQLContext>({
@@ -187,10 +220,10 @@ export async function buildApp(config: Config, options: AppOptions = {}): Promis
     graphiql: !config.production,
     landingPage: false,
     batching: false,
-    logging: false, // our own logger reports unexpected errors (plugin below)
+    logging: false, // our own logger reports unexpected errors (maskAndLog above)
     cors: corsFor(config.allowedOrigins),
-    maskedErrors: { maskError: (error, message) => maskError(error, message) },
-    plugins: [...securityPlugins({ production: config.production }), logUnexpected],
+    maskedErrors: { maskError: maskAndLog },
+    plugins: securityPlugins({ production: config.production }),
     context: ({ request, req, connectionParams }) => {
       const ip = clientIp(req, config.trustProxyHops);
       const services = createServices(deps);
@@ -214,6 +247,30 @@ export async function buildApp(config: Config, options: AppOptions = {}): Promis
   });
 
   let ready = true;
+  // Readiness asks the database, but never waits on it for long: a hung database (not just a
+  // refused connection) must read as "not ready" within seconds. One check at a time, its answer
+  // shared by the probes that arrive meanwhile, so a prober cannot pile up hung queries that
+  // would take the pool's connections from real requests.
+  let readinessCheck: Promise<boolean> | null = null;
+  const databaseReachable = (): Promise<boolean> => {
+    readinessCheck ??= (async () => {
+      let timer: NodeJS.Timeout | undefined;
+      const timeout = new Promise<boolean>((resolve) => {
+        timer = setTimeout(() => resolve(false), READINESS_TIMEOUT_MS);
+      });
+      const check = database.orm.isConnected().catch(() => false);
+      try {
+        return await Promise.race([check, timeout]);
+      } finally {
+        clearTimeout(timer);
+        // A hung check keeps its place until it settles (the pool's own timeouts end it).
+        void check.finally(() => {
+          readinessCheck = null;
+        });
+      }
+    })();
+    return readinessCheck;
+  };
   const server = createServer(async (req, res) => {
     const url = new URL(req.url ?? '/', 'http://localhost');
     try {
@@ -222,7 +279,7 @@ export async function buildApp(config: Config, options: AppOptions = {}): Promis
         return;
       }
       if (url.pathname === '/ready') {
-        const ok = ready && (await database.orm.isConnected().catch(() => false));
+        const ok = ready && (await databaseReachable());
         res.writeHead(ok ? 200 : 503, { 'content-type': 'application/json' }).end(JSON.stringify({ status: ok ? 'ready' : 'unavailable' }));
         return;
       }

@@ -24,13 +24,11 @@ export function reachesRealm(caller: Caller, realmId: string): boolean {
 /**
  * The gate of every admin operation on a realm. Outside the caller's reach the realm does not
  * exist (NOT_FOUND, so a realm-limited key learns nothing of other realms); inside it, a missing
- * scope is FORBIDDEN. A user token reaches only itself: another user's object (`what` other than
- * 'Realm') is NOT_FOUND to it, whether it exists or not.
+ * scope is FORBIDDEN.
  */
 export function requireRealmScope(caller: Caller, realmId: string, scope: AdminScope, what = 'Realm'): AdminCaller {
   if (caller.kind === 'anonymous') throw unauthenticated();
   if (!isWellFormedId(realmId) || !reachesRealm(caller, realmId)) throw notFound(what);
-  if (caller.kind === 'user' && what !== 'Realm') throw notFound(what);
   if (caller.kind !== 'admin' || !hasScope(caller, scope)) throw forbidden(`Requires the ${scope} scope`);
   return caller;
 }

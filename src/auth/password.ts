@@ -62,7 +62,14 @@ export async function verifyPassword(hash: string, password: string): Promise<bo
 
 /** True when a stored hash was made with weaker (or just other) parameters than today's. */
 export function needsRehash(hash: string): boolean {
-  return argon2.needsRehash(hash, ARGON2_OPTIONS);
+  // argon2.needsRehash compares version and m/t/p only, not the variant: an argon2i or argon2d hash
+  // with today's costs would never become argon2id, the only kind we store (SPEC §1).
+  if (!hash.startsWith('$argon2id$')) return true;
+  try {
+    return argon2.needsRehash(hash, ARGON2_OPTIONS);
+  } catch {
+    return true; // unparsable: replace it with a sound hash once the password has been verified
+  }
 }
 
 let dummyHash: Promise<string> | null = null;
@@ -71,6 +78,11 @@ let dummyHash: Promise<string> | null = null;
  * username costs the same time as a wrong password (no user enumeration by timing).
  */
 export function dummyPasswordHash(): Promise<string> {
-  dummyHash ??= hashPassword('tessera-dummy-password-for-timing');
+  // A failure (the hash queue was full) must not be kept: a cached rejection would answer every
+  // unknown username with that error from then on — an enumeration oracle and a lockout at once.
+  dummyHash ??= hashPassword('tessera-dummy-password-for-timing').catch((error: unknown) => {
+    dummyHash = null;
+    throw error;
+  });
   return dummyHash;
 }

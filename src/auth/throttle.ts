@@ -1,11 +1,13 @@
+import { isIPv6 } from 'node:net';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { rateLimited } from '../errors.js';
 import type { Clock } from '../clock.js';
 import { sha256 } from './opaque-tokens.js';
 
 /**
- * A failure counter: after `threshold` failures inside `windowSeconds`, each further failure blocks
- * the key for 2^(failures - threshold) seconds, up to `maxBlockSeconds`.
+ * A failure counter: once `threshold` attempts inside the window failed, the key is blocked for
+ * 2^(failures - threshold) seconds (1, 2, 4, … up to `maxBlockSeconds`); every further failure
+ * made once a block ran out doubles the next one.
  */
 interface ThrottleRule {
   kind: 'account-ip' | 'account' | 'ip';
@@ -26,6 +28,9 @@ export const THROTTLE_RULES: ThrottleRule[] = [
   { kind: 'ip', threshold: 100, maxBlockSeconds: 900 },
 ];
 export const THROTTLE_WINDOW_SECONDS = 900;
+/** Rows idle for longer than the window are deleted, at most this often per process. */
+const PRUNE_INTERVAL_MS = 60_000;
+let lastPruneAt = 0;
 
 export interface LoginAttempt {
   realmId: string;
@@ -33,9 +38,27 @@ export interface LoginAttempt {
   ip: string | null;
 }
 
+/**
+ * The address as a throttling subject. An IPv6 client typically controls a whole /64 (SLAAC,
+ * privacy addresses), so counting per address would hand it 2^64 fresh counters: count per /64.
+ */
+export function throttleSubject(ip: string | null): string {
+  if (!ip) return 'unknown';
+  if (!isIPv6(ip)) return ip;
+  const [head, tail = ''] = ip.toLowerCase().split('::');
+  const left = head ? head.split(':') : [];
+  const right = tail ? tail.split(':') : [];
+  if (right.some((part) => part.includes('.'))) return ip; // IPv4-mapped/compatible: keep as is
+  const groups = ip.includes('::') ? [...left, ...Array<string>(Math.max(0, 8 - left.length - right.length)).fill('0'), ...right] : left;
+  return `${groups
+    .slice(0, 4)
+    .map((group) => group.replace(/^0+(?=.)/, ''))
+    .join(':')}::/64`;
+}
+
 function keysOf(attempt: LoginAttempt): { rule: ThrottleRule; key: string }[] {
   const account = `${attempt.realmId}:${attempt.username.trim().toLowerCase()}`;
-  const ip = attempt.ip ?? 'unknown';
+  const ip = throttleSubject(attempt.ip);
   const raw: Record<ThrottleRule['kind'], string> = {
     'account-ip': `account-ip:${account}:${ip}`,
     account: `account:${account}`,
@@ -44,49 +67,131 @@ function keysOf(attempt: LoginAttempt): { rule: ThrottleRule; key: string }[] {
   return THROTTLE_RULES.map((rule) => ({ rule, key: sha256(raw[rule.kind]) }));
 }
 
-/** Login throttling backed by PostgreSQL, so every instance behind a load balancer shares it. */
+function fingerprint(attempt: LoginAttempt): string {
+  return `${attempt.realmId}\u0000${attempt.username}\u0000${attempt.ip ?? ''}`;
+}
+
+/**
+ * Login throttling backed by PostgreSQL, so every instance behind a load balancer shares it.
+ *
+ * An attempt is *charged* before its password is checked, and refunded when it succeeds. Counting
+ * only after the (slow) argon2 verify would let an attacker fire hundreds of guesses at once: every
+ * one of them would pass the check before the first failure was recorded. Charging is one upsert
+ * per counter whose update applies only while the counter is not blocked — evaluated under the
+ * row lock, so concurrent attempts see each other's charges and the one that reaches the threshold
+ * blocks all that come after it.
+ */
 export class LoginThrottle {
+  /** Attempts this instance charged and that await their outcome. */
+  private readonly charged = new Set<string>();
+
   constructor(private readonly deps: { em: EntityManager; clock: Clock }) {}
 
-  /** Throws RATE_LIMITED (before any password hashing) when the attempt is blocked. */
+  private async blockedUntil(keys: string[], now: Date): Promise<number | null> {
+    const rows = await this.deps.em.execute<{ blocked_until: Date }[]>(
+      `select blocked_until from login_throttle where key in (${keys.map(() => '?').join(', ')}) and blocked_until > ?`,
+      [...keys, now],
+    );
+    if (rows.length === 0) return null;
+    return Math.max(...rows.map((row) => new Date(row.blocked_until).getTime()));
+  }
+
+  /** One more attempt on a counter, unless it is blocked. True when it was counted. */
+  private async charge(rule: ThrottleRule, key: string, now: Date): Promise<boolean> {
+    const windowStart = new Date(now.getTime() - THROTTLE_WINDOW_SECONDS * 1000);
+    const rows = await this.deps.em.execute<{ key: string }[]>(
+      `insert into login_throttle as t (key, failures, last_failure_at, blocked_until)
+            values (?, 1, ?, null)
+       on conflict (key) do update set
+            failures = case when t.last_failure_at < ? then 1 else t.failures + 1 end,
+            last_failure_at = excluded.last_failure_at,
+            blocked_until = case
+              when t.last_failure_at >= ? and t.failures + 1 >= ?
+              then excluded.last_failure_at + make_interval(secs => least(?, power(2, t.failures + 1 - ?)))
+              else t.blocked_until end
+          where t.blocked_until is null or t.blocked_until <= excluded.last_failure_at
+       returning key`,
+      [key, now, windowStart, windowStart, rule.threshold, rule.maxBlockSeconds, rule.threshold],
+    );
+    return rows.length === 1;
+  }
+
+  /** Take back one charge (the attempt succeeded, or was refused after all). */
+  private async refund(rule: ThrottleRule, key: string): Promise<void> {
+    await this.deps.em.execute(
+      `update login_throttle
+          set failures = greatest(failures - 1, 0),
+              blocked_until = case when failures - 1 < ? then null else blocked_until end
+        where key = ?`,
+      [rule.threshold, key],
+      'run',
+    );
+  }
+
+  /**
+   * Throws RATE_LIMITED (before any password hashing) when the attempt is blocked; otherwise counts
+   * it as a failure until recordSuccess says otherwise.
+   */
   async assertAllowed(attempt: LoginAttempt): Promise<void> {
     const now = this.deps.clock.now();
-    const keys = keysOf(attempt).map((k) => k.key);
-    const rows = await this.deps.em
-      .getConnection()
-      .execute<{ blocked_until: Date }[]>(
-        `select blocked_until from login_throttle where key in (?, ?, ?) and blocked_until > ?`,
-        [...keys, now],
-      );
-    if (rows.length === 0) return;
-    const until = Math.max(...rows.map((row) => new Date(row.blocked_until).getTime()));
-    throw rateLimited((until - now.getTime()) / 1000);
+    const keys = keysOf(attempt);
+    const until = await this.blockedUntil(
+      keys.map((k) => k.key),
+      now,
+    );
+    if (until !== null) throw rateLimited((until - now.getTime()) / 1000);
+
+    const done: (typeof keys)[number][] = [];
+    for (const entry of keys) {
+      if (await this.charge(entry.rule, entry.key, now)) {
+        done.push(entry);
+        continue;
+      }
+      // Blocked by a concurrent attempt since the check above: this one was never made.
+      for (const previous of done) await this.refund(previous.rule, previous.key);
+      const blocked = await this.blockedUntil([entry.key], now);
+      throw rateLimited(((blocked ?? now.getTime() + 1000) - now.getTime()) / 1000);
+    }
+    this.charged.add(fingerprint(attempt));
+    await this.pruneNow();
   }
 
   async recordFailure(attempt: LoginAttempt): Promise<void> {
+    // Already counted when it was allowed.
+    if (this.charged.delete(fingerprint(attempt))) return;
     const now = this.deps.clock.now();
-    const windowStart = new Date(now.getTime() - THROTTLE_WINDOW_SECONDS * 1000);
-    for (const { rule, key } of keysOf(attempt)) {
-      await this.deps.em.getConnection().execute(
-        `insert into login_throttle as t (key, failures, last_failure_at, blocked_until)
-              values (?, 1, ?, null)
-         on conflict (key) do update set
-              failures = case when t.last_failure_at < ? then 1 else t.failures + 1 end,
-              last_failure_at = excluded.last_failure_at,
-              blocked_until = case
-                when t.last_failure_at >= ? and t.failures + 1 >= ?
-                then excluded.last_failure_at + make_interval(secs => least(?, power(2, t.failures + 1 - ?)))
-                else t.blocked_until end`,
-        [key, now, windowStart, windowStart, rule.threshold, rule.maxBlockSeconds, rule.threshold],
-      );
+    for (const { rule, key } of keysOf(attempt)) await this.charge(rule, key, now);
+  }
+
+  /** A successful login clears the account's counters, and takes its own charge off the address's. */
+  async recordSuccess(attempt: LoginAttempt): Promise<void> {
+    const keys = keysOf(attempt);
+    const account = keys.filter(({ rule }) => rule.kind !== 'ip').map((k) => k.key);
+    await this.deps.em.execute(`delete from login_throttle where key in (?, ?)`, account, 'run');
+    if (this.charged.delete(fingerprint(attempt))) {
+      for (const { rule, key } of keys.filter(({ rule }) => rule.kind === 'ip')) await this.refund(rule, key);
     }
   }
 
-  /** A successful login clears the account's counters (not the address's). */
-  async recordSuccess(attempt: LoginAttempt): Promise<void> {
-    const keys = keysOf(attempt)
-      .filter(({ rule }) => rule.kind !== 'ip')
-      .map((k) => k.key);
-    await this.deps.em.getConnection().execute(`delete from login_throttle where key in (?, ?)`, keys);
+  private async pruneNow(): Promise<void> {
+    if (Date.now() - lastPruneAt < PRUNE_INTERVAL_MS) return;
+    lastPruneAt = Date.now();
+    await pruneThrottleCounters(this.deps.em);
   }
+}
+
+/**
+ * Drop counters nobody has touched for a window: every username an attacker makes up leaves rows
+ * behind, and the table must not grow without bound. Database time, not an instance's clock: one
+ * instance with a skewed clock must not wipe the live counters of the others.
+ */
+export async function pruneThrottleCounters(em: EntityManager): Promise<number> {
+  const result = await em.execute<{ affectedRows: number }>(
+    `delete from login_throttle
+      where last_failure_at < now() - make_interval(secs => ?)
+        and (blocked_until is null or blocked_until < now())`,
+    [THROTTLE_WINDOW_SECONDS],
+    'run',
+  );
+  return result.affectedRows;
 }

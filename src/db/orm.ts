@@ -1,7 +1,7 @@
 import { mkdtemp, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { MikroORM, PostgreSqlDriver, type Options } from '@mikro-orm/postgresql';
+import { ConnectionException, MikroORM, PostgreSqlDriver, type Options } from '@mikro-orm/postgresql';
 import { Migrator } from '@mikro-orm/migrations';
 import { PGlite } from '@electric-sql/pglite';
 import { PGLiteSocketServer } from '@electric-sql/pglite-socket';
@@ -113,15 +113,60 @@ function isAlive(pid: number): boolean {
   }
 }
 
+/**
+ * Bounds on every wait for a real server, so that a database that is down or hung makes requests
+ * fail (SERVICE_UNAVAILABLE) in seconds instead of holding clients and pool slots forever:
+ * - connect: 5 s; waiting for a pooled connection: 10 s;
+ * - statement_timeout (server side) cancels a slow statement after 15 s;
+ * - query_timeout (client side) gives up on an answer after 20 s — the server cannot enforce
+ *   its own timeout when it is frozen or unreachable (a hung host, a network black hole);
+ * - TCP keepalive finds pooled connections whose peer vanished without a FIN.
+ */
+export const SERVER_CONNECTION_OPTIONS = {
+  connectionTimeoutMillis: 5_000,
+  statement_timeout: 15_000,
+  query_timeout: 20_000,
+  keepAlive: true,
+  keepAliveInitialDelayMillis: 10_000,
+} as const;
+
 async function openServer(databaseUrl: string): Promise<Database> {
   const orm = await MikroORM.init(
     ormOptions({
       clientUrl: databaseUrl,
       pool: { min: 0, max: 10, acquireTimeoutMillis: 10_000 },
-      driverOptions: { connection: { connectionTimeoutMillis: 5_000, statement_timeout: 15_000 } },
+      driverOptions: { connection: { ...SERVER_CONNECTION_OPTIONS } },
     }),
   );
   return { orm, kind: 'postgresql', close: () => orm.close(true) };
+}
+
+// SQLSTATEs that mean "the database cannot serve us right now", not "this query is wrong":
+// class 08 (connection exception), 53300 too many connections, 57P01-57P03 admin/crash shutdown and
+// "cannot connect now" (starting up, in recovery), 57014 statement timeout (an overloaded server).
+const UNAVAILABLE_SQLSTATE = /^(08...|53300|57P0[123]|57014)$/;
+// What the pg driver, the pool and the socket layer say when the server is gone, hung or refusing.
+const UNAVAILABLE_MESSAGE =
+  /ECONNREFUSED|ECONNRESET|ETIMEDOUT|EHOSTUNREACH|ENETUNREACH|EPIPE|EAI_AGAIN|ENOTFOUND|Connection terminated|Connection ended unexpectedly|Query read timeout|timeout expired|Timeout acquiring a connection|Client has encountered a connection error|Client was closed|the database system is (starting up|shutting down|in recovery mode)|terminating connection due to/i;
+
+/**
+ * Is this error (or what it wraps) the database being unreachable, down, hung or overloaded — a
+ * fault clients should retry later (SERVICE_UNAVAILABLE) — rather than a bug?
+ */
+export function isDatabaseUnavailable(error: unknown): boolean {
+  const seen = new Set<unknown>();
+  let current: unknown = error;
+  while (current && typeof current === 'object' && !seen.has(current) && seen.size < 8) {
+    seen.add(current);
+    if (current instanceof ConnectionException) return true;
+    const { code, message } = current as { code?: unknown; message?: unknown };
+    if (typeof code === 'string' && UNAVAILABLE_SQLSTATE.test(code)) return true;
+    if (typeof code === 'string' && /^E[A-Z]+$/.test(code) && UNAVAILABLE_MESSAGE.test(code)) return true;
+    if (typeof message === 'string' && UNAVAILABLE_MESSAGE.test(message)) return true;
+    const next = current as { originalError?: unknown; previous?: unknown; cause?: unknown };
+    current = next.originalError ?? next.previous ?? next.cause;
+  }
+  return false;
 }
 
 export async function openDatabase(opts: { databaseUrl: string | null; dataDir: string }): Promise<Database> {

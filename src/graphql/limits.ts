@@ -1,4 +1,15 @@
-import { GraphQLError, Kind, type ASTVisitor, type SelectionSetNode, type ValidationContext } from 'graphql';
+import {
+  GraphQLError,
+  Kind,
+  visit,
+  type ASTNode,
+  type ASTVisitor,
+  type DocumentNode,
+  type GraphQLSchema,
+  type SelectionSetNode,
+  type TypeNode,
+  type ValidationContext,
+} from 'graphql';
 import type { Plugin } from 'graphql-yoga';
 import { maxDepthPlugin } from '@escape.tech/graphql-armor-max-depth';
 import { maxAliasesPlugin } from '@escape.tech/graphql-armor-max-aliases';
@@ -46,6 +57,122 @@ export function oneHashingFieldPerOperation(context: ValidationContext): ASTVisi
   };
 }
 
+/**
+ * PostgreSQL cannot store U+0000 in text or jsonb: a NUL anywhere in an argument would reach the
+ * driver and come back as a database error (masked, but a 500 for what is bad input). Refused here,
+ * once for every operation, as BAD_USER_INPUT naming the argument or input field (for a JSON value
+ * such as customAttributes, the field that holds it). Secrets that are only ever hashed or parsed —
+ * never stored as given — are left to their own checks, so that `verifyToken` still answers
+ * `valid: false` and a login INVALID_CREDENTIALS.
+ *
+ * Types are inspected by shape, not with graphql's `is…Type` helpers: the schema may come from the
+ * other build of `graphql` (CJS vs ESM), and those helpers refuse foreign instances.
+ */
+const NUL_EXEMPT = new Set(['token', 'refreshToken', 'password', 'apiKey']);
+const hasNul = (value: unknown) => (typeof value === 'string' ? value.includes('\u0000') : JSON.stringify(value ?? null).includes('\\u0000'));
+
+type InputFieldsOf = () => Record<string, { type: unknown }>;
+function inputFieldsOf(type: unknown): InputFieldsOf | null {
+  let named = type as { ofType?: unknown; getFields?: unknown; serialize?: unknown } | null | undefined;
+  while (named && named.ofType) named = named.ofType as typeof named;
+  return named && typeof named.getFields === 'function' && typeof named.serialize !== 'function' ? (named.getFields as InputFieldsOf).bind(named) : null;
+}
+
+/** The input field (or argument) holding a NUL in `value` of `type`, or null. */
+function nulFieldIn(value: unknown, type: unknown, field: string, depth = 0): string | null {
+  if (NUL_EXEMPT.has(field) || depth > 32 || !hasNul(value)) return null;
+  if (Array.isArray(value)) {
+    for (const item of value) {
+      const found = nulFieldIn(item, type, field, depth + 1);
+      if (found) return found;
+    }
+    return null;
+  }
+  const fields = inputFieldsOf(type);
+  if (!fields || value === null || typeof value !== 'object') return field; // a scalar: this field
+  const defined = fields();
+  for (const [key, item] of Object.entries(value)) {
+    const found = nulFieldIn(item, defined[key]?.type, key, depth + 1);
+    if (found) return found;
+  }
+  return null;
+}
+
+function nulInputError(field: string, node?: ASTNode): GraphQLError {
+  return new GraphQLError(`${field} must not contain NUL characters`, { nodes: node ? [node] : undefined, extensions: { code: 'BAD_USER_INPUT', field } });
+}
+
+/** NUL characters in string literals of the document itself. */
+export function noNulInLiterals(context: ValidationContext): ASTVisitor {
+  // Names of the arguments and input-object fields around the current value; null for the keys of
+  // an object literal given to a scalar (JSONObject), which are data, not fields.
+  const names: (string | null)[] = [];
+  return {
+    Argument: { enter: (node) => void names.push(node.name.value), leave: () => void names.pop() },
+    ObjectField: {
+      enter: (node) => void names.push(inputFieldsOf(context.getParentInputType()) ? node.name.value : null),
+      leave: () => void names.pop(),
+    },
+    StringValue(node) {
+      if (!node.value.includes('\u0000')) return;
+      const field = [...names].reverse().find((name): name is string => name !== null);
+      if (field && !NUL_EXEMPT.has(field)) context.reportError(nulInputError(field, node));
+    },
+  };
+}
+
+/** Where each variable is used: the argument or input field it is the value of. */
+function variableUses(document: DocumentNode): Map<string, string[]> {
+  const uses = new Map<string, string[]>();
+  const names: string[] = [];
+  visit(document, {
+    Argument: { enter: (node) => void names.push(node.name.value), leave: () => void names.pop() },
+    ObjectField: { enter: (node) => void names.push(node.name.value), leave: () => void names.pop() },
+    Variable(node) {
+      const at = names.at(-1);
+      if (!at) return; // the variable's own definition
+      const list = uses.get(node.name.value) ?? [];
+      list.push(at);
+      uses.set(node.name.value, list);
+    },
+  });
+  return uses;
+}
+
+function namedTypeOf(node: TypeNode): string {
+  return node.kind === Kind.NAMED_TYPE ? node.name.value : namedTypeOf(node.type);
+}
+
+/** …and in variables, over HTTP and WebSocket alike (both run through envelop's execute/subscribe). */
+function noNulInVariables(): Plugin {
+  const check = (args: { schema: GraphQLSchema; document: DocumentNode; variableValues?: unknown }): GraphQLError | null => {
+    const variables = args.variableValues as Record<string, unknown> | null | undefined;
+    if (!variables || !hasNul(variables)) return null;
+    const uses = variableUses(args.document);
+    for (const definition of args.document.definitions) {
+      if (definition.kind !== Kind.OPERATION_DEFINITION) continue;
+      for (const variable of definition.variableDefinitions ?? []) {
+        const name = variable.variable.name.value;
+        const usedAs = (uses.get(name) ?? [name]).filter((use) => !NUL_EXEMPT.has(use));
+        if (usedAs.length === 0) continue;
+        const found = nulFieldIn(variables[name], args.schema.getType(namedTypeOf(variable.type)), usedAs[0]);
+        if (found) return nulInputError(found);
+      }
+    }
+    return null;
+  };
+  return {
+    onExecute({ args, setResultAndStopExecution }) {
+      const error = check(args);
+      if (error) setResultAndStopExecution({ errors: [error] });
+    },
+    onSubscribe({ args, setResultAndStopExecution }) {
+      const error = check(args);
+      if (error) setResultAndStopExecution({ errors: [error] });
+    },
+  };
+}
+
 function withCode(code: string) {
   return (_context: unknown, error: GraphQLError) => {
     Object.assign(error.extensions, { code });
@@ -71,7 +198,13 @@ export function securityPlugins(options: { production: boolean }): Plugin[] {
     // must carry a header a cross-site page cannot add without one. Authorization is such a header
     // (and browsers never attach it on their own), so authenticated SSE over GET works as is.
     useCSRFPrevention({ requestHeaders: ['x-graphql-yoga-csrf', 'graphql-require-preflight', 'authorization'] }),
-    { onValidate: ({ addValidationRule }) => addValidationRule(oneHashingFieldPerOperation) },
+    {
+      onValidate: ({ addValidationRule }) => {
+        addValidationRule(oneHashingFieldPerOperation);
+        addValidationRule(noNulInLiterals);
+      },
+    },
+    noNulInVariables(),
   ];
   if (options.production) plugins.push(useDisableIntrospection());
   return plugins;
