@@ -1,14 +1,13 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import { GraphQLError } from 'graphql';
-import { ConnectionException } from '@mikro-orm/core';
 import { createYoga } from 'graphql-yoga';
 import { Redis } from 'ioredis';
 import { createRedisEventTarget } from './events/redis-event-target.js';
 import type { Config } from './config.js';
 import { systemClock, type Clock } from './clock.js';
 import { createLogger, type Logger } from './logger.js';
-import { isDatabaseUnavailable, migrate, openDatabase, type Database } from './db/orm.js';
+import { migrate, openDatabase, type Database } from './db/orm.js';
 import { TokenKeys } from './token/jwt.js';
 import { SessionEvents, createSessionPubSub } from './events/session-events.js';
 import { createServices, type AppDeps } from './services.js';
@@ -26,7 +25,6 @@ import { ExpirySweeper } from './session/expiry-sweeper.js';
 import { SessionWatchers } from './session/session-watchers.js';
 import { SessionStateCache } from './session/session-state-cache.js';
 import { attachWebSocketServer } from './server/websocket.js';
-import { DomainError } from './errors.js';
 import { dummyPasswordHash } from './auth/password.js';
 
 export interface AppOptions {
@@ -192,22 +190,7 @@ export async function buildApp(config: Config, options: AppOptions = {}): Promis
   // down, hung or overloaded is told apart first: SERVICE_UNAVAILABLE, not a server bug.
   const maskAndLog = (error: unknown, message: string): Error => {
     const original = originalOf(error);
-    let masked: Error;
-    if (!(original instanceof DomainError) && isDatabaseUnavailable(original)) {
-      const location = error instanceof Error && error.name === 'GraphQLError' ? (error as GraphQLError) : null;
-      masked = maskError(
-        new GraphQLError('database unavailable', {
-          nodes: location?.nodes,
-          source: location?.source,
-          positions: location?.positions,
-          path: location?.path,
-          originalError: new ConnectionException(original as Error),
-        }),
-        message,
-      );
-    } else {
-      masked = maskError(error, message);
-    }
+    const masked = maskError(error, message);
     const code = (masked as GraphQLError).extensions?.code;
     if (code === 'SERVICE_UNAVAILABLE') logger.warn('database unavailable', { error: String((original as Error)?.message ?? original) });
     else if (code === 'INTERNAL_SERVER_ERROR') logger.error('unexpected error', { error: String((original as Error)?.stack ?? original) });

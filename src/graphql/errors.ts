@@ -1,5 +1,6 @@
 import { GraphQLError } from 'graphql';
-import { DriverException, ConnectionException } from '@mikro-orm/core';
+import { DriverException } from '@mikro-orm/core';
+import { isDatabaseUnavailable } from '../db/orm.js';
 import { DomainError } from '../errors.js';
 
 /**
@@ -42,7 +43,7 @@ export function maskError(error: unknown, fallbackMessage: string): Error {
   if (original instanceof DomainError) {
     return new GraphQLError(original.message, { ...location, extensions: { code: original.code, ...original.extensions } });
   }
-  if (original instanceof ConnectionException || (original instanceof Error && /ECONNREFUSED|Connection terminated|timeout acquiring|Knex: Timeout/i.test(original.message))) {
+  if (isDatabaseUnavailable(original)) {
     return new GraphQLError('The database is unavailable, try again shortly', { ...location, extensions: { code: 'SERVICE_UNAVAILABLE' } });
   }
   if (graphqlError && !graphqlError.originalError) return graphqlError;

@@ -19,6 +19,7 @@ export const MAX_SUBSCRIPTIONS_PER_CONNECTION = 20;
 /** Close codes (graphql-ws uses 4403 Forbidden and 4408 init timeout itself). */
 export const CLOSE_SESSION_ENDED = 4403;
 export const CLOSE_GOING_AWAY = 1001;
+export const CLOSE_TRY_AGAIN_LATER = 1013;
 
 /** What an open operation waits on: the connection's own session, something else, or not known yet. */
 type OperationWatch = 'pending' | 'own' | 'other';
@@ -87,7 +88,11 @@ export function attachWebSocketServer(opts: {
         let caller: Caller;
         try {
           caller = await authenticate(authorization, clientIp(ctx.extra.request, config.trustProxyHops), createServices(deps));
-        } catch {
+        } catch (error) {
+          // A refused credential is 4403; anything else (the database down) is our fault, and the
+          // client should retry: close with 1013 "try again later", not "forbidden".
+          if (error instanceof DomainError && error.code === 'UNAUTHENTICATED') return false;
+          ctx.extra.socket.close(CLOSE_TRY_AGAIN_LATER, 'Service unavailable, try again later');
           return false;
         }
         if (caller.kind === 'anonymous') return false;
