@@ -19,6 +19,8 @@ const SCALE = Number(process.env.BENCH_SCALE ?? 1); // 0.1 for a quick run
 const FAN_OUT = Math.round(10_000 * SCALE);
 const LATENCY_SAMPLES = Math.max(100, Math.round(1000 * SCALE));
 const PASSWORD = 'bench password 1234';
+/** BENCH_PHASES=login,refresh,check,terminate,latency,fanout runs a subset (e.g. to profile one). */
+const PHASES = new Set((process.env.BENCH_PHASES ?? 'login,refresh,check,terminate,latency,fanout').split(','));
 
 const dataDir = process.env.DATABASE_URL ? '' : mkdtempSync(join(tmpdir(), 'tessera-bench-'));
 const adminKey = `tsa_bench_${randomBytes(24).toString('base64url')}`;
@@ -116,9 +118,11 @@ function throughput(name: string, r: { latencies: number[]; errors: number; seco
 }
 const fmt = (n: number, digits = 0) => n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
 
+const wsUrl = `${url.replace('http', 'ws')}/graphql`;
 let instanceB: ChildProcess | null = null;
 try {
   // 1. Login ─────────────────────────────────────────────────────────────────────────────────
+  if (PHASES.has('login')) {
   console.log('Login');
   const hash = await argon2.hash(PASSWORD, ARGON2_OPTIONS);
   let verifies = 0;
@@ -162,7 +166,10 @@ try {
   report('logins/s ÷ raw verifies/s', fmt(ratio, 2), '≥ 0.90', ratio >= 0.9);
   report('event-loop lag p99 while saturated', `${fmt(loginLag, 1)} ms`, '≤ 20 ms', loginLag <= 20);
 
+  }
+
   // 2. Refresh ───────────────────────────────────────────────────────────────────────────────
+  if (PHASES.has('refresh')) {
   console.log('Refresh');
   for (const algorithm of ['HS256', 'RS256'] as const) {
     const realm = await seedRealm(`bench-refresh-${algorithm}`, { jwtAlgorithm: algorithm, idleTimeoutSeconds: null });
@@ -181,7 +188,10 @@ try {
     }
   }
 
+  }
+
   // 3. Authenticated session check ───────────────────────────────────────────────────────────
+  if (PHASES.has('check')) {
   console.log('Session check');
   const checkRealm = await seedRealm('bench-check');
   const checkUsers = await seedUsers(checkRealm.id, 1);
@@ -209,7 +219,10 @@ try {
   );
   report('verifyToken/s at 32', `${fmt(verify.perSecond)} (p50 ${fmt(verify.p50, 1)} / p99 ${fmt(verify.p99, 1)} ms)`, '≥ 4,000/s, p99 ≤ 10 ms', verify.perSecond >= 4000 && verify.p99 <= 10);
 
+  }
+
   // 4. terminateSession ──────────────────────────────────────────────────────────────────────
+  if (PHASES.has('terminate')) {
   console.log('Terminate');
   const terminateRealm = await seedRealm('bench-terminate');
   const terminateCount = Math.round(8000 * SCALE);
@@ -227,12 +240,14 @@ try {
   );
   report('terminateSession/s at 16', `${fmt(terminate.perSecond)} (p50 ${fmt(terminate.p50, 1)} / p99 ${fmt(terminate.p99, 1)} ms)`, '≥ 1,500/s', terminate.perSecond >= 1500);
 
+  }
+
   // 5. Forced-logout latency ─────────────────────────────────────────────────────────────────
+  if (PHASES.has('latency')) {
   console.log('Forced-logout latency');
   const latencyRealm = await seedRealm('bench-latency');
   const latencyUsers = await seedUsers(latencyRealm.id, Math.ceil((2 * LATENCY_SAMPLES) / 100));
   const latencySessions = await seedSessions(latencyRealm.id, latencyUsers.map((u) => u.id), 2 * LATENCY_SAMPLES);
-  const wsUrl = `${url.replace('http', 'ws')}/graphql`;
   const same = await drive<{ latencies: number[] }>({
     kind: 'forced-logout',
     terminateUrl: `${url}/graphql`,
@@ -263,7 +278,10 @@ try {
     report('terminate → event, across instances', 'not run: needs DATABASE_URL and REDIS_URL');
   }
 
+  }
+
   // 6. Fan-out ───────────────────────────────────────────────────────────────────────────────
+  if (PHASES.has('fanout')) {
   console.log(`Fan-out (${FAN_OUT} subscribers)`);
   const fanRealm = await seedRealm('bench-fan-out');
   const fanUsers = await seedUsers(fanRealm.id, Math.ceil(FAN_OUT / 100));
@@ -291,6 +309,8 @@ try {
     fire.delivered === FAN_OUT && (fire.lastEventMs ?? Infinity) <= 1000,
   );
   await drive({ kind: 'fan-out-close' });
+
+  }
 
   writeFileSync(new URL('./results.json', import.meta.url), JSON.stringify({ ...results, rows }, null, 2));
   console.log('\nwritten to bench/results.json');
