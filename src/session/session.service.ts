@@ -263,25 +263,38 @@ export class SessionService {
     }
     const now = this.deps.clock.now();
     const presentedHash = hashRefreshToken(refreshToken);
-    const known = await this.deps.em.fork().findOne(RefreshToken, { tokenHash: presentedHash });
-    if (!known) throw invalidRefreshToken();
 
-    type Outcome = { ok: true; session: Session; nextToken: string } | { ok: false };
+    // The hottest write path, so it is plain SQL in four round trips (begin, lock + read, one
+    // statement for all writes, commit) instead of the ORM's unit of work.
+    type Outcome =
+      | { ok: true; session: Session; nextToken: string; touched?: Pick<Session, 'lastActiveAt' | 'idleExpiresAt'> }
+      | { ok: false };
     const events: SessionLifecycleEvent[] = [];
     const outcome = await this.deps.em.transactional(async (em): Promise<Outcome> => {
-      // The session row lock serialises every refresh (and termination) of this session; the token
-      // row is re-read under it, so concurrent refreshes see each other's rotation.
-      const session = await em.findOne(Session, { id: known.sessionId, realmId: known.realmId }, LOCK);
-      const token = await em.findOne(RefreshToken, { tokenHash: presentedHash }, { refresh: true });
-      if (!session || !token || session.state !== 'ACTIVE') return { ok: false };
+      const connection = em.getConnection();
+      const transaction = em.getTransactionContext();
+      // Lock the session and the presented token together: every refresh and termination of this
+      // session queues here, and a refresh that waited reads the rotation of the one before it.
+      const [row] = await connection.execute<(Record<string, unknown> & { rotated_at: Date | null; successor_seed: string | null })[]>(
+        `select s.*, t.rotated_at, t.successor_seed
+           from refresh_token t join session s on s.id = t.session_id and s.realm_id = t.realm_id
+          where t.token_hash = ? for update of s, t`,
+        [presentedHash],
+        'all',
+        transaction,
+      );
+      if (!row) return { ok: false };
+      const { rotated_at: rotatedAt, successor_seed: successorSeed, ...sessionColumns } = row;
+      const session = em.map(Session, sessionColumns);
+      if (session.state !== 'ACTIVE') return { ok: false };
       const expired = expiryReason(session, now);
       if (expired) {
         events.push(...(await endSessions(em, { realmId: session.realmId, sessionId: session.id }, expired, 'system', now, ip)));
         return { ok: false };
       }
-      if (token.rotatedAt) {
-        const withinGrace = now.getTime() - token.rotatedAt.getTime() <= this.deps.refreshGraceSeconds * 1000;
-        if (!withinGrace || !token.successorSeed) {
+      if (rotatedAt) {
+        const withinGrace = now.getTime() - new Date(rotatedAt).getTime() <= this.deps.refreshGraceSeconds * 1000;
+        if (!withinGrace || !successorSeed) {
           // A spent token after the grace window: someone kept a copy. End the session for everyone.
           events.push(...(await endSessions(em, { realmId: session.realmId, sessionId: session.id }, 'REFRESH_TOKEN_REUSED', 'system', now, ip)));
           recordAudit(em, { realmId: session.realmId, type: 'REFRESH_TOKEN_REUSED', actor: 'anonymous', userId: session.userId, sessionId: session.id, ip, at: now });
@@ -289,20 +302,32 @@ export class SessionService {
           return { ok: false };
         }
         // Same token twice inside the grace window (two tabs): hand out the same successor.
-        return { ok: true, session, nextToken: successorOf(refreshToken, token.successorSeed) };
+        return { ok: true, session, nextToken: successorOf(refreshToken, successorSeed) };
       }
       const seed = newSuccessorSeed();
       const nextToken = successorOf(refreshToken, seed);
-      token.rotatedAt = now;
-      token.successorSeed = seed;
-      em.create(RefreshToken, { tokenHash: hashRefreshToken(nextToken), sessionId: session.id, realmId: session.realmId, createdAt: now, rotatedAt: null, successorSeed: null });
-      session.lastActiveAt = now;
-      session.idleExpiresAt = session.idleTimeoutSeconds === null ? null : addSeconds(now, session.idleTimeoutSeconds);
-      recordAudit(em, { realmId: session.realmId, type: 'SESSION_REFRESHED', actor: `user:${session.userId}`, userId: session.userId, sessionId: session.id, ip, at: now });
-      await em.flush();
+      // Written by the statement below, and set on the entity only after commit: changing the
+      // managed entity here would make the transaction's final flush write the row a second time.
+      const idleExpiresAt = session.idleTimeoutSeconds === null ? null : addSeconds(now, session.idleTimeoutSeconds);
+      await connection.execute(
+        `with rotated as (update refresh_token set rotated_at = ?, successor_seed = ? where token_hash = ?),
+              successor as (insert into refresh_token (token_hash, session_id, realm_id, created_at) values (?, ?, ?, ?)),
+              touched as (update session set last_active_at = ?, idle_expires_at = ? where id = ? and realm_id = ?)
+         insert into audit_event (id, realm_id, type, actor, user_id, session_id, ip, data, created_at)
+              values (?, ?, 'SESSION_REFRESHED', ?, ?, ?, ?, '{}', ?)`,
+        [
+          now, seed, presentedHash,
+          hashRefreshToken(nextToken), session.id, session.realmId, now,
+          now, idleExpiresAt, session.id, session.realmId,
+          newId('aud'), session.realmId, `user:${session.userId}`, session.userId, session.id, ip, now,
+        ],
+        'run',
+        transaction,
+      );
       events.push({ type: 'REFRESHED', sessionId: session.id, userId: session.userId, realmId: session.realmId, reason: null, at: now.toISOString() });
-      return { ok: true, session, nextToken };
+      return { ok: true, session, nextToken, touched: { lastActiveAt: now, idleExpiresAt } };
     });
+    if (outcome.ok && outcome.touched) Object.assign(outcome.session, outcome.touched);
     this.deps.events.publish(events);
     if (!outcome.ok) throw invalidRefreshToken();
 
