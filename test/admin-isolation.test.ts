@@ -1,15 +1,9 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestServer, ok, type GraphQLResponse, type TestServer } from './helpers/server.js';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { useTestServer, ok, type GraphQLResponse } from './helpers/server.js';
 import { createAdminKey, seedRealm, unique, DEFAULT_PASSWORD, type SeededRealm, type SeededUser } from './helpers/factories.js';
 import { createAdminKey as createAdminKeyRow, revokeAdminKey } from '../src/auth/admin-keys.js';
 
-let server: TestServer;
-beforeAll(async () => {
-  server = await startTestServer();
-});
-afterAll(async () => {
-  await server?.close();
-});
+const server = useTestServer();
 
 /** Everything a realm holds, made through the API: the targets of the isolation checks. */
 interface World {

@@ -1,5 +1,5 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { startTestServer, ok, errorCode, type TestServer } from './helpers/server.js';
+import { describe, expect, it } from 'vitest';
+import { useTestServer, ok, errorCode } from './helpers/server.js';
 import { DEFAULT_PASSWORD, createAdminKey, seedRealm } from './helpers/factories.js';
 import {
   LoginDetailedDocument,
@@ -12,16 +12,7 @@ import {
   type RealmAuditEventsQuery,
 } from './generated/graphql.js';
 
-let server: TestServer;
-beforeAll(async () => {
-  server = await startTestServer();
-});
-afterAll(async () => {
-  await server?.close();
-});
-afterEach(() => {
-  server.clock.reset();
-});
+const server = useTestServer({ resetClock: true });
 
 type AuditEvent = RealmAuditEventsQuery['auditEvents']['edges'][number]['node'];
 

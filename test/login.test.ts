@@ -1,17 +1,11 @@
 import argon2 from 'argon2';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestServer, ok, errorCode, type GraphQLResponse, type TestServer } from './helpers/server.js';
+import { describe, expect, it } from 'vitest';
+import { useTestServer, startTestServer, ok, errorCode, type GraphQLResponse, type TestServer } from './helpers/server.js';
 import { DEFAULT_PASSWORD, seedRealm } from './helpers/factories.js';
 import { LoginDetailedDocument, LogoutDocument, MeDocument, SetUserDisabledDocument, type LoginInput } from './generated/graphql.js';
 import { User } from '../src/db/entities/index.js';
 
-let server: TestServer;
-beforeAll(async () => {
-  server = await startTestServer();
-});
-afterAll(async () => {
-  await server?.close();
-});
+const server = useTestServer();
 
 function login(target: TestServer, input: LoginInput, headers: Record<string, string> = {}) {
   return target.gql(LoginDetailedDocument, { input }, null, headers);

@@ -1,6 +1,6 @@
 import jwt from 'jsonwebtoken';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { startTestServer, ok, errorCode, type GraphQLResponse, type TestServer } from './helpers/server.js';
+import { describe, expect, it } from 'vitest';
+import { useTestServer, startTestServer, ok, errorCode, type GraphQLResponse, type TestServer } from './helpers/server.js';
 import { seedRealm } from './helpers/factories.js';
 import {
   LogoutDocument,
@@ -11,16 +11,7 @@ import {
   VerifyLoginTokenDocument,
 } from './generated/graphql.js';
 
-let server: TestServer;
-beforeAll(async () => {
-  server = await startTestServer();
-});
-afterAll(async () => {
-  await server?.close();
-});
-afterEach(() => {
-  server.clock.reset();
-});
+const server = useTestServer({ resetClock: true });
 
 function refresh(target: TestServer, refreshToken: string) {
   return target.gql(RefreshDocument, { refreshToken });

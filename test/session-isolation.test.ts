@@ -1,5 +1,5 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestServer, ok, errorCode, type GraphQLResponse, type TestServer } from './helpers/server.js';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { useTestServer, ok, errorCode, type GraphQLResponse } from './helpers/server.js';
 import { createAdminKey, seedRealm, type SeededRealm, type SeededUser } from './helpers/factories.js';
 import {
   MeDocument,
@@ -15,13 +15,7 @@ import {
 // something of realm B, and realm B is left untouched. (The Kratos habit: an "in another network"
 // case for every operation.)
 
-let server: TestServer;
-beforeAll(async () => {
-  server = await startTestServer();
-});
-afterAll(async () => {
-  await server?.close();
-});
+const server = useTestServer();
 
 type Login = Awaited<ReturnType<SeededUser['login']>>;
 

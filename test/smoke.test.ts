@@ -1,15 +1,9 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestServer, ok, type TestServer } from './helpers/server.js';
+import { describe, expect, it } from 'vitest';
+import { useTestServer, ok } from './helpers/server.js';
 import { seedRealm } from './helpers/factories.js';
 import { MeDocument } from './generated/graphql.js';
 
-let server: TestServer;
-beforeAll(async () => {
-  server = await startTestServer();
-});
-afterAll(async () => {
-  await server?.close();
-});
+const server = useTestServer();
 
 describe('a running Tessera', () => {
   it('serves health, readiness and GraphQL', async () => {

@@ -1,5 +1,5 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { startTestServer, ok, errorCode, type GraphQLResponse, type TestServer } from './helpers/server.js';
+import { describe, expect, it } from 'vitest';
+import { useTestServer, ok, errorCode, type GraphQLResponse } from './helpers/server.js';
 import { createAdminKey, seedRealm, type SeededUser } from './helpers/factories.js';
 import {
   LogoutDocument,
@@ -16,16 +16,7 @@ import {
   type SessionState,
 } from './generated/graphql.js';
 
-let server: TestServer;
-beforeAll(async () => {
-  server = await startTestServer();
-});
-afterAll(async () => {
-  await server?.close();
-});
-afterEach(() => {
-  server.clock.reset();
-});
+const server = useTestServer({ resetClock: true });
 
 type Login = Awaited<ReturnType<SeededUser['login']>>;
 

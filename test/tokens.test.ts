@@ -1,7 +1,7 @@
 import { createHmac, createPublicKey, generateKeyPairSync, sign as rsaSign, type JsonWebKey, type KeyObject } from 'node:crypto';
 import jwt from 'jsonwebtoken';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { startTestServer, ok, errorCode, type TestServer } from './helpers/server.js';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { useTestServer, ok, errorCode } from './helpers/server.js';
 import { seedRealm, type SeededRealm } from './helpers/factories.js';
 import {
   MeDocument,
@@ -15,16 +15,7 @@ import {
 // Login tokens per SPEC §3, verified with `jsonwebtoken` — a different JWT library than the one
 // that signs them — given only what a relying party gets: the HS256 secret, or the public key/JWKS.
 
-let server: TestServer;
-beforeAll(async () => {
-  server = await startTestServer();
-});
-afterAll(async () => {
-  await server?.close();
-});
-afterEach(() => {
-  server.clock.reset();
-});
+const server = useTestServer({ resetClock: true });
 
 type Header = Record<string, unknown>;
 type Payload = Record<string, unknown>;

@@ -1,6 +1,6 @@
 import jwt from 'jsonwebtoken';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { startTestServer, ok, errorCode, type GraphQLResponse, type TestServer } from './helpers/server.js';
+import { describe, expect, it } from 'vitest';
+import { useTestServer, ok, errorCode, type GraphQLResponse } from './helpers/server.js';
 import { DEFAULT_PASSWORD, seedRealm } from './helpers/factories.js';
 import {
   CreateApiKeyDocument,
@@ -16,16 +16,7 @@ import {
   VerifyLoginTokenDocument,
 } from './generated/graphql.js';
 
-let server: TestServer;
-beforeAll(async () => {
-  server = await startTestServer();
-});
-afterAll(async () => {
-  await server?.close();
-});
-afterEach(() => {
-  server.clock.reset();
-});
+const server = useTestServer({ resetClock: true });
 
 const YEAR_MS = 365 * 24 * 3600_000;
 const claimsOf = (token: string) => jwt.decode(token, { json: true })!;

@@ -1,16 +1,10 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestServer, ok, errorCode, type GraphQLResponse, type TestServer } from './helpers/server.js';
+import { describe, expect, it } from 'vitest';
+import { useTestServer, ok, errorCode, type GraphQLResponse } from './helpers/server.js';
 import { seedRealm, unique, DEFAULT_PASSWORD, type SeededRealm } from './helpers/factories.js';
 import { ApiKey, User } from '../src/db/entities/index.js';
 import { sha256 } from '../src/auth/opaque-tokens.js';
 
-let server: TestServer;
-beforeAll(async () => {
-  server = await startTestServer();
-});
-afterAll(async () => {
-  await server?.close();
-});
+const server = useTestServer();
 
 const USER = `id kind username email firstName lastName name customAttributes disabled createdAt updatedAt lastLoginAt realm { id }`;
 const CREATE_USER = `mutation ($input: CreateUserInput!) { createUser(input: $input) { ${USER} } }`;

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { print, type DocumentNode } from 'graphql';
+import { afterAll, afterEach, beforeAll } from 'vitest';
 import type { TypedDocumentNode } from '@graphql-typed-document-node/core';
 import { buildApp, type App } from '../../src/app.js';
 import { loadConfig, type Config } from '../../src/config.js';
@@ -77,4 +78,26 @@ export function ok<T>(response: GraphQLResponse<T>): T {
 /** The extensions.code of the first error (undefined when none). */
 export function errorCode(response: GraphQLResponse<unknown>): string | undefined {
   return response.errors?.[0]?.extensions?.code;
+}
+
+/**
+ * One real server for the test file: started before its tests, stopped after them. Returns a
+ * stand-in that forwards to the running server, so it can be declared at the top of the file.
+ * With `resetClock`, time moved by a test (clock.advance) is put back after each test.
+ */
+export function useTestServer(options: { env?: Record<string, string>; resetClock?: boolean } = {}): TestServer {
+  let current: TestServer | undefined;
+  beforeAll(async () => {
+    current = await startTestServer(options.env);
+  });
+  afterAll(async () => {
+    await current?.close();
+  });
+  if (options.resetClock) afterEach(() => current?.clock.reset());
+  return new Proxy({} as TestServer, {
+    get(_target, property) {
+      if (!current) throw new Error('the test server is not started yet (use it inside a test or hook)');
+      return Reflect.get(current, property);
+    },
+  });
 }
