@@ -2,20 +2,11 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createServer } from 'node:net';
+import { freePort } from './helpers/processes.js';
 import { afterAll, describe, expect, it } from 'vitest';
 
 // `npm start` on a fresh clone: no DATABASE_URL, the embedded PostgreSQL under DATA_DIR, migrations
 // at start, and a clean exit on SIGTERM. Runs the real entry point in its own process.
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const probe = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = probe.address() as { port: number };
-      probe.close(() => resolve(port));
-    });
-  });
-}
 
 async function waitFor(url: string, timeoutMs: number): Promise<Response> {
   const deadline = Date.now() + timeoutMs;
