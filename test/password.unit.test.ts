@@ -9,20 +9,9 @@ import {
   needsRehash,
   verifyPassword,
 } from '../src/auth/password.js';
-import { DomainError } from '../src/errors.js';
+import { rejectedField } from './helpers/domain-errors.js';
 
 const OWASP_PREFIX = '$argon2id$v=19$m=19456,t=2,p=1$';
-
-function rejectedField(fn: () => unknown): string {
-  try {
-    fn();
-  } catch (error) {
-    expect(error).toBeInstanceOf(DomainError);
-    expect((error as DomainError).code).toBe('BAD_USER_INPUT');
-    return (error as DomainError).extensions.field as string;
-  }
-  throw new Error('expected a BAD_USER_INPUT error, nothing was thrown');
-}
 
 describe('password shape', () => {
   it('needs at least 8 characters, counted as characters rather than bytes or UTF-16 units', () => {

@@ -40,11 +40,6 @@ export function requireGlobalScope(caller: Caller, scope: AdminScope): AdminCall
   return caller;
 }
 
-export function requireAuthenticated(caller: Caller): Exclude<Caller, { kind: 'anonymous' }> {
-  if (caller.kind === 'anonymous') throw unauthenticated();
-  return caller;
-}
-
 /**
  * What to answer when an object was not found in the caller's reach. Everyone who could never have
  * seen it gets the same answer as for one that does not exist: anonymous → UNAUTHENTICATED, a key

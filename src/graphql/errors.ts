@@ -1,5 +1,4 @@
 import { GraphQLError } from 'graphql';
-import { DriverException } from '@mikro-orm/core';
 import { isDatabaseUnavailable } from '../db/orm.js';
 import { DomainError } from '../errors.js';
 
@@ -50,9 +49,6 @@ export function maskError(error: unknown, fallbackMessage: string): Error {
   const field = graphqlError && isGraphQLError(original) ? coercionField(graphqlError) : null;
   if (graphqlError && field) {
     return new GraphQLError(graphqlError.message, { ...location, extensions: { code: 'BAD_USER_INPUT', field } });
-  }
-  if (original instanceof DriverException || original instanceof Error) {
-    return new GraphQLError(fallbackMessage, { ...location, extensions: { code: 'INTERNAL_SERVER_ERROR' } });
   }
   return new GraphQLError(fallbackMessage, { ...location, extensions: { code: 'INTERNAL_SERVER_ERROR' } });
 }
