@@ -1,6 +1,7 @@
 import {
   GraphQLError,
   Kind,
+  NoSchemaIntrospectionCustomRule,
   visit,
   type ASTNode,
   type ASTVisitor,
@@ -18,7 +19,6 @@ import { maxTokensPlugin } from '@escape.tech/graphql-armor-max-tokens';
 import { costLimitPlugin } from '@escape.tech/graphql-armor-cost-limit';
 import { blockFieldSuggestionsPlugin } from '@escape.tech/graphql-armor-block-field-suggestions';
 import { useCSRFPrevention } from '@graphql-yoga/plugin-csrf-prevention';
-import { useDisableIntrospection } from '@graphql-yoga/plugin-disable-introspection';
 
 export const GRAPHQL_LIMITS = {
   depth: 12,
@@ -206,6 +206,8 @@ export function securityPlugins(options: { production: boolean }): Plugin[] {
     },
     noNulInVariables(),
   ];
-  if (options.production) plugins.push(useDisableIntrospection());
+  // Our own rather than yoga's useDisableIntrospection, which marks the requests it saw parsed
+  // by yoga's HTTP layer and so let introspection through over WebSocket and the fast path.
+  if (options.production) plugins.push({ onValidate: ({ addValidationRule }) => addValidationRule(NoSchemaIntrospectionCustomRule) });
   return plugins;
 }
