@@ -21,19 +21,58 @@ export interface AppDeps {
   sessionCache: SessionStateCache;
 }
 
-export type Services = ReturnType<typeof createServices>;
+/**
+ * The domain services for one unit of work (a request, a CLI command), on one EntityManager.
+ * Each is made on first use, the EntityManager too: most requests use one or two services, and a
+ * token check answered from memory uses none — forking an EntityManager per request cost more than
+ * that whole check.
+ */
+export class Services {
+  #em: EntityManager | undefined;
+  #realms: RealmService | undefined;
+  #users: UserService | undefined;
+  #orgs: OrgService | undefined;
+  #sessions: SessionService | undefined;
+  #audit: AuditService | undefined;
+  #tokens: TokenVerifier | undefined;
 
-/** The domain services for one unit of work (a request, a CLI command), on one EntityManager. */
-export function createServices(deps: AppDeps, em: EntityManager = deps.orm.em.fork()) {
-  const { clock, keys, events, config } = deps;
-  const sessions = new SessionService({ em, clock, keys, events, refreshGraceSeconds: config.refreshGraceSeconds });
-  return {
-    em,
-    realms: new RealmService({ em, clock, keys }),
-    users: new UserService({ em, clock, events }),
-    orgs: new OrgService({ em, clock }),
-    sessions,
-    audit: new AuditService({ em }),
-    tokens: new TokenVerifier(keys, sessions, deps.sessionCache, clock),
-  };
+  constructor(
+    private readonly deps: AppDeps,
+    em?: EntityManager,
+  ) {
+    this.#em = em;
+  }
+
+  get em(): EntityManager {
+    return (this.#em ??= this.deps.orm.em.fork());
+  }
+
+  get realms(): RealmService {
+    return (this.#realms ??= new RealmService({ em: this.em, clock: this.deps.clock, keys: this.deps.keys }));
+  }
+
+  get users(): UserService {
+    return (this.#users ??= new UserService({ em: this.em, clock: this.deps.clock, events: this.deps.events }));
+  }
+
+  get orgs(): OrgService {
+    return (this.#orgs ??= new OrgService({ em: this.em, clock: this.deps.clock }));
+  }
+
+  get sessions(): SessionService {
+    const { clock, keys, events, config } = this.deps;
+    return (this.#sessions ??= new SessionService({ em: this.em, clock, keys, events, refreshGraceSeconds: config.refreshGraceSeconds }));
+  }
+
+  get audit(): AuditService {
+    return (this.#audit ??= new AuditService({ em: this.em }));
+  }
+
+  get tokens(): TokenVerifier {
+    return (this.#tokens ??= new TokenVerifier(this.deps.keys, () => this.sessions, this.deps.sessionCache, this.deps.clock));
+  }
+}
+
+export function createServices(deps: AppDeps, em?: EntityManager): Services {
+  return new Services(deps, em);
 }

@@ -14,6 +14,8 @@ const CLOCK_SKEW_SECONDS = 30;
 const ACTIVE_KEY_TTL_MS = 30_000;
 const MAX_CACHED_KEYS = 10_000;
 const KID_SHAPE = /^[A-Za-z0-9_-]{1,64}$/;
+/** Tokens whose signature has been checked, remembered (see `verifiedTokens`). */
+const MAX_VERIFIED_TOKENS = 50_000;
 
 interface ImportedKey {
   kid: string;
@@ -61,6 +63,14 @@ export function realmIssuer(publicUrl: string, realmId: string): string {
 export class TokenKeys {
   private readonly byKid = new Map<string, Promise<ImportedKey | null>>();
   private readonly activeByRealm = new Map<string, { kid: string; loadedAt: number }>();
+  /**
+   * Every token that passed the full check, by its exact (canonical) string: a client presents the
+   * same access token on each request for its whole lifetime, and WebCrypto's HMAC verify costs more
+   * than the rest of a token check together. Sound because everything checked but time is fixed by
+   * the token's bytes and its key — a kid's key material never changes and keys are never deleted —
+   * so a hit re-checks only exp/nbf/iat against the clock.
+   */
+  private readonly verifiedTokens = new Map<string, { claims: TokenClaims; realmId: string; kid: string }>();
 
   constructor(
     private readonly orm: MikroORM,
@@ -131,6 +141,11 @@ export class TokenKeys {
   /** Signature and claims only; whether a managed session is still ACTIVE is the caller's check. */
   async verify(token: string): Promise<TokenCheck> {
     if (token.length > MAX_TOKEN_BYTES || Buffer.byteLength(token, 'utf8') > MAX_TOKEN_BYTES) return { valid: false, reason: 'TOKEN_TOO_LARGE' };
+    const verified = this.verifiedTokens.get(token);
+    if (verified) {
+      const timing = timeRejection(verified.claims, this.clock.now());
+      return timing ? { valid: false, reason: timing } : { valid: true, ...verified };
+    }
     if (!isCanonicalCompactJws(token)) return { valid: false, reason: 'MALFORMED' };
     let header: ReturnType<typeof decodeProtectedHeader>;
     try {
@@ -157,16 +172,22 @@ export class TokenKeys {
         currentDate: this.clock.now(),
         clockTolerance: CLOCK_SKEW_SECONDS,
       });
-      const nowSeconds = Math.floor(this.clock.now().getTime() / 1000);
-      if (typeof payload.iat !== 'number' || payload.iat > nowSeconds + CLOCK_SKEW_SECONDS) {
-        return { valid: false, reason: 'NOT_YET_VALID' };
-      }
+      if (typeof payload.iat !== 'number') return { valid: false, reason: 'NOT_YET_VALID' };
       if (typeof payload.sub !== 'string' || typeof payload.jti !== 'string') return { valid: false, reason: 'INVALID_CLAIMS' };
       // A managed token without exp would never expire on the relying party's side: not ours.
       if (payload.sid !== undefined && (typeof payload.sid !== 'string' || typeof payload.exp !== 'number')) {
         return { valid: false, reason: 'INVALID_CLAIMS' };
       }
-      return { valid: true, claims: payload as TokenClaims, realmId: key.realmId, kid: key.kid };
+      const timing = timeRejection(payload, this.clock.now());
+      if (timing) return { valid: false, reason: timing };
+      // Frozen: every later request presenting this token shares the object.
+      const check = { claims: deepFreeze(payload) as TokenClaims, realmId: key.realmId, kid: key.kid };
+      if (this.verifiedTokens.size >= MAX_VERIFIED_TOKENS) {
+        // Oldest first (a Map keeps insertion order); a token dropped here is just verified again.
+        for (const oldest of [...this.verifiedTokens.keys()].slice(0, MAX_VERIFIED_TOKENS / 10)) this.verifiedTokens.delete(oldest);
+      }
+      this.verifiedTokens.set(token, check);
+      return { valid: true, ...check };
     } catch (error) {
       return { valid: false, reason: rejectionOf(error) };
     }
@@ -196,6 +217,27 @@ function isCanonicalCompactJws(token: string): boolean {
   const match = COMPACT_JWS.exec(token);
   if (!match) return false;
   return match.slice(1).every((segment) => Buffer.from(segment, 'base64url').toString('base64url') === segment);
+}
+
+function deepFreeze<T>(value: T): T {
+  if (value && typeof value === 'object' && !Object.isFrozen(value)) {
+    Object.freeze(value);
+    for (const inner of Object.values(value)) deepFreeze(inner);
+  }
+  return value;
+}
+
+/**
+ * The time-dependent claims, in jose's order and with its semantics and our skew tolerance: nbf in
+ * the future, exp passed, then iat in the future. (jwtVerify checks nbf and exp too; a remembered
+ * token needs them checked again.)
+ */
+function timeRejection(claims: { exp?: unknown; nbf?: unknown; iat?: unknown }, now: Date): TokenRejection | null {
+  const nowSeconds = Math.floor(now.getTime() / 1000);
+  if (typeof claims.nbf === 'number' && claims.nbf > nowSeconds + CLOCK_SKEW_SECONDS) return 'NOT_YET_VALID';
+  if (typeof claims.exp === 'number' && claims.exp <= nowSeconds - CLOCK_SKEW_SECONDS) return 'EXPIRED';
+  if (typeof claims.iat === 'number' && claims.iat > nowSeconds + CLOCK_SKEW_SECONDS) return 'NOT_YET_VALID';
+  return null;
 }
 
 function rejectionOf(error: unknown): TokenRejection {

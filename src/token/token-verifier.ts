@@ -11,7 +11,8 @@ export type LoginTokenCheck =
 export class TokenVerifier {
   constructor(
     private readonly keys: TokenKeys,
-    private readonly sessions: SessionService,
+    /** Asked only when the cache cannot answer (a getter: most checks need no EntityManager). */
+    private readonly sessions: () => SessionService,
     private readonly cache: SessionStateCache,
     private readonly clock: Clock,
   ) {}
@@ -22,7 +23,7 @@ export class TokenVerifier {
     const { claims, realmId } = result;
     const sessionId = typeof claims.sid === 'string' ? claims.sid : null;
     if (sessionId && !this.cache.isKnownActive(sessionId, realmId, claims.sub, this.clock.now().getTime())) {
-      const active = await this.sessions.activeSession(sessionId, realmId, claims.sub);
+      const active = await this.sessions().activeSession(sessionId, realmId, claims.sub);
       if (!active) return { valid: false, reason: 'SESSION_NOT_ACTIVE' };
       this.cache.rememberActive(active, this.clock.now().getTime());
     }
