@@ -7,6 +7,7 @@ import {
   MeDocument,
   RefreshDocument,
   SessionByIdDocument,
+  TerminateSessionDocument,
   UpdateRealmDocument,
   VerifyLoginTokenDocument,
 } from './generated/graphql.js';
@@ -246,6 +247,38 @@ describe('concurrent refreshes and reuse detection', () => {
     const after = ok(await refresh(server, nextToken!)).refresh;
     expect(after.refreshToken).not.toBe(nextToken);
     expect(after.session!.state).toBe('ACTIVE');
+  });
+
+  it('refreshes racing a termination never outlive it: what they hand out dies with the session', async () => {
+    const realm = await seedRealm(server);
+    const user = await realm.createUser();
+    for (let round = 0; round < 5; round++) {
+      const login = await user.login();
+      // A chain of refreshes (each with the token the previous one returned) and a termination in
+      // the middle of it: every rotation either commits before the termination or finds nothing.
+      const chain = (async () => {
+        const handedOut: { accessToken: string; refreshToken: string }[] = [];
+        let token = login.refreshToken!;
+        for (let i = 0; i < 6; i++) {
+          const result = await refresh(server, token);
+          if (result.errors) break;
+          token = result.data!.refresh.refreshToken!;
+          handedOut.push({ accessToken: result.data!.refresh.accessToken, refreshToken: token });
+        }
+        return handedOut;
+      })();
+      const parallel = Promise.all(Array.from({ length: 4 }, () => refresh(server, login.refreshToken!)));
+      await new Promise((resolve) => setTimeout(resolve, round * 3));
+      ok(await server.gql(TerminateSessionDocument, { id: login.session!.id }, server.adminKey));
+      const handedOut = [...(await chain), ...(await parallel).flatMap((r) => (r.data ? [{ accessToken: r.data.refresh.accessToken, refreshToken: r.data.refresh.refreshToken! }] : []))];
+
+      expect((await sessionAsAdmin(server, login.session!.id)).state).toBe('TERMINATED');
+      for (const { accessToken, refreshToken } of handedOut) {
+        expectInvalidRefresh(await refresh(server, refreshToken));
+        const check = ok(await server.gql(VerifyLoginTokenDocument, { token: accessToken })).verifyToken;
+        expect(check).toMatchObject({ valid: false, reason: 'SESSION_NOT_ACTIVE' });
+      }
+    }
   });
 
   it('the same token again inside the grace window returns the same successor', async () => {

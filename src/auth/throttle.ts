@@ -32,6 +32,12 @@ export const THROTTLE_WINDOW_SECONDS = 900;
 const PRUNE_INTERVAL_MS = 60_000;
 let lastPruneAt = 0;
 
+/** Take one failure off a counter (parameters: the rule's threshold, the key). */
+const REFUND_SQL = `update login_throttle
+   set failures = greatest(failures - 1, 0),
+       blocked_until = case when failures - 1 < ? then null else blocked_until end
+ where key = ?`;
+
 export interface LoginAttempt {
   realmId: string;
   username: string;
@@ -96,36 +102,41 @@ export class LoginThrottle {
     return Math.max(...rows.map((row) => new Date(row.blocked_until).getTime()));
   }
 
-  /** One more attempt on a counter, unless it is blocked. True when it was counted. */
-  private async charge(rule: ThrottleRule, key: string, now: Date): Promise<boolean> {
+  /**
+   * One more attempt on each counter — unless one of them is blocked, then none — in one
+   * statement. Returns when the block ends (or null) and which keys were counted: fewer than all
+   * only when a concurrent attempt blocked a counter after this statement's snapshot (the upsert
+   * re-checks under the row lock). Rows are locked in the order given, the same kind order for
+   * every attempt, so two attempts that share counters cannot deadlock.
+   */
+  private async charge(entries: { rule: ThrottleRule; key: string }[], now: Date): Promise<{ blockedUntil: number | null; charged: Set<string> }> {
     const windowStart = new Date(now.getTime() - THROTTLE_WINDOW_SECONDS * 1000);
-    const rows = await this.deps.em.execute<{ key: string }[]>(
-      `insert into login_throttle as t (key, failures, last_failure_at, blocked_until)
-            values (?, 1, ?, null)
-       on conflict (key) do update set
-            failures = case when t.last_failure_at < ? then 1 else t.failures + 1 end,
-            last_failure_at = excluded.last_failure_at,
-            blocked_until = case
-              when t.last_failure_at >= ? and t.failures + 1 >= ?
-              then excluded.last_failure_at + make_interval(secs => least(?, power(2, t.failures + 1 - ?)))
-              else t.blocked_until end
-          where t.blocked_until is null or t.blocked_until <= excluded.last_failure_at
-       returning key`,
-      [key, now, windowStart, windowStart, rule.threshold, rule.maxBlockSeconds, rule.threshold],
+    const [row] = await this.deps.em.execute<{ blocked_until: Date | null; charged: string[] | null }[]>(
+      `with rule (key, threshold, max_block_seconds) as (values ${entries.map(() => '(?, ?::int, ?::int)').join(', ')}),
+       block as (select max(blocked_until) as until from login_throttle where key in (select key from rule) and blocked_until > ?),
+       charged as (
+         insert into login_throttle as t (key, failures, last_failure_at, blocked_until)
+         select key, 1, ?::timestamptz, null from rule where (select until from block) is null
+         on conflict (key) do update set
+              failures = case when t.last_failure_at < ? then 1 else t.failures + 1 end,
+              last_failure_at = excluded.last_failure_at,
+              blocked_until = (
+                select case
+                  when t.last_failure_at >= ? and t.failures + 1 >= rule.threshold
+                  then excluded.last_failure_at + make_interval(secs => least(rule.max_block_seconds, power(2, t.failures + 1 - rule.threshold)))
+                  else t.blocked_until end
+                from rule where rule.key = excluded.key)
+            where t.blocked_until is null or t.blocked_until <= excluded.last_failure_at
+         returning key)
+       select (select until from block) as blocked_until, (select array_agg(key) from charged) as charged`,
+      [...entries.flatMap(({ rule, key }) => [key, rule.threshold, rule.maxBlockSeconds]), now, now, windowStart, windowStart],
     );
-    return rows.length === 1;
+    return { blockedUntil: row.blocked_until ? new Date(row.blocked_until).getTime() : null, charged: new Set(row.charged ?? []) };
   }
 
   /** Take back one charge (the attempt succeeded, or was refused after all). */
   private async refund(rule: ThrottleRule, key: string): Promise<void> {
-    await this.deps.em.execute(
-      `update login_throttle
-          set failures = greatest(failures - 1, 0),
-              blocked_until = case when failures - 1 < ? then null else blocked_until end
-        where key = ?`,
-      [rule.threshold, key],
-      'run',
-    );
+    await this.deps.em.execute(REFUND_SQL, [rule.threshold, key], 'run');
   }
 
   /**
@@ -135,22 +146,16 @@ export class LoginThrottle {
   async assertAllowed(attempt: LoginAttempt): Promise<void> {
     const now = this.deps.clock.now();
     const keys = keysOf(attempt);
-    const until = await this.blockedUntil(
-      keys.map((k) => k.key),
-      now,
-    );
-    if (until !== null) throw rateLimited((until - now.getTime()) / 1000);
-
-    const done: (typeof keys)[number][] = [];
-    for (const entry of keys) {
-      if (await this.charge(entry.rule, entry.key, now)) {
-        done.push(entry);
-        continue;
-      }
-      // Blocked by a concurrent attempt since the check above: this one was never made.
-      for (const previous of done) await this.refund(previous.rule, previous.key);
-      const blocked = await this.blockedUntil([entry.key], now);
-      throw rateLimited(((blocked ?? now.getTime() + 1000) - now.getTime()) / 1000);
+    const { blockedUntil, charged } = await this.charge(keys, now);
+    if (blockedUntil !== null) throw rateLimited((blockedUntil - now.getTime()) / 1000);
+    if (charged.size < keys.length) {
+      // Blocked by a concurrent attempt meanwhile: this one was never made, so take back its counts.
+      for (const entry of keys) if (charged.has(entry.key)) await this.refund(entry.rule, entry.key);
+      const until = await this.blockedUntil(
+        keys.map((k) => k.key),
+        now,
+      );
+      throw rateLimited(((until ?? now.getTime() + 1000) - now.getTime()) / 1000);
     }
     this.charged.add(fingerprint(attempt));
     await this.pruneNow();
@@ -159,17 +164,19 @@ export class LoginThrottle {
   async recordFailure(attempt: LoginAttempt): Promise<void> {
     // Already counted when it was allowed.
     if (this.charged.delete(fingerprint(attempt))) return;
-    const now = this.deps.clock.now();
-    for (const { rule, key } of keysOf(attempt)) await this.charge(rule, key, now);
+    await this.charge(keysOf(attempt), this.deps.clock.now());
   }
 
   /** A successful login clears the account's counters, and takes its own charge off the address's. */
   async recordSuccess(attempt: LoginAttempt): Promise<void> {
     const keys = keysOf(attempt);
     const account = keys.filter(({ rule }) => rule.kind !== 'ip').map((k) => k.key);
-    await this.deps.em.execute(`delete from login_throttle where key in (?, ?)`, account, 'run');
+    const address = keys.find(({ rule }) => rule.kind === 'ip')!;
     if (this.charged.delete(fingerprint(attempt))) {
-      for (const { rule, key } of keys.filter(({ rule }) => rule.kind === 'ip')) await this.refund(rule, key);
+      // One round trip for both: this is on every successful login.
+      await this.deps.em.execute(`with cleared as (delete from login_throttle where key in (?, ?)) ${REFUND_SQL}`, [...account, address.rule.threshold, address.key], 'run');
+    } else {
+      await this.deps.em.execute(`delete from login_throttle where key in (?, ?)`, account, 'run');
     }
   }
 

@@ -1,6 +1,5 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import type { TerminationReason } from '../db/entities/index.js';
-import { newId } from '../db/ids.js';
 import type { SessionLifecycleEvent } from '../events/session-events.js';
 
 export interface EndSessionsTarget {
@@ -12,10 +11,11 @@ export interface EndSessionsTarget {
 }
 
 /**
- * End every ACTIVE session matching the target in one statement, with one audit row each, inside
- * the caller's transaction. The `state = 'ACTIVE'` guard makes it exactly-once: two instances (or
- * a user and an admin) racing to end the same session produce one termination and one event.
- * Returns the events to publish after commit.
+ * End every ACTIVE session matching the target, with one audit row each, in one statement: atomic
+ * on its own (autocommitted when `em` has no transaction), or part of the caller's transaction.
+ * The `state = 'ACTIVE'` guard makes it exactly-once: two instances (or a user and an admin)
+ * racing to end the same session produce one termination and one event. Returns the events to
+ * publish after commit.
  */
 export async function endSessions(
   em: EntityManager,
@@ -44,15 +44,25 @@ export async function endSessions(
   // the API shows for it before anything was written (graphql/session.ts), and the same the sweeper writes.
   const endedAt = reason === 'EXPIRED' ? 'least(?::timestamptz, expires_at)' : reason === 'IDLE_TIMEOUT' ? 'least(?::timestamptz, coalesce(idle_expires_at, expires_at))' : '?';
   const rows = await em.getConnection().execute<TerminatedRow[]>(
-    `update session set state = ?, terminated_at = ${endedAt}, termination_reason = ?
-      where ${conditions.join(' and ')} returning id, user_id, realm_id, terminated_at`,
-    [expiring ? 'EXPIRED' : 'TERMINATED', now, reason, ...params],
+    `with ended as (
+       update session set state = ?, terminated_at = ${endedAt}, termination_reason = ?
+        where ${conditions.join(' and ')} returning id, user_id, realm_id, terminated_at),
+     audited as (
+       insert into audit_event (id, realm_id, type, actor, user_id, session_id, reason, ip, data, created_at)
+       select ${NEW_AUDIT_ID}, realm_id, 'SESSION_TERMINATED', ?, user_id, id, ?, ?, '{}', ? from ended)
+     select * from ended`,
+    [expiring ? 'EXPIRED' : 'TERMINATED', now, reason, ...params, actor, reason, ip, now],
     'all',
     em.getTransactionContext(),
   );
-  await recordTerminations(em, rows, reason, actor, now, ip);
   return rows.map((row) => terminationEvent(row, reason, now));
 }
+
+/**
+ * An audit event id made by PostgreSQL, one per row of a set-based insert: 'aud_' and 22
+ * base64url characters, the shape of ids.ts's (with a random UUID's 122 random bits).
+ */
+const NEW_AUDIT_ID = `'aud_' || rtrim(translate(encode(uuid_send(gen_random_uuid()), 'base64'), '+/', '-_'), '=')`;
 
 interface TerminatedRow {
   id: string;
@@ -66,28 +76,6 @@ export function terminationEvent(row: TerminatedRow, reason: TerminationReason, 
   return { type: 'TERMINATED', sessionId: row.id, userId: row.user_id, realmId: row.realm_id, reason, at: at.toISOString() };
 }
 
-async function recordTerminations(
-  em: EntityManager,
-  rows: { id: string; user_id: string; realm_id: string }[],
-  reason: TerminationReason,
-  actor: string,
-  now: Date,
-  ip: string | null,
-): Promise<void> {
-  // One multi-row insert: terminateRealmSessions may end thousands of sessions at once.
-  for (let start = 0; start < rows.length; start += 1000) {
-    const chunk = rows.slice(start, start + 1000);
-    const values = chunk.map(() => `(?, ?, 'SESSION_TERMINATED', ?, ?, ?, ?, ?, '{}', ?)`).join(', ');
-    const params = chunk.flatMap((row) => [newId('aud'), row.realm_id, actor, row.user_id, row.id, reason, ip, now]);
-    await em.getConnection().execute(
-      `insert into audit_event (id, realm_id, type, actor, user_id, session_id, reason, ip, data, created_at) values ${values}`,
-      params,
-      'run',
-      em.getTransactionContext(),
-    );
-  }
-}
-
 /**
  * Mark sessions past their absolute or idle expiry EXPIRED, a batch at a time. SKIP LOCKED lets
  * several instances sweep at once without waiting on each other; the ACTIVE guard in the update
@@ -97,22 +85,24 @@ export async function expireDueSessions(em: EntityManager, now: Date, batchSize 
   return em.transactional(async (tx) => {
     // The deadline that passed first names the reason and the end time (session-state.ts sessionEnd).
     const rows = await tx.getConnection().execute<(TerminatedRow & { termination_reason: TerminationReason })[]>(
-      `update session set state = 'EXPIRED',
-              terminated_at = case when idle_expires_at < expires_at then idle_expires_at else expires_at end,
-              termination_reason = case when idle_expires_at < expires_at then 'IDLE_TIMEOUT' else 'EXPIRED' end
-        where id in (
-          select id from session
-           where state = 'ACTIVE' and (expires_at <= ? or idle_expires_at <= ?)
-           limit ? for update skip locked)
-          and state = 'ACTIVE'
-        returning id, user_id, realm_id, termination_reason, terminated_at`,
-      [now, now, batchSize],
+      `with ended as (
+         update session set state = 'EXPIRED',
+                terminated_at = case when idle_expires_at < expires_at then idle_expires_at else expires_at end,
+                termination_reason = case when idle_expires_at < expires_at then 'IDLE_TIMEOUT' else 'EXPIRED' end
+          where id in (
+            select id from session
+             where state = 'ACTIVE' and (expires_at <= ? or idle_expires_at <= ?)
+             limit ? for update skip locked)
+            and state = 'ACTIVE'
+          returning id, user_id, realm_id, termination_reason, terminated_at),
+       audited as (
+         insert into audit_event (id, realm_id, type, actor, user_id, session_id, reason, ip, data, created_at)
+         select ${NEW_AUDIT_ID}, realm_id, 'SESSION_TERMINATED', 'system', user_id, id, termination_reason, null, '{}', ? from ended)
+       select * from ended`,
+      [now, now, batchSize, now],
       'all',
       tx.getTransactionContext(),
     );
-    for (const reason of ['EXPIRED', 'IDLE_TIMEOUT'] as const) {
-      await recordTerminations(tx, rows.filter((r) => r.termination_reason === reason), reason, 'system', now, null);
-    }
     return rows.map((row) => terminationEvent(row, row.termination_reason, now));
   });
 }

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import { LockMode, type EntityManager, type FilterQuery } from '@mikro-orm/postgresql';
-import { ApiKey, Realm, RefreshToken, Session, User, type TerminationReason } from '../db/entities/index.js';
+import type { EntityManager, FilterQuery } from '@mikro-orm/postgresql';
+import { ApiKey, Realm, Session, User, type TerminationReason } from '../db/entities/index.js';
 import { newId } from '../db/ids.js';
 import { badInput, invalidCredentials, invalidRefreshToken, notFound, unauthenticated } from '../errors.js';
 import type { Clock } from '../clock.js';
@@ -52,11 +52,6 @@ export interface SessionServiceDeps {
 
 type TerminationStep = [target: EndSessionsTarget, reason: TerminationReason];
 
-// `select … for update`: wait for the row. (LockMode 4 is PESSIMISTIC_PARTIAL_WRITE — `for update
-// skip locked` — which silently finds *nothing* while another transaction holds the row, and turned
-// concurrent refreshes of one session into INVALID_REFRESH_TOKEN.)
-const LOCK = { lockMode: LockMode.PESSIMISTIC_WRITE } as const;
-
 function addSeconds(date: Date, seconds: number): Date {
   return new Date(date.getTime() + seconds * 1000);
 }
@@ -98,8 +93,7 @@ export class SessionService {
     const attempt = { realmId: String(input.realmId).slice(0, 64), username: input.username, ip };
     // Refused before any hashing: a throttled guesser costs us one indexed lookup, not an argon2 run.
     await this.throttle.assertAllowed(attempt);
-    const realm = typeof input.realmId === 'string' && input.realmId.length <= 64 ? await em.findOne(Realm, { id: input.realmId }) : null;
-    const user = realm ? await em.findOne(User, { realmId: realm.id, usernameKey: input.username.trim().toLowerCase() }) : null;
+    const { realm, user } = await this.realmAndUser(input.realmId, input.username);
     const hash = user?.kind === 'HUMAN' && user.passwordHash ? user.passwordHash : await dummyPasswordHash();
     const passwordOk = await verifyPassword(hash, input.password);
     if (!realm || !user || user.kind !== 'HUMAN' || user.disabled || !user.passwordHash || !passwordOk) {
@@ -112,6 +106,20 @@ export class SessionService {
     // hashing inside one would hold a connection for the hash's duration).
     const upgradedHash = needsRehash(user.passwordHash) ? await hashPassword(input.password) : null;
     return this.startSession(realm, user, client, upgradedHash);
+  }
+
+  /** The realm and the user a login names (either may be missing), in one plain-SQL round trip. */
+  private async realmAndUser(realmId: unknown, username: string): Promise<{ realm: Realm | null; user: User | null }> {
+    if (typeof realmId !== 'string' || realmId.length > 64) return { realm: null, user: null };
+    const { em } = this.deps;
+    const [row] = await em.getConnection().execute<{ realm: Record<string, unknown>; app_user: Record<string, unknown> | null }[]>(
+      `select to_jsonb(r) as realm, to_jsonb(u) as app_user
+         from realm r left join app_user u on u.realm_id = r.id and u.username_key = ?
+        where r.id = ?`,
+      [username.trim().toLowerCase(), realmId],
+    );
+    if (!row) return { realm: null, user: null };
+    return { realm: em.map(Realm, row.realm), user: row.app_user ? em.map(User, row.app_user) : null };
   }
 
   private async recordFailedLogin(realmId: string, userId: string | null, username: string, ip: string | null): Promise<void> {
@@ -176,62 +184,60 @@ export class SessionService {
     }
 
     const refreshToken = newRefreshToken();
+    // Plain SQL in five round trips (begin, lock, read, one statement for every insert, commit):
+    // the ORM's unit of work cost more than the queries on the login path.
     const { session, events } = await this.deps.em.transactional(async (em) => {
-      // Locking the user serialises this user's concurrent logins, so the session cap holds.
-      const locked = await em.findOneOrFail(User, { id: user.id, realmId: realm.id }, LOCK);
-      locked.lastLoginAt = now;
-      if (upgradedHash) locked.passwordHash = upgradedHash;
+      const connection = em.getConnection();
+      const transaction = em.getTransactionContext();
+      // Locking the user (this update) serialises this user's concurrent logins, so the session cap
+      // holds: the read below, a statement of its own, sees every session committed before it.
+      await connection.execute(
+        'update app_user set last_login_at = ?, password_hash = coalesce(?, password_hash) where id = ? and realm_id = ?',
+        [now, upgradedHash, user.id, realm.id],
+        'run',
+        transaction,
+      );
+      const active = await connection.execute<{ id: string; expires_at: Date; idle_expires_at: Date | null }[]>(
+        `select id, expires_at, idle_expires_at from session where realm_id = ? and user_id = ? and state = 'ACTIVE' order by created_at, id`,
+        [realm.id, user.id],
+        'all',
+        transaction,
+      );
       const events: SessionLifecycleEvent[] = [];
-      const active = await em.find(Session, { realmId: realm.id, userId: user.id, state: 'ACTIVE' }, { orderBy: { createdAt: 'asc', id: 'asc' } });
-      const live: Session[] = [];
+      const live: string[] = [];
       for (const candidate of active) {
-        const reason = expiryReason(candidate, now);
+        const reason = expiryReason({ expiresAt: new Date(candidate.expires_at), idleExpiresAt: candidate.idle_expires_at && new Date(candidate.idle_expires_at) }, now);
         if (reason) events.push(...(await endSessions(em, { realmId: realm.id, sessionId: candidate.id }, reason, 'system', now)));
-        else live.push(candidate);
+        else live.push(candidate.id);
       }
       // Evict the oldest sessions so this one fits under maxActiveSessions.
       for (const oldest of live.slice(0, Math.max(0, live.length - realm.maxActiveSessions + 1))) {
-        events.push(...(await endSessions(em, { realmId: realm.id, sessionId: oldest.id }, 'EVICTED', 'system', now, client.ip)));
+        events.push(...(await endSessions(em, { realmId: realm.id, sessionId: oldest }, 'EVICTED', 'system', now, client.ip)));
       }
-      const session = em.create(Session, {
-        id: newId('ses'),
-        realmId: realm.id,
-        userId: user.id,
-        state: 'ACTIVE',
-        createdAt: now,
-        lastActiveAt: now,
-        expiresAt: addSeconds(now, (realm.sessionMinutes ?? 0) * 60),
-        idleTimeoutSeconds: realm.idleTimeoutSeconds,
-        idleExpiresAt: realm.idleTimeoutSeconds === null ? null : addSeconds(now, realm.idleTimeoutSeconds),
-        accessTokenSeconds: realm.accessTokenSeconds,
-        ip: client.ip,
-        userAgent: client.userAgent ?? null,
-        app: client.app ?? null,
-        terminatedAt: null,
-        terminationReason: null,
-      });
-      em.create(RefreshToken, {
-        tokenHash: hashRefreshToken(refreshToken),
-        sessionId: session.id,
-        realmId: realm.id,
-        createdAt: now,
-        rotatedAt: null,
-        successorSeed: null,
-      });
-      recordAudit(em, {
-        realmId: realm.id,
-        type: 'LOGIN_SUCCEEDED',
-        actor: `user:${user.id}`,
-        userId: user.id,
-        sessionId: session.id,
-        ip: client.ip,
-        at: now,
-        data: { app: client.app, evicted: events.filter((e) => e.reason === 'EVICTED').map((e) => e.sessionId) },
-      });
-      await em.flush();
-      events.push({ type: 'CREATED', sessionId: session.id, userId: user.id, realmId: realm.id, reason: null, at: now.toISOString() });
-      return { session, events };
+      const sessionId = newId('ses');
+      const evicted = events.filter((e) => e.reason === 'EVICTED').map((e) => e.sessionId);
+      const [row] = await connection.execute<Record<string, unknown>[]>(
+        `with created as (
+           insert into session (id, realm_id, user_id, state, created_at, last_active_at, expires_at, idle_timeout_seconds,
+                                idle_expires_at, access_token_seconds, ip, user_agent, app)
+           values (?, ?, ?, 'ACTIVE', ?, ?, ?, ?, ?, ?, ?, ?, ?) returning *),
+         first_token as (insert into refresh_token (token_hash, session_id, realm_id, created_at) values (?, ?, ?, ?)),
+         audited as (insert into audit_event (id, realm_id, type, actor, user_id, session_id, ip, data, created_at)
+                     values (?, ?, 'LOGIN_SUCCEEDED', ?, ?, ?, ?, ?, ?))
+         select * from created`,
+        [
+          sessionId, realm.id, user.id, now, now, addSeconds(now, (realm.sessionMinutes ?? 0) * 60), realm.idleTimeoutSeconds,
+          realm.idleTimeoutSeconds === null ? null : addSeconds(now, realm.idleTimeoutSeconds), realm.accessTokenSeconds, client.ip, client.userAgent ?? null, client.app ?? null,
+          hashRefreshToken(refreshToken), sessionId, realm.id, now,
+          newId('aud'), realm.id, `user:${user.id}`, user.id, sessionId, client.ip, JSON.stringify({ app: client.app, evicted }), now,
+        ],
+        'all',
+        transaction,
+      );
+      events.push({ type: 'CREATED', sessionId, userId: user.id, realmId: realm.id, reason: null, at: now.toISOString() });
+      return { session: em.map(Session, row), events };
     });
+    user.lastLoginAt = now;
     this.deps.events.publish(events);
     const accessTokenExpiresAt = this.accessTokenExpiry(session, now);
     return {
@@ -263,9 +269,24 @@ export class SessionService {
     }
     const now = this.deps.clock.now();
     const presentedHash = hashRefreshToken(refreshToken);
+    const rotated = await this.rotateInOneStatement(refreshToken, presentedHash, now, ip);
+    if (rotated) {
+      this.deps.events.publish([
+        { type: 'REFRESHED', sessionId: rotated.session.id, userId: rotated.session.userId, realmId: rotated.session.realmId, reason: null, at: now.toISOString() },
+      ]);
+      const accessTokenExpiresAt = this.accessTokenExpiry(rotated.session, now);
+      return {
+        accessToken: await this.signToken(rotated.realm, rotated.user, rotated.session.id, now, accessTokenExpiresAt),
+        accessTokenExpiresAt,
+        refreshToken: rotated.nextToken,
+        session: rotated.session,
+        user: rotated.user,
+      };
+    }
 
-    // The hottest write path, so it is plain SQL in four round trips (begin, lock + read, one
-    // statement for all writes, commit) instead of the ORM's unit of work.
+    // Everything else — an unknown token, a spent one (inside the grace window or a reuse), a
+    // session that ended or just expired — takes the careful path: plain SQL in a transaction that
+    // locks the session and the token, in four round trips (begin, lock + read, writes, commit).
     type Outcome =
       | { ok: true; session: Session; nextToken: string; touched?: Pick<Session, 'lastActiveAt' | 'idleExpiresAt'> }
       | { ok: false };
@@ -346,6 +367,52 @@ export class SessionService {
     };
   }
 
+  /**
+   * The common refresh — an unspent token of a live session — in one autocommitted statement, so
+   * one round trip: lock the token and its session, rotate, touch the session, write the audit
+   * row, and read back what the new access token needs. Null when the token is anything else, for
+   * `refresh` to sort out in a transaction.
+   *
+   * Races: `for update` makes a concurrent refresh or termination of the session wait, and
+   * PostgreSQL re-checks the conditions against the row it waited for (READ COMMITTED), so a token
+   * spent or a session ended meanwhile matches nothing here rather than being rotated twice or
+   * revived. The other parts of the statement write only when `claimed` found the row.
+   */
+  private async rotateInOneStatement(
+    refreshToken: string,
+    presentedHash: string,
+    now: Date,
+    ip: string | null,
+  ): Promise<{ session: Session; realm: Realm; user: User; nextToken: string } | null> {
+    const seed = newSuccessorSeed();
+    const nextToken = successorOf(refreshToken, seed);
+    const [row] = await this.deps.em.getConnection().execute<{ session: Record<string, unknown>; realm: Record<string, unknown>; app_user: Record<string, unknown> }[]>(
+      `with claimed as (
+         select s.id, s.realm_id, s.user_id, s.idle_timeout_seconds
+           from refresh_token t join session s on s.id = t.session_id and s.realm_id = t.realm_id
+          where t.token_hash = ? and t.rotated_at is null
+            and s.state = 'ACTIVE' and s.expires_at > ? and (s.idle_expires_at is null or s.idle_expires_at > ?)
+            for update of s, t),
+       rotated as (update refresh_token t set rotated_at = ?, successor_seed = ?
+                     from claimed c where t.token_hash = ? and t.session_id = c.id),
+       successor as (insert into refresh_token (token_hash, session_id, realm_id, created_at)
+                     select ?, c.id, c.realm_id, ? from claimed c),
+       touched as (update session s
+                      set last_active_at = ?,
+                          idle_expires_at = ?::timestamptz + make_interval(secs => c.idle_timeout_seconds)
+                     from claimed c where s.id = c.id and s.realm_id = c.realm_id
+                   returning s.*),
+       audited as (insert into audit_event (id, realm_id, type, actor, user_id, session_id, ip, data, created_at)
+                   select ?, c.realm_id, 'SESSION_REFRESHED', 'user:' || c.user_id, c.user_id, c.id, ?, '{}', ? from claimed c)
+       select to_jsonb(s) as session, to_jsonb(r) as realm, to_jsonb(u) as app_user
+         from touched s join realm r on r.id = s.realm_id join app_user u on u.id = s.user_id and u.realm_id = s.realm_id`,
+      [presentedHash, now, now, now, seed, presentedHash, hashRefreshToken(nextToken), now, now, now, newId('aud'), ip, now],
+    );
+    if (!row) return null;
+    const { em } = this.deps;
+    return { session: em.map(Session, row.session), realm: em.map(Realm, row.realm), user: em.map(User, row.app_user), nextToken };
+  }
+
   // ── reading ──────────────────────────────────────────────────────────────────────────────────
 
   async getSession(caller: Caller, id: string): Promise<Session> {
@@ -391,9 +458,12 @@ export class SessionService {
    * someone holding the realm's key for a user we never had: that is no caller at all.
    */
   async viewer(caller: UserCaller): Promise<User> {
-    const user = await this.deps.em.findOne(User, { id: caller.userId, realmId: caller.realmId });
-    if (!user) throw unauthenticated('Invalid or expired token');
-    return user;
+    // On every `me`: plain SQL, since building the ORM's query cost more than running it.
+    const [row] = await this.deps.em
+      .getConnection()
+      .execute<Record<string, unknown>[]>('select * from app_user where id = ? and realm_id = ?', [caller.userId, caller.realmId]);
+    if (!row) throw unauthenticated('Invalid or expired token');
+    return this.deps.em.map(User, row);
   }
 
   /** A session the caller already sees (its own token, a verified token): no access check. */
@@ -470,13 +540,21 @@ export class SessionService {
       session = own;
       reason = id === caller.sessionId ? 'LOGOUT' : 'TERMINATED_BY_USER';
     } else {
-      const realmId = realmFilter(caller);
-      session = (await this.deps.em.findOne(Session, realmId ? { id, realmId } : { id })) ?? missingInReach(caller, 'SESSIONS_TERMINATE', 'Session');
+      session = (await this.sessionById(id, realmFilter(caller) ?? null)) ?? missingInReach(caller, 'SESSIONS_TERMINATE', 'Session');
       requireRealmScope(caller, session.realmId, 'SESSIONS_TERMINATE', 'Session');
       reason = 'TERMINATED_BY_ADMIN';
     }
     await this.terminateWhere(caller, [{ realmId: session.realmId, sessionId: session.id }, reason]);
-    return this.deps.em.fork().findOneOrFail(Session, { id: session.id, realmId: session.realmId });
+    // Read back into a fork: the session as it is now, without making this request's copy dirty.
+    return (await this.sessionById(session.id, session.realmId, this.deps.em.fork()))!;
+  }
+
+  /** A session by id, in one realm or (realmId null) any: plain SQL, as the admin terminate path is hot. */
+  private async sessionById(id: string, realmId: string | null, em = this.deps.em): Promise<Session | null> {
+    const [row] = await em
+      .getConnection()
+      .execute<Record<string, unknown>[]>(`select * from session where id = ?${realmId ? ' and realm_id = ?' : ''}`, realmId ? [id, realmId] : [id]);
+    return row ? em.map(Session, row) : null;
   }
 
   async terminateAllSessions(caller: Caller, userId: string, keepCurrent: boolean): Promise<number> {
@@ -502,11 +580,13 @@ export class SessionService {
 
   private async terminateWhere(caller: Caller, ...steps: TerminationStep[]): Promise<number> {
     const now = this.deps.clock.now();
-    const events = await this.deps.em.transactional(async (em) => {
+    const endAll = async (em: EntityManager) => {
       const ended: SessionLifecycleEvent[] = [];
       for (const [target, reason] of steps) ended.push(...(await endSessions(em, target, reason, actorOf(caller), now, caller.ip)));
       return ended;
-    });
+    };
+    // One step is one statement, atomic without a transaction (and two round trips cheaper).
+    const events = steps.length === 1 ? await endAll(this.deps.em) : await this.deps.em.transactional(endAll);
     this.deps.events.publish(events);
     return events.length;
   }
