@@ -1,6 +1,7 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { ADMIN_SCOPES, AdminKey, Realm, type AdminScope } from '../db/entities/index.js';
 import { newId } from '../db/ids.js';
+import { hotQuery } from '../db/hot-query.js';
 import { badInput } from '../errors.js';
 import type { Clock } from '../clock.js';
 import { constantTimeEqual, randomSecret, sha256 } from './opaque-tokens.js';
@@ -69,13 +70,13 @@ export async function revokeAdminKey(em: EntityManager, clock: Clock, id: string
 /** Bearer value → admin caller, or null when it is not a live admin key. */
 export async function authenticateAdminKey(em: EntityManager, secret: string, ip: string | null): Promise<AdminCaller | null> {
   const hash = sha256(secret);
-  // On every admin request: plain SQL, since building the ORM's query cost more than running it.
-  const [key] = await em
-    .getConnection()
-    .execute<{ id: string; name: string; key_hash: string; scopes: AdminScope[]; realm_id: string | null }[]>(
-      'select id, name, key_hash, scopes, realm_id from admin_key where key_hash = ? and revoked_at is null',
-      [hash],
-    );
+  // On every admin request (see hotQuery).
+  const [key] = await hotQuery<{ id: string; name: string; key_hash: string; scopes: AdminScope[]; realm_id: string | null }>(
+    em,
+    'tessera_admin_key',
+    'select id, name, key_hash, scopes, realm_id from admin_key where key_hash = $1 and revoked_at is null',
+    [hash],
+  );
   // The lookup is by hash (an index cannot be timed to learn a secret); the compare is belt and braces.
   if (!key || !constantTimeEqual(key.key_hash, hash)) return null;
   return { kind: 'admin', keyId: key.id, name: key.name, scopes: new Set(key.scopes), realmId: key.realm_id, ip };

@@ -3,6 +3,7 @@ import type { EntityManager } from '@mikro-orm/postgresql';
 import { rateLimited } from '../errors.js';
 import type { Clock } from '../clock.js';
 import { sha256 } from './opaque-tokens.js';
+import { hotQuery } from '../db/hot-query.js';
 
 /**
  * A failure counter: once `threshold` attempts inside the window failed, the key is blocked for
@@ -111,25 +112,29 @@ export class LoginThrottle {
    */
   private async charge(entries: { rule: ThrottleRule; key: string }[], now: Date): Promise<{ blockedUntil: number | null; charged: Set<string> }> {
     const windowStart = new Date(now.getTime() - THROTTLE_WINDOW_SECONDS * 1000);
-    const [row] = await this.deps.em.execute<{ blocked_until: Date | null; charged: string[] | null }[]>(
-      `with rule (key, threshold, max_block_seconds) as (values ${entries.map(() => '(?, ?::int, ?::int)').join(', ')}),
-       block as (select max(blocked_until) as until from login_throttle where key in (select key from rule) and blocked_until > ?),
+    // Three counters on the login path; a failure is recorded with the same statement.
+    if (entries.length !== THROTTLE_RULES.length) throw new Error('one entry per throttle rule');
+    const [row] = await hotQuery<{ blocked_until: Date | null; charged: string[] | null }>(
+      this.deps.em,
+      'tessera_throttle_charge',
+      `with rule (key, threshold, max_block_seconds) as (values ($1, $2::int, $3::int), ($4, $5::int, $6::int), ($7, $8::int, $9::int)),
+       block as (select max(blocked_until) as until from login_throttle where key in (select key from rule) and blocked_until > $10),
        charged as (
          insert into login_throttle as t (key, failures, last_failure_at, blocked_until)
-         select key, 1, ?::timestamptz, null from rule where (select until from block) is null
+         select key, 1, $10::timestamptz, null from rule where (select until from block) is null
          on conflict (key) do update set
-              failures = case when t.last_failure_at < ? then 1 else t.failures + 1 end,
+              failures = case when t.last_failure_at < $11 then 1 else t.failures + 1 end,
               last_failure_at = excluded.last_failure_at,
               blocked_until = (
                 select case
-                  when t.last_failure_at >= ? and t.failures + 1 >= rule.threshold
+                  when t.last_failure_at >= $11 and t.failures + 1 >= rule.threshold
                   then excluded.last_failure_at + make_interval(secs => least(rule.max_block_seconds, power(2, t.failures + 1 - rule.threshold)))
                   else t.blocked_until end
                 from rule where rule.key = excluded.key)
             where t.blocked_until is null or t.blocked_until <= excluded.last_failure_at
          returning key)
        select (select until from block) as blocked_until, (select array_agg(key) from charged) as charged`,
-      [...entries.flatMap(({ rule, key }) => [key, rule.threshold, rule.maxBlockSeconds]), now, now, windowStart, windowStart],
+      [...entries.flatMap(({ rule, key }) => [key, rule.threshold, rule.maxBlockSeconds]), now, windowStart],
     );
     return { blockedUntil: row.blocked_until ? new Date(row.blocked_until).getTime() : null, charged: new Set(row.charged ?? []) };
   }
@@ -174,7 +179,14 @@ export class LoginThrottle {
     const address = keys.find(({ rule }) => rule.kind === 'ip')!;
     if (this.charged.delete(fingerprint(attempt))) {
       // One round trip for both: this is on every successful login.
-      await this.deps.em.execute(`with cleared as (delete from login_throttle where key in (?, ?)) ${REFUND_SQL}`, [...account, address.rule.threshold, address.key], 'run');
+      await hotQuery(
+        this.deps.em,
+        'tessera_throttle_success',
+        `with cleared as (delete from login_throttle where key in ($1, $2))
+         update login_throttle set failures = greatest(failures - 1, 0), blocked_until = case when failures - 1 < $3 then null else blocked_until end
+          where key = $4`,
+        [...account, address.rule.threshold, address.key],
+      );
     } else {
       await this.deps.em.execute(`delete from login_throttle where key in (?, ?)`, account, 'run');
     }

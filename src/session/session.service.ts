@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { EntityManager, FilterQuery } from '@mikro-orm/postgresql';
 import { ApiKey, Realm, Session, User, type TerminationReason } from '../db/entities/index.js';
 import { newId } from '../db/ids.js';
+import { hotQuery } from '../db/hot-query.js';
 import { badInput, invalidCredentials, invalidRefreshToken, notFound, unauthenticated } from '../errors.js';
 import type { Clock } from '../clock.js';
 import { actorOf, type Caller, type UserCaller } from '../auth/caller.js';
@@ -112,10 +113,12 @@ export class SessionService {
   private async realmAndUser(realmId: unknown, username: string): Promise<{ realm: Realm | null; user: User | null }> {
     if (typeof realmId !== 'string' || realmId.length > 64) return { realm: null, user: null };
     const { em } = this.deps;
-    const [row] = await em.getConnection().execute<{ realm: Record<string, unknown>; app_user: Record<string, unknown> | null }[]>(
+    const [row] = await hotQuery<{ realm: Record<string, unknown>; app_user: Record<string, unknown> | null }>(
+      em,
+      'tessera_login_realm_and_user',
       `select to_jsonb(r) as realm, to_jsonb(u) as app_user
-         from realm r left join app_user u on u.realm_id = r.id and u.username_key = ?
-        where r.id = ?`,
+         from realm r left join app_user u on u.realm_id = r.id and u.username_key = $1
+        where r.id = $2`,
       [username.trim().toLowerCase(), realmId],
     );
     if (!row) return { realm: null, user: null };
@@ -386,27 +389,29 @@ export class SessionService {
   ): Promise<{ session: Session; realm: Realm; user: User; nextToken: string } | null> {
     const seed = newSuccessorSeed();
     const nextToken = successorOf(refreshToken, seed);
-    const [row] = await this.deps.em.getConnection().execute<{ session: Record<string, unknown>; realm: Record<string, unknown>; app_user: Record<string, unknown> }[]>(
+    const [row] = await hotQuery<{ session: Record<string, unknown>; realm: Record<string, unknown>; app_user: Record<string, unknown> }>(
+      this.deps.em,
+      'tessera_refresh_rotate',
       `with claimed as (
          select s.id, s.realm_id, s.user_id, s.idle_timeout_seconds
            from refresh_token t join session s on s.id = t.session_id and s.realm_id = t.realm_id
-          where t.token_hash = ? and t.rotated_at is null
-            and s.state = 'ACTIVE' and s.expires_at > ? and (s.idle_expires_at is null or s.idle_expires_at > ?)
+          where t.token_hash = $1 and t.rotated_at is null
+            and s.state = 'ACTIVE' and s.expires_at > $2 and (s.idle_expires_at is null or s.idle_expires_at > $2)
             for update of s, t),
-       rotated as (update refresh_token t set rotated_at = ?, successor_seed = ?
-                     from claimed c where t.token_hash = ? and t.session_id = c.id),
+       rotated as (update refresh_token t set rotated_at = $2, successor_seed = $3
+                     from claimed c where t.token_hash = $1 and t.session_id = c.id),
        successor as (insert into refresh_token (token_hash, session_id, realm_id, created_at)
-                     select ?, c.id, c.realm_id, ? from claimed c),
+                     select $4, c.id, c.realm_id, $2 from claimed c),
        touched as (update session s
-                      set last_active_at = ?,
-                          idle_expires_at = ?::timestamptz + make_interval(secs => c.idle_timeout_seconds)
+                      set last_active_at = $2,
+                          idle_expires_at = $2::timestamptz + make_interval(secs => c.idle_timeout_seconds)
                      from claimed c where s.id = c.id and s.realm_id = c.realm_id
                    returning s.*),
        audited as (insert into audit_event (id, realm_id, type, actor, user_id, session_id, ip, data, created_at)
-                   select ?, c.realm_id, 'SESSION_REFRESHED', 'user:' || c.user_id, c.user_id, c.id, ?, '{}', ? from claimed c)
+                   select $5, c.realm_id, 'SESSION_REFRESHED', 'user:' || c.user_id, c.user_id, c.id, $6, '{}', $2 from claimed c)
        select to_jsonb(s) as session, to_jsonb(r) as realm, to_jsonb(u) as app_user
          from touched s join realm r on r.id = s.realm_id join app_user u on u.id = s.user_id and u.realm_id = s.realm_id`,
-      [presentedHash, now, now, now, seed, presentedHash, hashRefreshToken(nextToken), now, now, now, newId('aud'), ip, now],
+      [presentedHash, now, seed, hashRefreshToken(nextToken), newId('aud'), ip],
     );
     if (!row) return null;
     const { em } = this.deps;
@@ -459,11 +464,14 @@ export class SessionService {
    */
   async viewer(caller: UserCaller): Promise<User> {
     // On every `me`: plain SQL, since building the ORM's query cost more than running it.
-    const [row] = await this.deps.em
-      .getConnection()
-      .execute<Record<string, unknown>[]>('select * from app_user where id = ? and realm_id = ?', [caller.userId, caller.realmId]);
+    const [row] = await hotQuery<{ app_user: Record<string, unknown> }>(
+      this.deps.em,
+      'tessera_viewer',
+      'select to_jsonb(u) as app_user from app_user u where u.id = $1 and u.realm_id = $2',
+      [caller.userId, caller.realmId],
+    );
     if (!row) throw unauthenticated('Invalid or expired token');
-    return this.deps.em.map(User, row);
+    return this.deps.em.map(User, row.app_user);
   }
 
   /** A session the caller already sees (its own token, a verified token): no access check. */
@@ -505,9 +513,12 @@ export class SessionService {
    * authenticated call (behind SessionStateCache): one indexed row, read without ORM hydration.
    */
   async activeSession(sessionId: string, realmId: string, userId: string): Promise<ActiveSessionRow | null> {
-    const [row] = await this.deps.em.getConnection().execute<
-      { state: Session['state']; expires_at: Date; idle_expires_at: Date | null }[]
-    >(`select state, expires_at, idle_expires_at from session where id = ? and realm_id = ? and user_id = ?`, [sessionId, realmId, userId]);
+    const [row] = await hotQuery<{ state: Session['state']; expires_at: Date; idle_expires_at: Date | null }>(
+      this.deps.em,
+      'tessera_active_session',
+      'select state, expires_at, idle_expires_at from session where id = $1 and realm_id = $2 and user_id = $3',
+      [sessionId, realmId, userId],
+    );
     if (!row) return null;
     const session = {
       id: sessionId,
@@ -551,10 +562,10 @@ export class SessionService {
 
   /** A session by id, in one realm or (realmId null) any: plain SQL, as the admin terminate path is hot. */
   private async sessionById(id: string, realmId: string | null, em = this.deps.em): Promise<Session | null> {
-    const [row] = await em
-      .getConnection()
-      .execute<Record<string, unknown>[]>(`select * from session where id = ?${realmId ? ' and realm_id = ?' : ''}`, realmId ? [id, realmId] : [id]);
-    return row ? em.map(Session, row) : null;
+    const [row] = realmId
+      ? await hotQuery<{ session: Record<string, unknown> }>(em, 'tessera_session_in_realm', 'select to_jsonb(s) as session from session s where s.id = $1 and s.realm_id = $2', [id, realmId])
+      : await hotQuery<{ session: Record<string, unknown> }>(em, 'tessera_session', 'select to_jsonb(s) as session from session s where s.id = $1', [id]);
+    return row ? em.map(Session, row.session) : null;
   }
 
   async terminateAllSessions(caller: Caller, userId: string, keepCurrent: boolean): Promise<number> {
