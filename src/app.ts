@@ -166,12 +166,12 @@ export async function buildApp(config: Config, options: AppOptions = {}): Promis
   const keys = new TokenKeys(database.orm, clock, config.publicUrl);
   const sessionCache = new SessionStateCache({ ttlMs: 5_000, maxEntries: 100_000 });
   const deps: AppDeps = { orm: database.orm, clock, config, keys, events, sessionCache };
-  // Drop ended sessions from the cache as soon as any instance ends them.
-  events.onPublish((event) => event.type === 'TERMINATED' && sessionCache.invalidate(event.sessionId));
-  const terminations = events.subscribeTerminations()[Symbol.asyncIterator]();
-  void (async () => {
-    for (let next = await terminations.next(); !next.done; next = await terminations.next()) sessionCache.invalidate(next.value.sessionId);
-  })();
+  // Drop ended sessions from the cache as soon as any instance ends them. Registered before the
+  // waits of subscribers (watchers.follow below): listeners run in order, so the cache forgets a
+  // session before anyone on this instance hears that it ended.
+  events.onTerminations((ended) => {
+    for (const event of ended) sessionCache.invalidate(event.sessionId);
+  });
   const metrics = createMetrics();
   events.onPublish((event) => {
     if (event.type === 'TERMINATED') metrics.terminations({ reason: event.reason ?? 'UNKNOWN' });
@@ -182,6 +182,7 @@ export async function buildApp(config: Config, options: AppOptions = {}): Promis
   }
 
   const watchers = new SessionWatchers({ orm: database.orm, clock, logger, intervalSeconds: config.subscriptionRecheckSeconds });
+  watchers.follow(events);
   // Redis pub/sub drops what is published while we are disconnected: re-check after every reconnect.
   redis?.subscribe.on('ready', () => void watchers.recheck());
   const sweeper = new ExpirySweeper({ orm: database.orm, clock, events, logger, intervalSeconds: config.sweepIntervalSeconds });
@@ -334,7 +335,6 @@ export async function buildApp(config: Config, options: AppOptions = {}): Promis
       ready = false;
       await sweeper.stop();
       await watchers.stop();
-      await terminations.return?.();
       await webSockets.close();
       await new Promise<void>((resolve) => {
         server.close(() => resolve());

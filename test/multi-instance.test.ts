@@ -159,6 +159,29 @@ describe.skipIf(!DATABASE_URL)('forced logout across instances [real PostgreSQL:
     await expectEndedOnB(ws, sub, { sessionId: login.session.id, reason: 'TERMINATED_BY_ADMIN' });
   });
 
+  it('terminateRealmSessions on A reaches every subscriber of the realm on B with its own event, and nobody else', async () => {
+    const seeded = await seed({ maxActiveSessions: 25 });
+    const bystanderRealm = await seed();
+    const stream = await realmStreamOnB(seeded);
+    const logins: Awaited<ReturnType<typeof seeded.login>>[] = [];
+    for (let i = 0; i < 25; i++) logins.push(await seeded.login());
+    const subscribers: Awaited<ReturnType<typeof watchOwn>>[] = [];
+    for (const login of logins) subscribers.push(await watchOwn(b, login.accessToken));
+    const bystander = await watchOwn(b, (await bystanderRealm.login()).accessToken);
+
+    const ended = await gql(a, 'mutation ($realmId: ID!) { terminateRealmSessions(realmId: $realmId) }', { realmId: seeded.realmId }, adminKey);
+    expect(ended.terminateRealmSessions).toBe(25); // the probes of realmStreamOnB logged out already
+    await Promise.all(
+      subscribers.map(({ ws, sub }, i) =>
+        expectEndedOnB(ws, sub, { sessionId: logins[i].session.id, userId: seeded.userId, realmId: seeded.realmId, reason: 'TERMINATED_BY_ADMIN' }),
+      ),
+    );
+    for (const { sub } of subscribers) expect(sub.results).toHaveLength(1);
+    for (const login of logins) expect((await terminationOf(stream, login.session.id)).reason).toBe('TERMINATED_BY_ADMIN');
+    expect(bystander.sub.results).toHaveLength(0);
+    expect(bystander.ws.closes).toHaveLength(0);
+  });
+
   it('an eviction by a login on A reaches the subscriber on B', async () => {
     const seeded = await seed({ maxActiveSessions: 1 });
     const first = await seeded.login();

@@ -7,11 +7,12 @@ import type { Logger } from '../logger.js';
 import { createServices, type AppDeps } from '../services.js';
 import { authenticate } from '../auth/authenticate.js';
 import type { Caller } from '../auth/caller.js';
+import type { GraphQLContext } from '../graphql/context.js';
 import { DomainError } from '../errors.js';
 import { clientIp } from './client-ip.js';
 import type { TesseraMetrics } from './metrics.js';
 import type { SessionWatchers } from '../session/session-watchers.js';
-import { onWatch, watchTermination } from '../session/session-watch.js';
+import { onWatch, watchSessionEnd } from '../session/session-watch.js';
 
 /** Frame size cap: subscriptions are tiny; a large frame is abuse. */
 export const MAX_WS_PAYLOAD_BYTES = 64 * 1024;
@@ -25,13 +26,30 @@ export const CLOSE_TRY_AGAIN_LATER = 1013;
 type OperationWatch = 'pending' | 'own' | 'other';
 
 interface ConnectionState {
-  caller: Caller;
   /** The managed session behind the connection's token (null: admin key or unmanaged token). */
   ownSessionId: string | null;
   sessionEnded: boolean;
   stopWatching: (() => void) | null;
   /** Open operations by id. */
   ops: Map<string, OperationWatch>;
+}
+
+function isAsyncIterable(value: unknown): value is AsyncIterable<unknown> {
+  return typeof value === 'object' && value !== null && Symbol.asyncIterator in value;
+}
+
+/**
+ * The unit of work a subscription's resolver checked access with (an EntityManager, its identity
+ * map, the loaded session), held by the context (the caller's memo closes over it too), would live
+ * as long as the subscription — days, for an idle forced-logout subscriber — though its events
+ * need none of it. The context keeps the caller it resolved and gets a fresh, lazy unit of work
+ * for whatever the events' own resolvers still ask for.
+ */
+function detachUnitOfWork(context: GraphQLContext, deps: AppDeps): void {
+  const caller = context.caller();
+  caller.catch(() => undefined); // a refused caller already failed the subscription
+  context.caller = () => caller;
+  context.services = createServices(deps);
 }
 
 function closeSocket(socket: WebSocket, code: number, reason: string): void {
@@ -97,7 +115,7 @@ export function attachWebSocketServer(opts: {
         }
         if (caller.kind === 'anonymous') return false;
         const ownSessionId = caller.kind === 'user' ? caller.sessionId : null;
-        const state: ConnectionState = { caller, ownSessionId, sessionEnded: false, stopWatching: null, ops: new Map() };
+        const state: ConnectionState = { ownSessionId, sessionEnded: false, stopWatching: null, ops: new Map() };
         states.set(ctx, state);
         // An admin-key socket lives only as long as its key: re-validated on every re-check pass,
         // so a revoked key stops receiving realm events within one interval.
@@ -113,24 +131,17 @@ export function attachWebSocketServer(opts: {
             }
           });
         }
-        // A socket authenticated by a managed session lives only as long as that session.
+        // A socket authenticated by a managed session lives only as long as that session. A session
+        // that ended between the authentication above and this point closes the socket at once
+        // too: SessionWatchers reads the state of a newly watched session after it listens.
         if (caller.kind === 'user' && ownSessionId) {
           const socket = ctx.extra.socket;
-          const realmId = caller.realmId;
-          // Reads the state once the watch listens: a session ending between the authentication
-          // above and this point still closes the socket at once, not at the next re-check.
-          const ending = watchTermination(deps.events, watchers, { id: ownSessionId, realmId }, () =>
-            createServices(deps).sessions.endingOf(realmId, ownSessionId),
-          );
-          state.stopWatching = () => void ending.return();
-          void (async () => {
-            for await (const _event of ending) {
-              state.sessionEnded = true;
-              closeIfDone(state, socket);
-              // Guard against an operation that never finishes delivering holding the socket open.
-              setTimeout(() => closeSocket(socket, CLOSE_SESSION_ENDED, 'Session terminated'), 2_000).unref();
-            }
-          })();
+          state.stopWatching = watchSessionEnd(deps.events, watchers, ownSessionId, () => {
+            state.sessionEnded = true;
+            closeIfDone(state, socket);
+            // Guard against an operation that never finishes delivering holding the socket open.
+            setTimeout(() => closeSocket(socket, CLOSE_SESSION_ENDED, 'Session terminated'), 2_000).unref();
+          });
         }
         return true;
       },
@@ -194,7 +205,11 @@ export function attachWebSocketServer(opts: {
         state?.stopWatching?.();
       },
       execute: (args) => (args.rootValue as { execute: (a: unknown) => unknown }).execute(args) as never,
-      subscribe: (args) => (args.rootValue as { subscribe: (a: unknown) => unknown }).subscribe(args) as never,
+      subscribe: async (args) => {
+        const stream = await (args.rootValue as { subscribe: (a: unknown) => unknown }).subscribe(args);
+        if (isAsyncIterable(stream)) detachUnitOfWork(args.contextValue as GraphQLContext, deps);
+        return stream as never;
+      },
     },
     wsServer,
   );

@@ -11,9 +11,9 @@ interface CachedSession {
 /**
  * "Is this managed session still ACTIVE?" is asked on every authenticated request. This cache
  * answers it from memory for sessions recently seen ACTIVE. It is safe because:
- * - every termination, on any instance, reaches every instance on the `terminations` topic, which
- *   is published *before* the per-session topic, so an entry is gone before a subscriber on this
- *   instance can hear of the termination;
+ * - every termination, on any instance, reaches every instance on the `terminations` topic, and
+ *   the cache hears each batch before the subscribers' waits do (app.ts registers it first), so an
+ *   entry is gone before a subscriber on this instance can hear of the termination;
  * - entries live at most `ttlMs`, bounding what a lost invalidation (a Redis outage) can let
  *   through;
  * - only positive answers are cached, and expiry is re-evaluated against the clock on every hit.

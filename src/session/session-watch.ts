@@ -1,51 +1,84 @@
-import { Repeater } from 'graphql-yoga';
 import type { SessionEvents, SessionLifecycleEvent } from '../events/session-events.js';
 import type { SessionWatchers } from './session-watchers.js';
 
 /**
- * Stream that yields the one TERMINATED event of a session, then ends. It starts listening on the
- * bus *before* it reads the session's current state, so a termination that lands in between is
- * never missed; a session that has already ended yields its event at once; and the local re-check
- * (SessionWatchers) covers events the bus lost. A Repeater, not an async generator: a client that
- * unsubscribes must release the bus subscription at once, not after the next event.
+ * Call `onEnded` once when the session ends, for any reason and on any instance; a session that
+ * has already ended calls it at once (SessionWatchers' first check). Returns the function that
+ * stops waiting.
  */
-export function watchTermination(
+export function watchSessionEnd(
   events: SessionEvents,
   watchers: SessionWatchers,
-  session: { id: string; realmId: string },
-  currentEnding: () => Promise<SessionLifecycleEvent | null>,
-): Repeater<SessionLifecycleEvent> {
-  return new Repeater<SessionLifecycleEvent>(async (push, stop) => {
-    let finished = false;
-    const finish = (event: SessionLifecycleEvent) => {
-      if (finished) return;
-      finished = true;
-      void push(event);
-      stop();
-    };
-    const bus = events.subscribeSession(session.id)[Symbol.asyncIterator]();
-    const local = watchers.wait(session.id, session.realmId);
-    void local.ended.then(finish);
-    void (async () => {
-      try {
-        for (let result = await bus.next(); !result.done && !finished; result = await bus.next()) {
-          if (result.value.type === 'TERMINATED') finish(result.value);
-        }
-      } catch {
-        // bus failure: the re-check still ends the wait
-      }
-    })();
-    try {
-      const ended = await currentEnding();
-      if (ended) finish(ended);
-    } catch (error) {
-      stop(error);
+  sessionId: string,
+  onEnded: (event: SessionLifecycleEvent) => void,
+): () => void {
+  watchers.follow(events);
+  return watchers.watch(sessionId, onEnded);
+}
+
+/**
+ * Stream that yields the one TERMINATED event of a session, then ends. Hand-written rather than a
+ * Repeater or an async generator: an idle forced-logout subscriber is the most common object on a
+ * busy instance, and this one is a few fields and a wait in SessionWatchers. A client that
+ * unsubscribes releases the wait at once.
+ */
+export function watchTermination(events: SessionEvents, watchers: SessionWatchers, sessionId: string): AsyncIterableIterator<SessionLifecycleEvent> {
+  return new TerminationStream(events, watchers, sessionId);
+}
+
+const DONE: IteratorReturnResult<undefined> = { done: true, value: undefined };
+
+class TerminationStream implements AsyncIterableIterator<SessionLifecycleEvent> {
+  /** The event, once it has arrived and until it is taken. */
+  private event: SessionLifecycleEvent | null = null;
+  private finished = false;
+  /** A consumer waiting in next(). */
+  private waiting: ((result: IteratorResult<SessionLifecycleEvent, undefined>) => void) | null = null;
+  private readonly stopWaiting: () => void;
+
+  constructor(events: SessionEvents, watchers: SessionWatchers, sessionId: string) {
+    this.stopWaiting = watchSessionEnd(events, watchers, sessionId, (event) => this.ended(event));
+  }
+
+  private ended(event: SessionLifecycleEvent): void {
+    if (this.finished) return;
+    this.finished = true;
+    if (this.waiting) {
+      const waiting = this.waiting;
+      this.waiting = null;
+      waiting({ done: false, value: event });
+    } else this.event = event;
+  }
+
+  next(): Promise<IteratorResult<SessionLifecycleEvent, undefined>> {
+    if (this.event) {
+      const value = this.event;
+      this.event = null;
+      return Promise.resolve({ done: false, value });
     }
-    await stop;
-    finished = true;
-    local.cancel();
-    await bus.return?.();
-  });
+    if (this.finished) return Promise.resolve(DONE);
+    return new Promise((resolve) => {
+      this.waiting = resolve;
+    });
+  }
+
+  return(): Promise<IteratorResult<SessionLifecycleEvent, undefined>> {
+    this.finished = true;
+    this.event = null;
+    this.stopWaiting();
+    this.waiting?.(DONE);
+    this.waiting = null;
+    return Promise.resolve(DONE);
+  }
+
+  throw(error?: unknown): Promise<IteratorResult<SessionLifecycleEvent, undefined>> {
+    void this.return();
+    return Promise.reject(error);
+  }
+
+  [Symbol.asyncIterator](): AsyncIterableIterator<SessionLifecycleEvent> {
+    return this;
+  }
 }
 
 // Which session an operation ended up watching is known only after its resolver has checked access.

@@ -1,25 +1,47 @@
 import type { MikroORM } from '@mikro-orm/postgresql';
-import { Session } from '../db/entities/index.js';
 import type { Clock } from '../clock.js';
 import type { Logger } from '../logger.js';
-import type { SessionLifecycleEvent } from '../events/session-events.js';
+import type { SessionEvents, SessionLifecycleEvent } from '../events/session-events.js';
+import type { SessionState, TerminationReason } from '../db/entities/index.js';
 import { effectiveState } from './session-state.js';
 
-interface Waiter {
-  realmId: string;
-  resolve: (event: SessionLifecycleEvent) => void;
+export type SessionEndListener = (event: SessionLifecycleEvent) => void;
+
+/** Sessions read per re-check query. */
+const CHECK_BATCH = 1000;
+
+interface SessionStateRow {
+  id: string;
+  realm_id: string;
+  user_id: string;
+  state: SessionState;
+  expires_at: Date;
+  idle_expires_at: Date | null;
+  termination_reason: TerminationReason | null;
+  terminated_at: Date | null;
 }
 
 /**
  * Every session someone on this instance is waiting on (forced-logout subscribers, sockets of
- * managed tokens). The event bus is at-most-once — Redis pub/sub drops what is published while a
- * subscriber is disconnected — so this registry periodically (and after a bus reconnect) asks the
- * database for the state of all of them in a few batched queries and ends the waits of sessions
- * that have ended or run out. A missed event thus costs at most one re-check interval.
+ * managed tokens), by session id, so that one termination — or 10,000 in one batch — reaches its
+ * waiters through a map lookup: a waiting subscriber holds a listener here and nothing else.
+ *
+ * Waits end in three ways:
+ * - a termination heard on the event bus (`follow`), from this instance or another;
+ * - the first check, which reads the state of newly watched sessions (batched, on the next turn of
+ *   the event loop) *after* they are registered, so a session that ended before anyone listened —
+ *   or while the watch was being set up — ends its wait at once;
+ * - the periodic re-check: the bus is at-most-once (Redis pub/sub drops what is published while a
+ *   subscriber is disconnected), so every interval (and after a bus reconnect) the state of every
+ *   watched session is read in a few batched queries. A missed event costs at most one interval.
  */
 export class SessionWatchers {
-  private readonly waiters = new Map<string, Set<Waiter>>();
+  private readonly waiters = new Map<string, Set<SessionEndListener>>();
   private readonly extraChecks = new Set<() => Promise<void>>();
+  private followed: SessionEvents | null = null;
+  /** Watched sessions whose state has not been read since they were first watched. */
+  private readonly unchecked = new Set<string>();
+  private firstCheck: Promise<void> | null = null;
   private timer: NodeJS.Timeout | null = null;
   private running: Promise<void> | null = null;
   private queued: Promise<void> | null = null;
@@ -30,6 +52,15 @@ export class SessionWatchers {
     let total = 0;
     for (const set of this.waiters.values()) total += set.size;
     return total;
+  }
+
+  /** End the waits of every session the bus reports as terminated. Idempotent. */
+  follow(events: SessionEvents): void {
+    if (this.followed === events) return;
+    this.followed = events;
+    events.onTerminations((terminations) => {
+      for (const event of terminations) this.deliver(event);
+    });
   }
 
   /**
@@ -47,32 +78,36 @@ export class SessionWatchers {
     return this.waiters.get(sessionId)?.size ?? 0;
   }
 
-  /** Resolves with the session's termination event when a re-check finds it ended. */
-  wait(sessionId: string, realmId: string): { ended: Promise<SessionLifecycleEvent>; cancel(): void } {
-    let waiter!: Waiter;
-    const ended = new Promise<SessionLifecycleEvent>((resolve) => {
-      waiter = { realmId, resolve };
-    });
+  /**
+   * Call `onEnded` once with the session's termination event, however this instance learns of it
+   * (one wait per listener: the same function twice is one wait). Returns the function that
+   * cancels the wait.
+   */
+  watch(sessionId: string, onEnded: SessionEndListener): () => void {
     let set = this.waiters.get(sessionId);
     if (!set) this.waiters.set(sessionId, (set = new Set()));
-    set.add(waiter);
-    return {
-      ended,
-      cancel: () => {
-        const current = this.waiters.get(sessionId);
-        current?.delete(waiter);
-        if (current?.size === 0) this.waiters.delete(sessionId);
-      },
+    set.add(onEnded);
+    this.unchecked.add(sessionId);
+    this.firstCheck ??= new Promise<void>((resolve) => setImmediate(resolve)).then(() => {
+      const ids = [...this.unchecked];
+      this.unchecked.clear();
+      this.firstCheck = null;
+      return this.checkSessions(ids);
+    });
+    return () => {
+      const current = this.waiters.get(sessionId);
+      if (!current?.delete(onEnded)) return;
+      if (current.size === 0) this.waiters.delete(sessionId);
     };
   }
 
-  /** End the local waits of a session (an event arrived through the bus). */
+  /** End the local waits of a session. */
   deliver(event: SessionLifecycleEvent): void {
     if (event.type !== 'TERMINATED') return;
     const set = this.waiters.get(event.sessionId);
     if (!set) return;
     this.waiters.delete(event.sessionId);
-    for (const waiter of set) waiter.resolve(event);
+    for (const listener of set) listener(event);
   }
 
   start(): void {
@@ -84,6 +119,7 @@ export class SessionWatchers {
   async stop(): Promise<void> {
     if (this.timer) clearInterval(this.timer);
     this.timer = null;
+    await this.firstCheck;
     await this.running;
     await this.queued;
   }
@@ -108,33 +144,43 @@ export class SessionWatchers {
   }
 
   private async check(): Promise<void> {
-    const ids = [...this.waiters.keys()];
-    const now = this.deps.clock.now();
+    await this.checkSessions([...this.waiters.keys()]);
+    const failures = (await Promise.allSettled([...this.extraChecks].map((check) => check()))).filter((r) => r.status === 'rejected');
+    if (failures.length) this.deps.logger.warn('connection re-checks failed; will retry', { failures: failures.length });
+  }
+
+  /** Read the state of these sessions and end the waits of those that have ended or run out. */
+  private async checkSessions(ids: string[]): Promise<void> {
     try {
-      for (let start = 0; start < ids.length; start += 1000) {
-        const batch = ids.slice(start, start + 1000);
-        const rows = await this.deps.orm.em.fork().find(
-          Session,
-          { id: { $in: batch } },
-          { fields: ['id', 'realmId', 'userId', 'state', 'expiresAt', 'idleExpiresAt', 'terminationReason', 'terminatedAt'] },
+      for (let start = 0; start < ids.length; start += CHECK_BATCH) {
+        // Plain rows, not entities: a pass reads every watched session, 10,000s on a busy instance.
+        const rows = await this.deps.orm.em.getConnection().execute<SessionStateRow[]>(
+          `select id, realm_id, user_id, state, expires_at, idle_expires_at, termination_reason, terminated_at
+             from session where id in (?)`,
+          [ids.slice(start, start + CHECK_BATCH)],
         );
-        for (const session of rows) {
+        const now = this.deps.clock.now();
+        for (const row of rows) {
+          const session = {
+            state: row.state,
+            expiresAt: new Date(row.expires_at),
+            idleExpiresAt: row.idle_expires_at ? new Date(row.idle_expires_at) : null,
+            terminationReason: row.termination_reason,
+          };
           const { state, reason } = effectiveState(session, now);
           if (state === 'ACTIVE' || !reason) continue;
           this.deliver({
             type: 'TERMINATED',
-            sessionId: session.id,
-            userId: session.userId,
-            realmId: session.realmId,
+            sessionId: row.id,
+            userId: row.user_id,
+            realmId: row.realm_id,
             reason,
-            at: (session.terminatedAt ?? now).toISOString(),
+            at: (row.terminated_at ? new Date(row.terminated_at) : now).toISOString(),
           });
         }
       }
     } catch (error) {
       this.deps.logger.warn('subscription re-check failed; will retry', { error: (error as Error).message });
     }
-    const failures = (await Promise.allSettled([...this.extraChecks].map((check) => check()))).filter((r) => r.status === 'rejected');
-    if (failures.length) this.deps.logger.warn('connection re-checks failed; will retry', { failures: failures.length });
   }
 }

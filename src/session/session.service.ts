@@ -493,16 +493,6 @@ export class SessionService {
     return this.getSession(caller, sessionId);
   }
 
-  /** The TERMINATED event of a session that has already ended (or run out), else null. */
-  async endingOf(realmId: string, sessionId: string): Promise<SessionLifecycleEvent | null> {
-    const session = await this.deps.em.fork().findOne(Session, { id: sessionId, realmId });
-    if (!session) return null;
-    const now = this.deps.clock.now();
-    const { state, reason } = effectiveState(session, now);
-    if (state === 'ACTIVE' || !reason) return null;
-    return { type: 'TERMINATED', sessionId, userId: session.userId, realmId, reason, at: (session.terminatedAt ?? now).toISOString() };
-  }
-
   async requireRealmEvents(caller: Caller, realmId: string): Promise<void> {
     requireRealmScope(caller, realmId, 'SESSIONS_READ');
     if (!(await this.deps.em.findOne(Realm, { id: realmId }))) throw notFound('Realm');
