@@ -73,7 +73,6 @@ export async function authenticateAdminKey(em: EntityManager, secret: string, ip
   // On every admin request (see hotQuery).
   const [key] = await hotQuery<{ id: string; name: string; key_hash: string; scopes: AdminScope[]; realm_id: string | null }>(
     em,
-    'tessera_admin_key',
     'select id, name, key_hash, scopes, realm_id from admin_key where key_hash = $1 and revoked_at is null',
     [hash],
   );

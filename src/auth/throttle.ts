@@ -116,7 +116,6 @@ export class LoginThrottle {
     if (entries.length !== THROTTLE_RULES.length) throw new Error('one entry per throttle rule');
     const [row] = await hotQuery<{ blocked_until: Date | null; charged: string[] | null }>(
       this.deps.em,
-      'tessera_throttle_charge',
       `with rule (key, threshold, max_block_seconds) as (values ($1, $2::int, $3::int), ($4, $5::int, $6::int), ($7, $8::int, $9::int)),
        block as (select max(blocked_until) as until from login_throttle where key in (select key from rule) and blocked_until > $10),
        charged as (
@@ -181,7 +180,6 @@ export class LoginThrottle {
       // One round trip for both: this is on every successful login.
       await hotQuery(
         this.deps.em,
-        'tessera_throttle_success',
         `with cleared as (delete from login_throttle where key in ($1, $2))
          update login_throttle set failures = greatest(failures - 1, 0), blocked_until = case when failures - 1 < $3 then null else blocked_until end
           where key = $4`,

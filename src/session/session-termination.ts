@@ -62,7 +62,7 @@ export async function endSessions(
  * An audit event id made by PostgreSQL, one per row of a set-based insert: 'aud_' and 22
  * base64url characters, the shape of ids.ts's (with a random UUID's 122 random bits).
  */
-const NEW_AUDIT_ID = `'aud_' || rtrim(translate(encode(uuid_send(gen_random_uuid()), 'base64'), '+/', '-_'), '=')`;
+export const NEW_AUDIT_ID = `'aud_' || rtrim(translate(encode(uuid_send(gen_random_uuid()), 'base64'), '+/', '-_'), '=')`;
 
 interface TerminatedRow {
   id: string;

@@ -6,7 +6,7 @@ import { hotQuery } from '../db/hot-query.js';
 import { badInput, invalidCredentials, invalidRefreshToken, notFound, unauthenticated } from '../errors.js';
 import type { Clock } from '../clock.js';
 import { actorOf, type Caller, type UserCaller } from '../auth/caller.js';
-import { missingInReach, realmFilter, requireRealmScope } from '../auth/access.js';
+import { hasScope, missingInReach, realmFilter, requireRealmScope } from '../auth/access.js';
 import { MAX_PASSWORD_BYTES, dummyPasswordHash, hashPassword, needsRehash, verifyPassword } from '../auth/password.js';
 import { sha256 } from '../auth/opaque-tokens.js';
 import { LoginThrottle } from '../auth/throttle.js';
@@ -17,7 +17,7 @@ import type { SessionEvents, SessionLifecycleEvent } from '../events/session-eve
 import type { TokenKeys } from '../token/jwt.js';
 import { buildClaims } from '../token/claims.js';
 import { OrgService } from '../org/org.service.js';
-import { endSessions, type EndSessionsTarget } from './session-termination.js';
+import { NEW_AUDIT_ID, endSessions, terminationEvent, type EndSessionsTarget } from './session-termination.js';
 import { effectiveState, expiryReason } from './session-state.js';
 import {
   MAX_REFRESH_TOKEN_LENGTH,
@@ -115,7 +115,6 @@ export class SessionService {
     const { em } = this.deps;
     const [row] = await hotQuery<{ realm: Record<string, unknown>; app_user: Record<string, unknown> | null }>(
       em,
-      'tessera_login_realm_and_user',
       `select to_jsonb(r) as realm, to_jsonb(u) as app_user
          from realm r left join app_user u on u.realm_id = r.id and u.username_key = $1
         where r.id = $2`,
@@ -391,7 +390,6 @@ export class SessionService {
     const nextToken = successorOf(refreshToken, seed);
     const [row] = await hotQuery<{ session: Record<string, unknown>; realm: Record<string, unknown>; app_user: Record<string, unknown> }>(
       this.deps.em,
-      'tessera_refresh_rotate',
       `with claimed as (
          select s.id, s.realm_id, s.user_id, s.idle_timeout_seconds
            from refresh_token t join session s on s.id = t.session_id and s.realm_id = t.realm_id
@@ -466,7 +464,6 @@ export class SessionService {
     // On every `me`: plain SQL, since building the ORM's query cost more than running it.
     const [row] = await hotQuery<{ app_user: Record<string, unknown> }>(
       this.deps.em,
-      'tessera_viewer',
       'select to_jsonb(u) as app_user from app_user u where u.id = $1 and u.realm_id = $2',
       [caller.userId, caller.realmId],
     );
@@ -505,7 +502,6 @@ export class SessionService {
   async activeSession(sessionId: string, realmId: string, userId: string): Promise<ActiveSessionRow | null> {
     const [row] = await hotQuery<{ state: Session['state']; expires_at: Date; idle_expires_at: Date | null }>(
       this.deps.em,
-      'tessera_active_session',
       'select state, expires_at, idle_expires_at from session where id = $1 and realm_id = $2 and user_id = $3',
       [sessionId, realmId, userId],
     );
@@ -532,30 +528,42 @@ export class SessionService {
   }
 
   async terminateSession(caller: Caller, id: string): Promise<Session> {
+    let reach: { realmId: string | null; userId: string | null };
     let reason: TerminationReason;
-    let session: Session;
     if (caller.kind === 'user') {
       // Another user's session is NOT_FOUND, exactly like one that does not exist (SPEC §4).
-      const own = await this.deps.em.findOne(Session, { id, realmId: caller.realmId, userId: caller.userId });
-      if (!own) throw notFound('Session');
-      session = own;
+      reach = { realmId: caller.realmId, userId: caller.userId };
       reason = id === caller.sessionId ? 'LOGOUT' : 'TERMINATED_BY_USER';
     } else {
-      session = (await this.sessionById(id, realmFilter(caller) ?? null)) ?? missingInReach(caller, 'SESSIONS_TERMINATE', 'Session');
-      requireRealmScope(caller, session.realmId, 'SESSIONS_TERMINATE', 'Session');
+      // Inside the key's realm filter the only question is the scope, whatever session it names:
+      // asked first, so the termination below can be one statement.
+      if (caller.kind !== 'admin' || !hasScope(caller, 'SESSIONS_TERMINATE')) missingInReach(caller, 'SESSIONS_TERMINATE', 'Session');
+      reach = { realmId: realmFilter(caller) ?? null, userId: null };
       reason = 'TERMINATED_BY_ADMIN';
     }
-    await this.terminateWhere(caller, [{ realmId: session.realmId, sessionId: session.id }, reason]);
-    // Read back into a fork: the session as it is now, without making this request's copy dirty.
-    return (await this.sessionById(session.id, session.realmId, this.deps.em.fork()))!;
-  }
-
-  /** A session by id, in one realm or (realmId null) any: plain SQL, as the admin terminate path is hot. */
-  private async sessionById(id: string, realmId: string | null, em = this.deps.em): Promise<Session | null> {
-    const [row] = realmId
-      ? await hotQuery<{ session: Record<string, unknown> }>(em, 'tessera_session_in_realm', 'select to_jsonb(s) as session from session s where s.id = $1 and s.realm_id = $2', [id, realmId])
-      : await hotQuery<{ session: Record<string, unknown> }>(em, 'tessera_session', 'select to_jsonb(s) as session from session s where s.id = $1', [id]);
-    return row ? em.map(Session, row.session) : null;
+    const now = this.deps.clock.now();
+    // One round trip: find the session in the caller's reach, end it if it is ACTIVE (the same
+    // exactly-once guard as endSessions) with its audit row, and answer it as it now is.
+    const [row] = await hotQuery<{ session: Record<string, unknown>; ended: boolean }>(
+      this.deps.em,
+      `with target as (
+         select id, realm_id from session
+          where id = $1 and ($5::text is null or realm_id = $5) and ($6::text is null or user_id = $6)),
+       ended as (
+         update session s set state = 'TERMINATED', terminated_at = $2, termination_reason = $3
+           from target t where s.id = t.id and s.realm_id = t.realm_id and s.state = 'ACTIVE'
+         returning s.*),
+       audited as (
+         insert into audit_event (id, realm_id, type, actor, user_id, session_id, reason, ip, data, created_at)
+         select ${NEW_AUDIT_ID}, realm_id, 'SESSION_TERMINATED', $4, user_id, id, $3, $7, '{}', $2 from ended)
+       select coalesce((select to_jsonb(e) from ended e), (select to_jsonb(s) from session s join target t on s.id = t.id and s.realm_id = t.realm_id)) as session,
+              exists (select 1 from ended) as ended`,
+      [id, now, reason, actorOf(caller), reach.realmId, reach.userId, caller.ip],
+    );
+    if (!row?.session) throw notFound('Session');
+    const session = this.deps.em.fork().map(Session, row.session);
+    if (row.ended) this.deps.events.publish([terminationEvent({ id: session.id, user_id: session.userId, realm_id: session.realmId, terminated_at: session.terminatedAt }, reason, now)]);
+    return session;
   }
 
   async terminateAllSessions(caller: Caller, userId: string, keepCurrent: boolean): Promise<number> {
