@@ -3,6 +3,7 @@ import type { EntityManager, FilterQuery } from '@mikro-orm/postgresql';
 import { ApiKey, Realm, Session, User, type TerminationReason } from '../db/entities/index.js';
 import { newId } from '../db/ids.js';
 import { hotQuery } from '../db/hot-query.js';
+import { hydrate } from '../db/hydrate.js';
 import { badInput, invalidCredentials, invalidRefreshToken, notFound, unauthenticated } from '../errors.js';
 import type { Clock } from '../clock.js';
 import { actorOf, type Caller, type UserCaller } from '../auth/caller.js';
@@ -413,7 +414,7 @@ export class SessionService {
     );
     if (!row) return null;
     const { em } = this.deps;
-    return { session: em.map(Session, row.session), realm: em.map(Realm, row.realm), user: em.map(User, row.app_user), nextToken };
+    return { session: hydrate(em, Session, row.session), realm: hydrate(em, Realm, row.realm), user: hydrate(em, User, row.app_user), nextToken };
   }
 
   // ── reading ──────────────────────────────────────────────────────────────────────────────────
@@ -468,7 +469,7 @@ export class SessionService {
       [caller.userId, caller.realmId],
     );
     if (!row) throw unauthenticated('Invalid or expired token');
-    return this.deps.em.map(User, row.app_user);
+    return hydrate(this.deps.em, User, row.app_user);
   }
 
   /** A session the caller already sees (its own token, a verified token): no access check. */
@@ -561,7 +562,7 @@ export class SessionService {
       [id, now, reason, actorOf(caller), reach.realmId, reach.userId, caller.ip],
     );
     if (!row?.session) throw notFound('Session');
-    const session = this.deps.em.fork().map(Session, row.session);
+    const session = hydrate(this.deps.em, Session, row.session);
     if (row.ended) this.deps.events.publish([terminationEvent({ id: session.id, user_id: session.userId, realm_id: session.realmId, terminated_at: session.terminatedAt }, reason, now)]);
     return session;
   }
