@@ -442,3 +442,21 @@ describe('the counter table', () => {
     await em.execute(`delete from login_throttle where key like ?`, [`${tag}-%`]);
   });
 });
+
+describe('throttle counters under concurrency', () => {
+  it('parallel logins sharing counters (one address, the same accounts) never fail with a server error', async () => {
+    const realm = await seedRealm(server);
+    const users = await Promise.all(Array.from({ length: 4 }, () => realm.createUser()));
+    // Four attempts per account and round: under the account+address threshold, so they all
+    // reach the password check, and successes clear counters while others charge them.
+    for (let round = 0; round < 12; round++) {
+      const results = await Promise.all(
+        Array.from({ length: 16 }, (_, i) => login(server, realm.id, users[i % 4].username, i % 8 === 7 ? 'a wrong password' : DEFAULT_PASSWORD)),
+      );
+      for (const { response } of results) {
+        expect([undefined, 'INVALID_CREDENTIALS', 'RATE_LIMITED'], JSON.stringify(response.errors)).toContain(errorCode(response));
+      }
+      expect(results.filter(({ response }) => response.data?.login).length).toBeGreaterThan(0);
+    }
+  });
+});

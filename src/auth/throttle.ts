@@ -33,12 +33,6 @@ export const THROTTLE_WINDOW_SECONDS = 900;
 const PRUNE_INTERVAL_MS = 60_000;
 let lastPruneAt = 0;
 
-/** Take one failure off a counter (parameters: the rule's threshold, the key). */
-const REFUND_SQL = `update login_throttle
-   set failures = greatest(failures - 1, 0),
-       blocked_until = case when failures - 1 < ? then null else blocked_until end
- where key = ?`;
-
 export interface LoginAttempt {
   realmId: string;
   username: string;
@@ -107,8 +101,8 @@ export class LoginThrottle {
    * One more attempt on each counter — unless one of them is blocked, then none — in one
    * statement. Returns when the block ends (or null) and which keys were counted: fewer than all
    * only when a concurrent attempt blocked a counter after this statement's snapshot (the upsert
-   * re-checks under the row lock). Rows are locked in the order given, the same kind order for
-   * every attempt, so two attempts that share counters cannot deadlock.
+   * re-checks under the row lock). Rows are locked in key order, like the multi-row delete of
+   * recordSuccess, so statements that share counters cannot deadlock.
    */
   private async charge(entries: { rule: ThrottleRule; key: string }[], now: Date): Promise<{ blockedUntil: number | null; charged: Set<string> }> {
     const windowStart = new Date(now.getTime() - THROTTLE_WINDOW_SECONDS * 1000);
@@ -120,7 +114,7 @@ export class LoginThrottle {
        block as (select max(blocked_until) as until from login_throttle where key in (select key from rule) and blocked_until > $10),
        charged as (
          insert into login_throttle as t (key, failures, last_failure_at, blocked_until)
-         select key, 1, $10::timestamptz, null from rule where (select until from block) is null
+         select key, 1, $10::timestamptz, null from rule where (select until from block) is null order by key
          on conflict (key) do update set
               failures = case when t.last_failure_at < $11 then 1 else t.failures + 1 end,
               last_failure_at = excluded.last_failure_at,
@@ -140,7 +134,14 @@ export class LoginThrottle {
 
   /** Take back one charge (the attempt succeeded, or was refused after all). */
   private async refund(rule: ThrottleRule, key: string): Promise<void> {
-    await this.deps.em.execute(REFUND_SQL, [rule.threshold, key], 'run');
+    await hotQuery(
+      this.deps.em,
+      `update login_throttle
+          set failures = greatest(failures - 1, 0),
+              blocked_until = case when failures - 1 < $1 then null else blocked_until end
+        where key = $2`,
+      [rule.threshold, key],
+    );
   }
 
   /**
@@ -176,18 +177,14 @@ export class LoginThrottle {
     const keys = keysOf(attempt);
     const account = keys.filter(({ rule }) => rule.kind !== 'ip').map((k) => k.key);
     const address = keys.find(({ rule }) => rule.kind === 'ip')!;
-    if (this.charged.delete(fingerprint(attempt))) {
-      // One round trip for both: this is on every successful login.
-      await hotQuery(
-        this.deps.em,
-        `with cleared as (delete from login_throttle where key in ($1, $2))
-         update login_throttle set failures = greatest(failures - 1, 0), blocked_until = case when failures - 1 < $3 then null else blocked_until end
-          where key = $4`,
-        [...account, address.rule.threshold, address.key],
-      );
-    } else {
-      await this.deps.em.execute(`delete from login_throttle where key in (?, ?)`, account, 'run');
-    }
+    // Rows are locked in key order, as charge() locks them, so the two cannot deadlock; the refund
+    // is a statement of its own for the same reason.
+    await hotQuery(
+      this.deps.em,
+      'delete from login_throttle where key in (select key from login_throttle where key in ($1, $2) order by key for update)',
+      account,
+    );
+    if (this.charged.delete(fingerprint(attempt))) await this.refund(address.rule, address.key);
   }
 
   private async pruneNow(): Promise<void> {
@@ -204,9 +201,13 @@ export class LoginThrottle {
  */
 export async function pruneThrottleCounters(em: EntityManager): Promise<number> {
   const result = await em.execute<{ affectedRows: number }>(
+    // skip locked: a counter being charged right now is not idle, and waiting for it while holding
+    // others could deadlock with that charge.
     `delete from login_throttle
-      where last_failure_at < now() - make_interval(secs => ?)
-        and (blocked_until is null or blocked_until < now())`,
+      where key in (select key from login_throttle
+                     where last_failure_at < now() - make_interval(secs => ?)
+                       and (blocked_until is null or blocked_until < now())
+                       for update skip locked)`,
     [THROTTLE_WINDOW_SECONDS],
     'run',
   );
