@@ -24,6 +24,7 @@ import { createMetrics, type TesseraMetrics } from './server/metrics.js';
 import { ExpirySweeper } from './session/expiry-sweeper.js';
 import { SessionWatchers } from './session/session-watchers.js';
 import { SessionStateCache } from './session/session-state-cache.js';
+import { UserSnapshots } from './user/user-snapshots.js';
 import { attachWebSocketServer } from './server/websocket.js';
 import { createGraphqlFastPath } from './server/graphql-fast-path.js';
 import { dummyPasswordHash } from './auth/password.js';
@@ -165,7 +166,8 @@ export async function buildApp(config: Config, options: AppOptions = {}): Promis
   void dummyPasswordHash().catch((error: unknown) => logger.warn('dummy password hash failed', { error: String(error) }));
   const keys = new TokenKeys(database.orm, clock, config.publicUrl);
   const sessionCache = new SessionStateCache({ ttlMs: 5_000, maxEntries: 100_000 });
-  const deps: AppDeps = { orm: database.orm, clock, config, keys, events, sessionCache };
+  const userSnapshots = new UserSnapshots({ ttlMs: 1_000, maxEntries: 100_000 });
+  const deps: AppDeps = { orm: database.orm, clock, config, keys, events, sessionCache, userSnapshots };
   // Drop ended sessions from the cache as soon as any instance ends them. Registered before the
   // waits of subscribers (watchers.follow below): listeners run in order, so the cache forgets a
   // session before anyone on this instance hears that it ended.

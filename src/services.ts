@@ -10,6 +10,7 @@ import { SessionService } from './session/session.service.js';
 import { AuditService } from './audit/audit.service.js';
 import { TokenVerifier } from './token/token-verifier.js';
 import type { SessionStateCache } from './session/session-state-cache.js';
+import type { UserSnapshots } from './user/user-snapshots.js';
 
 /** Long-lived parts of a running server, shared by every request. */
 export interface AppDeps {
@@ -19,6 +20,7 @@ export interface AppDeps {
   keys: TokenKeys;
   events: SessionEvents;
   sessionCache: SessionStateCache;
+  userSnapshots: UserSnapshots;
 }
 
 /**
@@ -52,7 +54,7 @@ export class Services {
   }
 
   get users(): UserService {
-    return (this.#users ??= new UserService({ em: this.em, clock: this.deps.clock, events: this.deps.events }));
+    return (this.#users ??= new UserService({ em: this.em, clock: this.deps.clock, events: this.deps.events, userSnapshots: this.deps.userSnapshots }));
   }
 
   get orgs(): OrgService {
@@ -60,8 +62,8 @@ export class Services {
   }
 
   get sessions(): SessionService {
-    const { clock, keys, events, config } = this.deps;
-    return (this.#sessions ??= new SessionService({ em: this.em, clock, keys, events, refreshGraceSeconds: config.refreshGraceSeconds }));
+    const { clock, keys, events, config, userSnapshots } = this.deps;
+    return (this.#sessions ??= new SessionService({ em: this.em, clock, keys, events, userSnapshots, refreshGraceSeconds: config.refreshGraceSeconds }));
   }
 
   get audit(): AuditService {

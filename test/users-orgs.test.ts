@@ -536,3 +536,31 @@ describe('pagination', () => {
     expect(ok(await server.gql(ORGS_PAGE, { realmId: realm.id }, server.adminKey)).orgs.edges).toHaveLength(20);
   });
 });
+
+describe('me and profile changes', () => {
+  const ME = '{ me { user { id firstName lastLoginAt } } }';
+
+  it('shows a change made through this instance at once: an update, and a new login', async () => {
+    const realm = await seedRealm(server);
+    const user = await realm.createUser();
+    const login = await user.login();
+    expect(ok(await server.gql(ME, {}, login.accessToken)).me.user.firstName).toBeNull();
+    ok(await server.gql('mutation ($id: ID!, $i: UpdateUserInput!) { updateUser(id: $id, input: $i) { id } }', { id: user.id, i: { firstName: 'Renamed' } }, server.adminKey));
+    expect(ok(await server.gql(ME, {}, login.accessToken)).me.user.firstName).toBe('Renamed');
+
+    const before = ok(await server.gql(ME, {}, login.accessToken)).me.user.lastLoginAt;
+    server.clock.advance(5);
+    await user.login();
+    expect(ok(await server.gql(ME, {}, login.accessToken)).me.user.lastLoginAt).not.toBe(before);
+  });
+
+  it('shows a change written elsewhere (another instance, a direct write) within a second', async () => {
+    const realm = await seedRealm(server);
+    const user = await realm.createUser();
+    const login = await user.login();
+    ok(await server.gql(ME, {}, login.accessToken));
+    await server.app.deps.orm.em.fork().getConnection().execute('update app_user set first_name = ? where id = ?', ['Elsewhere', user.id]);
+    server.clock.advance(1_001);
+    expect(ok(await server.gql(ME, {}, login.accessToken)).me.user.firstName).toBe('Elsewhere');
+  });
+});

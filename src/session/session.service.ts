@@ -15,6 +15,7 @@ import { paginate, type Connection, type PageArgs } from '../db/pagination.js';
 import { recordAudit } from '../audit/audit-log.js';
 import { checkText } from '../input-rules.js';
 import type { SessionEvents, SessionLifecycleEvent } from '../events/session-events.js';
+import type { UserSnapshots } from '../user/user-snapshots.js';
 import type { TokenKeys } from '../token/jwt.js';
 import { buildClaims } from '../token/claims.js';
 import { OrgService } from '../org/org.service.js';
@@ -49,6 +50,7 @@ export interface SessionServiceDeps {
   clock: Clock;
   keys: TokenKeys;
   events: SessionEvents;
+  userSnapshots: UserSnapshots;
   refreshGraceSeconds: number;
 }
 
@@ -158,6 +160,7 @@ export class SessionService {
     user.lastLoginAt = now;
     recordAudit(em, { realmId: realm.id, type: 'LOGIN_SUCCEEDED', actor: `user:${user.id}`, userId: user.id, ip, at: now, data: { apiKeyId: key.id } });
     await em.flush();
+    this.deps.userSnapshots.forget(user.id);
     // API-key logins are always unmanaged: the token is the whole session.
     const expiresAt = tokenExpiry(realm.apiKeyMinutes === null ? null : addSeconds(now, realm.apiKeyMinutes * 60));
     return { accessToken: await this.signToken(realm, user, null, now, expiresAt), accessTokenExpiresAt: expiresAt, refreshToken: null, session: null, user };
@@ -182,6 +185,7 @@ export class SessionService {
       if (upgradedHash) user.passwordHash = upgradedHash;
       recordAudit(em, { realmId: realm.id, type: 'LOGIN_SUCCEEDED', actor: `user:${user.id}`, userId: user.id, ip: client.ip, at: now, data: { app: client.app } });
       await em.flush();
+      this.deps.userSnapshots.forget(user.id);
       const expiresAt = tokenExpiry(realm.sessionMinutes === null ? null : addSeconds(now, realm.sessionMinutes * 60));
       return { accessToken: await this.signToken(realm, user, null, now, expiresAt), accessTokenExpiresAt: expiresAt, refreshToken: null, session: null, user };
     }
@@ -241,6 +245,7 @@ export class SessionService {
       return { session: em.map(Session, row), events };
     });
     user.lastLoginAt = now;
+    this.deps.userSnapshots.forget(user.id);
     this.deps.events.publish(events);
     const accessTokenExpiresAt = this.accessTokenExpiry(session, now);
     return {
@@ -462,14 +467,18 @@ export class SessionService {
    * someone holding the realm's key for a user we never had: that is no caller at all.
    */
   async viewer(caller: UserCaller): Promise<User> {
-    // On every `me`: plain SQL, since building the ORM's query cost more than running it.
+    const now = this.deps.clock.now().getTime();
+    const remembered = this.deps.userSnapshots.get(caller.realmId, caller.userId, now);
+    if (remembered) return remembered;
     const [row] = await hotQuery<{ app_user: Record<string, unknown> }>(
       this.deps.em,
       'select to_jsonb(u) as app_user from app_user u where u.id = $1 and u.realm_id = $2',
       [caller.userId, caller.realmId],
     );
     if (!row) throw unauthenticated('Invalid or expired token');
-    return hydrate(this.deps.em, User, row.app_user);
+    const user = hydrate(this.deps.em, User, row.app_user);
+    this.deps.userSnapshots.remember(user, now);
+    return user;
   }
 
   /** A session the caller already sees (its own token, a verified token): no access check. */

@@ -13,6 +13,7 @@ import { recordAudit } from '../audit/audit-log.js';
 import { checkCustomAttributes, checkEmail, checkText, checkUsername, isWellFormedId } from '../input-rules.js';
 import { endSessions } from '../session/session-termination.js';
 import type { SessionEvents } from '../events/session-events.js';
+import type { UserSnapshots } from './user-snapshots.js';
 
 export const API_KEY_PREFIX = 'tsk_';
 
@@ -40,6 +41,7 @@ export interface UserServiceDeps {
   em: EntityManager;
   clock: Clock;
   events: SessionEvents;
+  userSnapshots: UserSnapshots;
 }
 
 function escapeLike(text: string): string {
@@ -178,6 +180,7 @@ export class UserService {
           : [];
         return { user, events };
       });
+      this.deps.userSnapshots.forget(user.id);
       this.deps.events.publish(events);
       return user;
     } catch (error) {
@@ -202,6 +205,7 @@ export class UserService {
       const events = await endSessions(em, { realmId: user.realmId, userId: user.id }, 'PASSWORD_CHANGED', actorOf(caller), now, caller.ip);
       return { user, events };
     });
+    this.deps.userSnapshots.forget(user.id);
     this.deps.events.publish(events);
     return user;
   }
