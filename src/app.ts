@@ -345,6 +345,7 @@ export async function buildApp(config: Config, options: AppOptions = {}): Promis
           for (const socket of sockets) socket.destroy();
         }, 5_000).unref();
       });
+      events.flush();
       redis?.publish.disconnect();
       redis?.subscribe.disconnect();
       await database.close();

@@ -30,6 +30,8 @@ export interface Config {
   sweepIntervalSeconds: number;
   /** How often live subscriptions re-check their sessions in the database (lost-event safety net). */
   subscriptionRecheckSeconds: number;
+  /** How often WebSockets are pinged; a socket that misses one ping is closed as dead. */
+  wsKeepAliveSeconds: number;
 }
 
 type Env = Record<string, string | undefined>;
@@ -117,5 +119,6 @@ export function loadConfig(env: Env = process.env): Config {
     refreshGraceSeconds: integer(env, 'REFRESH_GRACE_SECONDS', 10, 0, 300),
     sweepIntervalSeconds: integer(env, 'SWEEP_INTERVAL_SECONDS', 15, 1, 3600),
     subscriptionRecheckSeconds: integer(env, 'SUBSCRIPTION_RECHECK_SECONDS', 30, 1, 3600),
+    wsKeepAliveSeconds: integer(env, 'WS_KEEPALIVE_SECONDS', 12, 1, 3600),
   };
 }

@@ -51,9 +51,21 @@ describe('session events between instances', () => {
     const { a, messages } = twoInstancesOnOneBus();
     const count = 2 * EVENTS_PER_MESSAGE + 500;
     a.publish(terminations(count));
+    await settle();
     expect(messages.filter((topic) => topic === 'terminations')).toHaveLength(3);
     expect(messages.filter((topic) => topic === 'realm:rlm_a')).toHaveLength(3);
     expect(messages).toHaveLength(6);
+  });
+
+  it('what is published in one turn of the event loop goes out as one message per topic', async () => {
+    const { a, messages } = twoInstancesOnOneBus();
+    const [first, second, third] = terminations(3);
+    a.publish([first]);
+    a.publish([second]);
+    a.publish([{ ...third, type: 'REFRESHED', reason: null }]);
+    await settle();
+    expect(messages.filter((topic) => topic === 'terminations')).toHaveLength(1);
+    expect(messages.filter((topic) => topic === 'realm:rlm_a')).toHaveLength(1);
   });
 
   it('every instance hears every termination exactly once, the publisher at once and others from the bus', async () => {

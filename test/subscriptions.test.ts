@@ -464,6 +464,78 @@ describe('connection authentication', () => {
   });
 });
 
+describe('keep-alive and framing', () => {
+  let pinging: TestServer;
+  beforeAll(async () => {
+    pinging = await startTestServer({ WS_KEEPALIVE_SECONDS: '1' });
+  });
+  afterAll(async () => {
+    await pinging?.close();
+  });
+
+  /** A raw graphql-transport-ws socket, acknowledged; `autoPong: false` plays a peer that has vanished. */
+  async function rawSocket(credential: string, options: { autoPong: boolean }) {
+    const socket = new WebSocket(pinging.wsUrl, 'graphql-transport-ws', { autoPong: options.autoPong });
+    const messages: { type: string; id?: string; payload?: unknown }[] = [];
+    const closed = new Promise<number>((resolve) => socket.once('close', (code) => resolve(code)));
+    await within(new Promise((resolve, reject) => socket.once('open', resolve).once('error', reject)), 5_000, 'the upgrade');
+    const acknowledged = new Promise<void>((resolve) =>
+      socket.on('message', (data) => {
+        const message = JSON.parse(String(data));
+        messages.push(message);
+        if (message.type === 'connection_ack') resolve();
+      }),
+    );
+    socket.send(JSON.stringify({ type: 'connection_init', payload: { authorization: `Bearer ${credential}` } }));
+    await within(acknowledged, 5_000, 'connection_ack');
+    return { socket, messages, closed };
+  }
+
+  it('disconnects a peer that stops answering pings, releasing its subscription, and keeps one that answers', async () => {
+    const realm = await seedRealm(pinging);
+    const gone = await (await realm.createUser()).login();
+    const live = await (await realm.createUser()).login();
+    const dead = await rawSocket(gone.accessToken, { autoPong: false });
+    dead.socket.send(JSON.stringify({ id: '1', type: 'subscribe', payload: { query: WATCH_OWN } }));
+    await eventually(() => pinging.app.watchers.watching(gone.session!.id) === 2, 5_000, 'the dead peer to subscribe');
+    const healthy = openWs(pinging.wsUrl, live.accessToken);
+    connections.push(healthy);
+    await healthy.connected();
+    healthy.subscribe(WATCH_OWN);
+
+    // Pinged within 1 s, found silent at the sweep after: gone within about 2 s.
+    expect(await within(dead.closed, 4_000, 'the dead peer to be disconnected')).toBe(1006);
+    await eventually(() => pinging.app.watchers.watching(gone.session!.id) === 0, 3_000, 'the dead peer to stop watching');
+    await sleep(1_500);
+    expect(healthy.closes).toHaveLength(0);
+    expect(pinging.app.watchers.watching(live.session!.id)).toBe(2);
+  });
+
+  it("writes an event's next and its complete together", async () => {
+    const realm = await seedRealm(pinging);
+    const user = await realm.createUser();
+    const login = await user.login();
+    const watcher = await user.login();
+    const { socket, messages, closed } = await rawSocket(watcher.accessToken, { autoPong: true });
+    socket.send(JSON.stringify({ id: 'w', type: 'subscribe', payload: { query: WATCH_BY_ID, variables: { sessionId: login.session!.id } } }));
+    await eventually(() => pinging.app.watchers.watching(login.session!.id) === 1, 5_000, 'the subscription');
+    // Frames read in one chunk are handed out in one go; between two reads the event loop turns.
+    let turned = false;
+    let turnedBeforeComplete: boolean | null = null;
+    socket.on('message', (data) => {
+      const { type } = JSON.parse(String(data));
+      if (type === 'next') setImmediate(() => (turned = true));
+      if (type === 'complete') turnedBeforeComplete = turned;
+    });
+    ok(await pinging.gql('mutation { logout }', {}, login.accessToken));
+    await eventually(() => messages.some((m) => m.type === 'complete'), 5_000, 'the complete frame');
+    expect(messages.slice(-2).map((m) => m.type)).toEqual(['next', 'complete']);
+    expect(turnedBeforeComplete).toBe(false);
+    socket.close(1000);
+    await closed;
+  });
+});
+
 describe('allowed origins', () => {
   let strict: TestServer;
   beforeAll(async () => {

@@ -59,6 +59,8 @@ export class SessionEvents {
   /** Tells this instance's own batches apart when the bus hands them back. */
   private readonly origin = randomUUID();
   private openStreams = 0;
+  private pending: SessionLifecycleEvent[] = [];
+  private flushing: NodeJS.Immediate | null = null;
 
   constructor(private readonly pubsub: SessionPubSub) {
     const batches = pubsub.subscribe('terminations')[Symbol.asyncIterator]();
@@ -80,6 +82,19 @@ export class SessionEvents {
     for (const event of events) for (const listener of this.listeners) listener(event);
     const terminations = events.filter((event) => event.type === 'TERMINATED');
     if (terminations.length > 0) for (const listener of this.terminationListeners) listener(terminations);
+    // The bus gets everything published during one turn of the event loop in one message per
+    // topic: under load that is one Redis write for many refreshes, not one each.
+    this.pending.push(...events);
+    this.flushing ??= setImmediate(() => this.flush());
+  }
+
+  /** Hand what was published to the bus now (at shutdown; otherwise once per event-loop turn). */
+  flush(): void {
+    if (this.flushing) clearImmediate(this.flushing);
+    this.flushing = null;
+    const events = this.pending;
+    this.pending = [];
+    const terminations = events.filter((event) => event.type === 'TERMINATED');
     const byRealm = new Map<string, SessionLifecycleEvent[]>();
     for (const event of events) {
       const realmEvents = byRealm.get(event.realmId);
