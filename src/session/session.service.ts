@@ -124,7 +124,7 @@ export class SessionService {
       [username.trim().toLowerCase(), realmId],
     );
     if (!row) return { realm: null, user: null };
-    return { realm: em.map(Realm, row.realm), user: row.app_user ? em.map(User, row.app_user) : null };
+    return { realm: hydrate(em, Realm, row.realm), user: row.app_user ? hydrate(em, User, row.app_user) : null };
   }
 
   private async recordFailedLogin(realmId: string, userId: string | null, username: string, ip: string | null): Promise<void> {
@@ -180,11 +180,13 @@ export class SessionService {
   private async startSession(realm: Realm, user: User, client: ClientInfo, upgradedHash: string | null): Promise<LoginResult> {
     const now = this.deps.clock.now();
     if (realm.sessionType === 'UNMANAGED') {
-      const em = this.deps.em;
+      await hotQuery(
+        this.deps.em,
+        `with touched as (update app_user set last_login_at = $1, password_hash = coalesce($2, password_hash) where id = $3 and realm_id = $4)
+         insert into audit_event (id, realm_id, type, actor, user_id, ip, data, created_at) values ($5, $4, 'LOGIN_SUCCEEDED', $6, $3, $7, $8, $1)`,
+        [now, upgradedHash, user.id, realm.id, newId('aud'), `user:${user.id}`, client.ip, JSON.stringify({ app: client.app })],
+      );
       user.lastLoginAt = now;
-      if (upgradedHash) user.passwordHash = upgradedHash;
-      recordAudit(em, { realmId: realm.id, type: 'LOGIN_SUCCEEDED', actor: `user:${user.id}`, userId: user.id, ip: client.ip, at: now, data: { app: client.app } });
-      await em.flush();
       this.deps.userSnapshots.forget(user.id);
       const expiresAt = tokenExpiry(realm.sessionMinutes === null ? null : addSeconds(now, realm.sessionMinutes * 60));
       return { accessToken: await this.signToken(realm, user, null, now, expiresAt), accessTokenExpiresAt: expiresAt, refreshToken: null, session: null, user };
