@@ -132,7 +132,10 @@ function corsFor(allowedOrigins: string[]) {
   };
 }
 
-type ServerContext = { req: IncomingMessage; res?: ServerResponse; connectionParams?: Record<string, unknown> };
+/** HTTP requests carry node's request; WebSocket operations the connection's params and its client address. */
+type ServerContext =
+  | { req: IncomingMessage; res?: ServerResponse; connectionParams?: undefined }
+  | { connectionParams: Record<string, unknown>; ip: string | null };
 
 export async function buildApp(config: Config, options: AppOptions = {}): Promise<App> {
   const clock = options.clock ?? systemClock;
@@ -211,15 +214,17 @@ export async function buildApp(config: Config, options: AppOptions = {}): Promis
     cors: corsFor(config.allowedOrigins),
     maskedErrors: { maskError: maskAndLog },
     plugins: securityPlugins({ production: config.production }),
-    // Built from node's request, not yoga's Fetch-API one: the fast path (below) has no such object.
-    context: ({ req, connectionParams }) => {
-      const ip = clientIp(req, config.trustProxyHops);
+    // From node's request (not yoga's Fetch-API one: the fast path below has none) or, for a
+    // WebSocket operation, from its connection.
+    context: (serverContext) => {
+      const { ip, authorization } =
+        'ip' in serverContext
+          ? {
+              ip: serverContext.ip,
+              authorization: typeof serverContext.connectionParams.authorization === 'string' ? serverContext.connectionParams.authorization : null,
+            }
+          : { ip: clientIp(serverContext.req, config.trustProxyHops), authorization: serverContext.req.headers.authorization ?? null };
       const services = createServices(deps);
-      const authorization = connectionParams
-        ? typeof connectionParams.authorization === 'string'
-          ? connectionParams.authorization
-          : null
-        : (req.headers.authorization ?? null);
       let caller: Promise<Caller> | null = null;
       return {
         ip,

@@ -33,12 +33,6 @@ const KEEP_ALIVE_SLICE = 1000;
 /** What an open operation waits on: the connection's own session, something else, or not known yet. */
 type OperationWatch = 'pending' | 'own' | 'other';
 
-/** The view of the upgrade request that the GraphQL context reads: the client's address. */
-interface ClientRequestView {
-  headers: Record<string, never>;
-  socket: { remoteAddress: string | undefined };
-}
-const NO_HEADERS: Record<string, never> = Object.freeze({});
 
 /**
  * One WebSocket and what Tessera knows of it; graphql-ws's `ctx.extra`. An idle forced-logout
@@ -69,10 +63,6 @@ class Connection {
     readonly tcp: Socket,
     readonly ip: string | null,
   ) {}
-
-  get request(): ClientRequestView {
-    return { headers: NO_HEADERS, socket: { remoteAddress: this.ip ?? undefined } };
-  }
 }
 
 function isAsyncIterable(value: unknown): value is AsyncIterable<unknown> {
@@ -289,7 +279,7 @@ export function attachWebSocketServer(opts: {
       }
       const { schema, execute, subscribe, contextFactory, parse, validate } = yoga.getEnveloped({
         ...ctx,
-        req: connection.request,
+        ip: connection.ip,
         socket: connection.socket,
         params: payload,
         connectionParams: ctx.connectionParams ?? {},
