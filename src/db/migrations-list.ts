@@ -3,8 +3,10 @@
 // does not mistake it for a migration. Append new migrations here, never edit shipped ones.
 import { Migration20261122000000_initial } from '../../migrations/Migration20261122000000_initial.js';
 import { Migration20261122000100_login_throttle } from '../../migrations/Migration20261122000100_login_throttle.js';
+import { Migration20261122000200_open_session } from '../../migrations/Migration20261122000200_open_session.js';
 
 export const migrationsList = [
   { name: 'Migration20261122000000_initial', class: Migration20261122000000_initial },
   { name: 'Migration20261122000100_login_throttle', class: Migration20261122000100_login_throttle },
+  { name: 'Migration20261122000200_open_session', class: Migration20261122000200_open_session },
 ];

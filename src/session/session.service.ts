@@ -193,59 +193,21 @@ export class SessionService {
     }
 
     const refreshToken = newRefreshToken();
-    // Plain SQL in five round trips (begin, lock, read, one statement for every insert, commit):
-    // the ORM's unit of work cost more than the queries on the login path.
-    const { session, events } = await this.deps.em.transactional(async (em) => {
-      const connection = em.getConnection();
-      const transaction = em.getTransactionContext();
-      // Locking the user (this update) serialises this user's concurrent logins, so the session cap
-      // holds: the read below, a statement of its own, sees every session committed before it.
-      await connection.execute(
-        'update app_user set last_login_at = ?, password_hash = coalesce(?, password_hash) where id = ? and realm_id = ?',
-        [now, upgradedHash, user.id, realm.id],
-        'run',
-        transaction,
-      );
-      const active = await connection.execute<{ id: string; expires_at: Date; idle_expires_at: Date | null }[]>(
-        `select id, expires_at, idle_expires_at from session where realm_id = ? and user_id = ? and state = 'ACTIVE' order by created_at, id`,
-        [realm.id, user.id],
-        'all',
-        transaction,
-      );
-      const events: SessionLifecycleEvent[] = [];
-      const live: string[] = [];
-      for (const candidate of active) {
-        const reason = expiryReason({ expiresAt: new Date(candidate.expires_at), idleExpiresAt: candidate.idle_expires_at && new Date(candidate.idle_expires_at) }, now);
-        if (reason) events.push(...(await endSessions(em, { realmId: realm.id, sessionId: candidate.id }, reason, 'system', now)));
-        else live.push(candidate.id);
-      }
-      // Evict the oldest sessions so this one fits under maxActiveSessions.
-      for (const oldest of live.slice(0, Math.max(0, live.length - realm.maxActiveSessions + 1))) {
-        events.push(...(await endSessions(em, { realmId: realm.id, sessionId: oldest }, 'EVICTED', 'system', now, client.ip)));
-      }
-      const sessionId = newId('ses');
-      const evicted = events.filter((e) => e.reason === 'EVICTED').map((e) => e.sessionId);
-      const [row] = await connection.execute<Record<string, unknown>[]>(
-        `with created as (
-           insert into session (id, realm_id, user_id, state, created_at, last_active_at, expires_at, idle_timeout_seconds,
-                                idle_expires_at, access_token_seconds, ip, user_agent, app)
-           values (?, ?, ?, 'ACTIVE', ?, ?, ?, ?, ?, ?, ?, ?, ?) returning *),
-         first_token as (insert into refresh_token (token_hash, session_id, realm_id, created_at) values (?, ?, ?, ?)),
-         audited as (insert into audit_event (id, realm_id, type, actor, user_id, session_id, ip, data, created_at)
-                     values (?, ?, 'LOGIN_SUCCEEDED', ?, ?, ?, ?, ?, ?))
-         select * from created`,
-        [
-          sessionId, realm.id, user.id, now, now, addSeconds(now, (realm.sessionMinutes ?? 0) * 60), realm.idleTimeoutSeconds,
-          realm.idleTimeoutSeconds === null ? null : addSeconds(now, realm.idleTimeoutSeconds), realm.accessTokenSeconds, client.ip, client.userAgent ?? null, client.app ?? null,
-          hashRefreshToken(refreshToken), sessionId, realm.id, now,
-          newId('aud'), realm.id, `user:${user.id}`, user.id, sessionId, client.ip, JSON.stringify({ app: client.app, evicted }), now,
-        ],
-        'all',
-        transaction,
-      );
-      events.push({ type: 'CREATED', sessionId, userId: user.id, realmId: realm.id, reason: null, at: now.toISOString() });
-      return { session: em.map(Session, row), events };
-    });
+    const sessionId = newId('ses');
+    // One round trip: lock the user, end its sessions that ran out, evict beyond the cap, create
+    // the session (migrations/…_open_session.ts, the rules of endSessions in SQL).
+    const [row] = await hotQuery<{ session: Record<string, unknown>; ended: (Parameters<typeof terminationEvent>[0] & { termination_reason: TerminationReason })[] }>(
+      this.deps.em,
+      'select session, ended from tessera_open_session($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)',
+      [
+        realm.id, user.id, now, upgradedHash, realm.maxActiveSessions,
+        sessionId, addSeconds(now, (realm.sessionMinutes ?? 0) * 60), realm.idleTimeoutSeconds, realm.accessTokenSeconds,
+        client.ip, client.userAgent ?? null, client.app ?? null, hashRefreshToken(refreshToken), newId('aud'), JSON.stringify({ app: client.app }),
+      ],
+    );
+    const session = hydrate(this.deps.em, Session, row.session);
+    const events: SessionLifecycleEvent[] = row.ended.map((ended) => terminationEvent(ended, ended.termination_reason, now));
+    events.push({ type: 'CREATED', sessionId, userId: user.id, realmId: realm.id, reason: null, at: now.toISOString() });
     user.lastLoginAt = now;
     this.deps.userSnapshots.forget(user.id);
     this.deps.events.publish(events);
