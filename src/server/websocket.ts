@@ -33,13 +33,12 @@ const KEEP_ALIVE_SLICE = 1000;
 /** What an open operation waits on: the connection's own session, something else, or not known yet. */
 type OperationWatch = 'pending' | 'own' | 'other';
 
-
 /**
  * One WebSocket and what Tessera knows of it; graphql-ws's `ctx.extra`. An idle forced-logout
  * subscriber is the most common object of a busy instance, so this holds only what is used after
  * the upgrade: the client's address (resolved once, not the upgrade request with all its headers),
- * the keep-alive flag swept by one timer for every socket, and the frames of the current turn of
- * the event loop, written together.
+ * the keep-alive flag swept by one timer for every socket, and the frames waiting to be written
+ * together (see `send`).
  */
 class Connection {
   alive = true;
@@ -49,7 +48,7 @@ class Connection {
   stopWatching: (() => void) | null = null;
   /** Open operations by id. */
   readonly ops = new Map<string, OperationWatch>();
-  /** Frames produced in this turn of the event loop, not yet written. */
+  /** Frames produced and not yet written. */
   outbox: string[] | null = null;
   outboxBytes = 0;
   /** A close asked for: done once the frames produced before it are written. */

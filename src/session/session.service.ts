@@ -93,9 +93,8 @@ export class SessionService {
       userAgent: checkText(input.client?.userAgent, 'client.userAgent', 512),
       app: checkText(input.client?.app, 'client.app', 100),
     };
-    const { em } = this.deps;
     const attempt = { realmId: String(input.realmId).slice(0, 64), username: input.username, ip };
-    // Refused before any hashing: a throttled guesser costs us one indexed lookup, not an argon2 run.
+    // Refused before any hashing: a throttled guesser costs us one statement, not an argon2 run.
     await this.throttle.assertAllowed(attempt);
     const { realm, user } = await this.realmAndUser(input.realmId, input.username);
     const hash = user?.kind === 'HUMAN' && user.passwordHash ? user.passwordHash : await dummyPasswordHash();
