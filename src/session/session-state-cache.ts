@@ -1,11 +1,11 @@
 import type { Session } from '../db/entities/index.js';
+import { TtlCache } from '../ttl-cache.js';
 
 interface CachedSession {
   realmId: string;
   userId: string;
   expiresAt: number;
   idleExpiresAt: number | null;
-  cachedAt: number;
 }
 
 /**
@@ -19,19 +19,17 @@ interface CachedSession {
  * - only positive answers are cached, and expiry is re-evaluated against the clock on every hit.
  */
 export class SessionStateCache {
-  private readonly entries = new Map<string, CachedSession>();
+  private readonly entries: TtlCache<CachedSession>;
 
-  constructor(private readonly options: { ttlMs: number; maxEntries: number }) {}
+  constructor(options: { ttlMs: number; maxEntries: number }) {
+    this.entries = new TtlCache(options);
+  }
 
   /** True when the cache knows the session to be active now; false means "ask the database". */
   isKnownActive(sessionId: string, realmId: string, userId: string, now: number): boolean {
-    const entry = this.entries.get(sessionId);
-    if (!entry) return false;
-    if (now - entry.cachedAt > this.options.ttlMs) {
-      this.entries.delete(sessionId);
-      return false;
-    }
+    const entry = this.entries.get(sessionId, now);
     return (
+      entry !== undefined &&
       entry.realmId === realmId &&
       entry.userId === userId &&
       entry.expiresAt > now &&
@@ -40,29 +38,11 @@ export class SessionStateCache {
   }
 
   rememberActive(session: Pick<Session, 'id' | 'realmId' | 'userId' | 'expiresAt' | 'idleExpiresAt'>, now: number): void {
-    if (this.entries.size >= this.options.maxEntries) {
-      // Drop the oldest tenth (Map keeps insertion order): cheap, and a miss only costs a query.
-      let drop = Math.ceil(this.options.maxEntries / 10);
-      for (const key of this.entries.keys()) {
-        this.entries.delete(key);
-        if (--drop === 0) break;
-      }
-    }
-    this.entries.delete(session.id);
-    this.entries.set(session.id, {
-      realmId: session.realmId,
-      userId: session.userId,
-      expiresAt: session.expiresAt.getTime(),
-      idleExpiresAt: session.idleExpiresAt?.getTime() ?? null,
-      cachedAt: now,
-    });
+    const { id, realmId, userId, expiresAt, idleExpiresAt } = session;
+    this.entries.set(id, { realmId, userId, expiresAt: expiresAt.getTime(), idleExpiresAt: idleExpiresAt?.getTime() ?? null }, now);
   }
 
   invalidate(sessionId: string): void {
     this.entries.delete(sessionId);
-  }
-
-  get size(): number {
-    return this.entries.size;
   }
 }

@@ -1,4 +1,5 @@
 import type { User } from '../db/entities/index.js';
+import { TtlCache } from '../ttl-cache.js';
 
 /**
  * Recently read users, for `me`: a client asks it on every page, and a user row changes rarely.
@@ -9,31 +10,19 @@ import type { User } from '../db/entities/index.js';
  * Entries are shared by concurrent requests and read only.
  */
 export class UserSnapshots {
-  private readonly entries = new Map<string, { user: User; cachedAt: number }>();
+  private readonly entries: TtlCache<User>;
 
-  constructor(private readonly options: { ttlMs: number; maxEntries: number }) {}
+  constructor(options: { ttlMs: number; maxEntries: number }) {
+    this.entries = new TtlCache(options);
+  }
 
   get(realmId: string, userId: string, now: number): User | null {
-    const entry = this.entries.get(userId);
-    if (!entry || entry.user.realmId !== realmId) return null;
-    if (now - entry.cachedAt > this.options.ttlMs) {
-      this.entries.delete(userId);
-      return null;
-    }
-    return entry.user;
+    const user = this.entries.get(userId, now);
+    return user && user.realmId === realmId ? user : null;
   }
 
   remember(user: User, now: number): void {
-    if (this.entries.size >= this.options.maxEntries) {
-      // Drop the oldest tenth (a Map keeps insertion order): a miss only costs a query.
-      let drop = Math.ceil(this.options.maxEntries / 10);
-      for (const key of this.entries.keys()) {
-        this.entries.delete(key);
-        if (--drop === 0) break;
-      }
-    }
-    this.entries.delete(user.id);
-    this.entries.set(user.id, { user, cachedAt: now });
+    this.entries.set(user.id, user, now);
   }
 
   forget(userId: string): void {
