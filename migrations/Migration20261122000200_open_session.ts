@@ -9,6 +9,12 @@ import { Migration } from '@mikro-orm/migrations';
 // that passed first; an eviction ends now. Returns the new session and the sessions it ended.
 export class Migration20261122000200_open_session extends Migration {
   override async up(): Promise<void> {
+    // An audit event id made in the database, for set-based inserts (one per ended session): 'aud_'
+    // and 22 base64url characters, the shape of ids.ts's, from a random UUID's 122 random bits.
+    this.addSql(`
+      create function tessera_audit_id() returns text language sql volatile as $$
+        select 'aud_' || rtrim(translate(encode(uuid_send(gen_random_uuid()), 'base64'), '+/', '-_'), '=')
+      $$;`);
     this.addSql(`
       create function tessera_open_session(
         p_realm_id text, p_user_id text, p_now timestamptz, p_upgraded_hash text, p_max_active integer,
@@ -34,7 +40,7 @@ export class Migration20261122000200_open_session extends Migration {
           returning id, user_id, realm_id, termination_reason, terminated_at),
         audited as (
           insert into audit_event (id, realm_id, type, actor, user_id, session_id, reason, ip, data, created_at)
-          select 'aud_' || rtrim(translate(encode(uuid_send(gen_random_uuid()), 'base64'), '+/', '-_'), '='),
+          select tessera_audit_id(),
                  realm_id, 'SESSION_TERMINATED', 'system', user_id, id, termination_reason, null, '{}', p_now
             from ran_out)
         select coalesce(jsonb_agg(to_jsonb(ran_out)), '[]') into v_ended from ran_out;
@@ -51,7 +57,7 @@ export class Migration20261122000200_open_session extends Migration {
             returning s.id, s.user_id, s.realm_id, s.termination_reason, s.terminated_at),
           audited as (
             insert into audit_event (id, realm_id, type, actor, user_id, session_id, reason, ip, data, created_at)
-            select 'aud_' || rtrim(translate(encode(uuid_send(gen_random_uuid()), 'base64'), '+/', '-_'), '='),
+            select tessera_audit_id(),
                    realm_id, 'SESSION_TERMINATED', 'system', user_id, id, 'EVICTED', p_ip, '{}', p_now
               from evicted)
           select coalesce(jsonb_agg(to_jsonb(evicted)), '[]') into v_evicted from evicted;
@@ -79,5 +85,6 @@ export class Migration20261122000200_open_session extends Migration {
 
   override async down(): Promise<void> {
     this.addSql(`drop function if exists tessera_open_session;`);
+    this.addSql(`drop function if exists tessera_audit_id;`);
   }
 }

@@ -172,7 +172,7 @@ export async function buildApp(config: Config, options: AppOptions = {}): Promis
   const userSnapshots = new UserSnapshots({ ttlMs: 1_000, maxEntries: 100_000 });
   const deps: AppDeps = { orm: database.orm, clock, config, keys, events, sessionCache, userSnapshots };
   // Drop ended sessions from the cache as soon as any instance ends them. Registered before the
-  // waits of subscribers (watchers.follow below): listeners run in order, so the cache forgets a
+  // waits of subscribers (SessionWatchers, below): listeners run in order, so the cache forgets a
   // session before anyone on this instance hears that it ended.
   events.onTerminations((ended) => {
     for (const event of ended) sessionCache.invalidate(event.sessionId);
@@ -186,8 +186,7 @@ export async function buildApp(config: Config, options: AppOptions = {}): Promis
     await ensureBootstrapAdminKey(database.orm.em.fork(), clock, config.bootstrapAdminKey);
   }
 
-  const watchers = new SessionWatchers({ orm: database.orm, clock, logger, intervalSeconds: config.subscriptionRecheckSeconds });
-  watchers.follow(events);
+  const watchers = new SessionWatchers({ orm: database.orm, clock, logger, events, intervalSeconds: config.subscriptionRecheckSeconds });
   // Redis pub/sub drops what is published while we are disconnected: re-check after every reconnect.
   redis?.subscribe.on('ready', () => void watchers.recheck());
   const sweeper = new ExpirySweeper({ orm: database.orm, clock, events, logger, intervalSeconds: config.sweepIntervalSeconds });

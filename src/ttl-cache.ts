@@ -1,7 +1,7 @@
 /**
  * A bounded map whose entries live at most `ttlMs`, for the in-process caches of the hot paths
- * (session state, users). When full, the oldest tenth goes (a Map keeps insertion order): cheap,
- * and a miss only costs a query.
+ * (session state, users, checked tokens). When full, the oldest tenth goes (a Map keeps insertion
+ * order): cheap, and a miss only costs a query or a signature check.
  */
 export class TtlCache<V> {
   private readonly entries = new Map<string, { value: V; cachedAt: number }>();

@@ -45,7 +45,7 @@ builder.subscriptionFields((t) => ({
       const caller = await ctx.caller();
       const session = await ctx.services.sessions.sessionToWatch(caller, sessionId ? String(sessionId) : null);
       reportWatch(ctx, session.id);
-      return ctx.events.track(watchTermination(ctx.events, ctx.watchers, session.id));
+      return ctx.events.track(watchTermination(ctx.watchers, session.id));
     },
     resolve: (event) => event,
   }),

@@ -13,7 +13,7 @@ import { DomainError } from '../errors.js';
 import { clientIp } from './client-ip.js';
 import type { TesseraMetrics } from './metrics.js';
 import type { SessionWatchers } from '../session/session-watchers.js';
-import { onWatch, watchSessionEnd } from '../session/session-watch.js';
+import { onWatch } from '../session/session-watch.js';
 
 /** Frame size cap: subscriptions are tiny; a large frame is abuse. */
 export const MAX_WS_PAYLOAD_BYTES = 64 * 1024;
@@ -253,7 +253,7 @@ export function attachWebSocketServer(opts: {
       // too: SessionWatchers reads the state of a newly watched session after it listens.
       if (caller.kind === 'user' && caller.sessionId) {
         connection.ownSessionId = caller.sessionId;
-        connection.stopWatching = watchSessionEnd(deps.events, watchers, caller.sessionId, () => {
+        connection.stopWatching = watchers.watch(caller.sessionId, () => {
           connection.sessionEnded = true;
           closeIfDone(connection);
           // Guard against an operation that never finishes delivering holding the socket open.

@@ -49,7 +49,7 @@ export async function endSessions(
         where ${conditions.join(' and ')} returning id, user_id, realm_id, terminated_at),
      audited as (
        insert into audit_event (id, realm_id, type, actor, user_id, session_id, reason, ip, data, created_at)
-       select ${NEW_AUDIT_ID}, realm_id, 'SESSION_TERMINATED', ?, user_id, id, ?, ?, '{}', ? from ended)
+       select tessera_audit_id(), realm_id, 'SESSION_TERMINATED', ?, user_id, id, ?, ?, '{}', ? from ended)
      select * from ended`,
     [expiring ? 'EXPIRED' : 'TERMINATED', now, reason, ...params, actor, reason, ip, now],
     'all',
@@ -57,12 +57,6 @@ export async function endSessions(
   );
   return rows.map((row) => terminationEvent(row, reason, now));
 }
-
-/**
- * An audit event id made by PostgreSQL, one per row of a set-based insert: 'aud_' and 22
- * base64url characters, the shape of ids.ts's (with a random UUID's 122 random bits).
- */
-export const NEW_AUDIT_ID = `'aud_' || rtrim(translate(encode(uuid_send(gen_random_uuid()), 'base64'), '+/', '-_'), '=')`;
 
 interface TerminatedRow {
   id: string;
@@ -97,7 +91,7 @@ export async function expireDueSessions(em: EntityManager, now: Date, batchSize 
           returning id, user_id, realm_id, termination_reason, terminated_at),
        audited as (
          insert into audit_event (id, realm_id, type, actor, user_id, session_id, reason, ip, data, created_at)
-         select ${NEW_AUDIT_ID}, realm_id, 'SESSION_TERMINATED', 'system', user_id, id, termination_reason, null, '{}', ? from ended)
+         select tessera_audit_id(), realm_id, 'SESSION_TERMINATED', 'system', user_id, id, termination_reason, null, '{}', ? from ended)
        select * from ended`,
       [now, now, batchSize, now],
       'all',

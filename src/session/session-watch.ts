@@ -1,20 +1,5 @@
-import type { SessionEvents, SessionLifecycleEvent } from '../events/session-events.js';
+import type { SessionLifecycleEvent } from '../events/session-events.js';
 import type { SessionWatchers } from './session-watchers.js';
-
-/**
- * Call `onEnded` once when the session ends, for any reason and on any instance; a session that
- * has already ended calls it at once (SessionWatchers' first check). Returns the function that
- * stops waiting.
- */
-export function watchSessionEnd(
-  events: SessionEvents,
-  watchers: SessionWatchers,
-  sessionId: string,
-  onEnded: (event: SessionLifecycleEvent) => void,
-): () => void {
-  watchers.follow(events);
-  return watchers.watch(sessionId, onEnded);
-}
 
 /**
  * Stream that yields the one TERMINATED event of a session, then ends. Hand-written rather than a
@@ -22,8 +7,8 @@ export function watchSessionEnd(
  * busy instance, and this one is a few fields and a wait in SessionWatchers. A client that
  * unsubscribes releases the wait at once.
  */
-export function watchTermination(events: SessionEvents, watchers: SessionWatchers, sessionId: string): AsyncIterableIterator<SessionLifecycleEvent> {
-  return new TerminationStream(events, watchers, sessionId);
+export function watchTermination(watchers: SessionWatchers, sessionId: string): AsyncIterableIterator<SessionLifecycleEvent> {
+  return new TerminationStream(watchers, sessionId);
 }
 
 const DONE: IteratorReturnResult<undefined> = { done: true, value: undefined };
@@ -36,8 +21,9 @@ class TerminationStream implements AsyncIterableIterator<SessionLifecycleEvent> 
   private waiting: ((result: IteratorResult<SessionLifecycleEvent, undefined>) => void) | null = null;
   private readonly stopWaiting: () => void;
 
-  constructor(events: SessionEvents, watchers: SessionWatchers, sessionId: string) {
-    this.stopWaiting = watchSessionEnd(events, watchers, sessionId, (event) => this.ended(event));
+  constructor(watchers: SessionWatchers, sessionId: string) {
+    // Once, whenever this instance learns the session ended (at once if it already had).
+    this.stopWaiting = watchers.watch(sessionId, (event) => this.ended(event));
   }
 
   private ended(event: SessionLifecycleEvent): void {

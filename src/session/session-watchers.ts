@@ -27,7 +27,7 @@ interface SessionStateRow {
  * waiters through a map lookup: a waiting subscriber holds a listener here and nothing else.
  *
  * Waits end in three ways:
- * - a termination heard on the event bus (`follow`), from this instance or another;
+ * - a termination heard on the event bus, from this instance or another;
  * - the first check, which reads the state of newly watched sessions (batched, on the next turn of
  *   the event loop) *after* they are registered, so a session that ended before anyone listened —
  *   or while the watch was being set up — ends its wait at once;
@@ -38,7 +38,6 @@ interface SessionStateRow {
 export class SessionWatchers {
   private readonly waiters = new Map<string, Set<SessionEndListener>>();
   private readonly extraChecks = new Set<() => Promise<void>>();
-  private followed: SessionEvents | null = null;
   /** Watched sessions whose state has not been read since they were first watched. */
   private readonly unchecked = new Set<string>();
   private firstCheck: Promise<void> | null = null;
@@ -46,21 +45,17 @@ export class SessionWatchers {
   private running: Promise<void> | null = null;
   private queued: Promise<void> | null = null;
 
-  constructor(private readonly deps: { orm: MikroORM; clock: Clock; logger: Logger; intervalSeconds: number }) {}
+  constructor(private readonly deps: { orm: MikroORM; clock: Clock; logger: Logger; events: SessionEvents; intervalSeconds: number }) {
+    // Every termination the bus reports, from this instance or another, ends its local waits.
+    deps.events.onTerminations((terminations) => {
+      for (const event of terminations) this.deliver(event);
+    });
+  }
 
   get size(): number {
     let total = 0;
     for (const set of this.waiters.values()) total += set.size;
     return total;
-  }
-
-  /** End the waits of every session the bus reports as terminated. Idempotent. */
-  follow(events: SessionEvents): void {
-    if (this.followed === events) return;
-    this.followed = events;
-    events.onTerminations((terminations) => {
-      for (const event of terminations) this.deliver(event);
-    });
   }
 
   /**

@@ -19,7 +19,7 @@ import type { UserSnapshots } from '../user/user-snapshots.js';
 import type { TokenKeys } from '../token/jwt.js';
 import { buildClaims } from '../token/claims.js';
 import { OrgService } from '../org/org.service.js';
-import { NEW_AUDIT_ID, endSessions, terminationEvent, type EndSessionsTarget } from './session-termination.js';
+import { endSessions, terminationEvent, type EndSessionsTarget } from './session-termination.js';
 import { effectiveState, expiryReason } from './session-state.js';
 import {
   MAX_REFRESH_TOKEN_LENGTH,
@@ -256,10 +256,10 @@ export class SessionService {
     }
 
     // Everything else — an unknown token, a spent one (inside the grace window or a reuse), a
-    // session that ended or just expired — takes the careful path: plain SQL in a transaction that
-    // locks the session and the token, in four round trips (begin, lock + read, writes, commit).
+    // session that ended or just ran out — takes the careful path: a transaction that locks the
+    // session and the token, and hands out the same successor, ends the session, or refuses.
     type Outcome =
-      | { ok: true; session: Session; nextToken: string; touched?: Pick<Session, 'lastActiveAt' | 'idleExpiresAt'> }
+      | { ok: true; session: Session; nextToken: string }
       | { ok: false };
     const events: SessionLifecycleEvent[] = [];
     const outcome = await this.deps.em.transactional(async (em): Promise<Outcome> => {
@@ -296,30 +296,10 @@ export class SessionService {
         // Same token twice inside the grace window (two tabs): hand out the same successor.
         return { ok: true, session, nextToken: successorOf(refreshToken, successorSeed) };
       }
-      const seed = newSuccessorSeed();
-      const nextToken = successorOf(refreshToken, seed);
-      // Written by the statement below, and set on the entity only after commit: changing the
-      // managed entity here would make the transaction's final flush write the row a second time.
-      const idleExpiresAt = session.idleTimeoutSeconds === null ? null : addSeconds(now, session.idleTimeoutSeconds);
-      await connection.execute(
-        `with rotated as (update refresh_token set rotated_at = ?, successor_seed = ? where token_hash = ?),
-              successor as (insert into refresh_token (token_hash, session_id, realm_id, created_at) values (?, ?, ?, ?)),
-              touched as (update session set last_active_at = ?, idle_expires_at = ? where id = ? and realm_id = ?)
-         insert into audit_event (id, realm_id, type, actor, user_id, session_id, ip, data, created_at)
-              values (?, ?, 'SESSION_REFRESHED', ?, ?, ?, ?, '{}', ?)`,
-        [
-          now, seed, presentedHash,
-          hashRefreshToken(nextToken), session.id, session.realmId, now,
-          now, idleExpiresAt, session.id, session.realmId,
-          newId('aud'), session.realmId, `user:${session.userId}`, session.userId, session.id, ip, now,
-        ],
-        'run',
-        transaction,
-      );
-      events.push({ type: 'REFRESHED', sessionId: session.id, userId: session.userId, realmId: session.realmId, reason: null, at: now.toISOString() });
-      return { ok: true, session, nextToken, touched: { lastActiveAt: now, idleExpiresAt } };
+      // An unspent token of a live session: rotateInOneStatement rotates exactly these, and none of
+      // the conditions it missed (spent, ended, ran out) can be undone since. Not reached.
+      return { ok: false };
     });
-    if (outcome.ok && outcome.touched) Object.assign(outcome.session, outcome.touched);
     this.deps.events.publish(events);
     if (!outcome.ok) throw invalidRefreshToken();
 
@@ -528,7 +508,7 @@ export class SessionService {
          returning s.*),
        audited as (
          insert into audit_event (id, realm_id, type, actor, user_id, session_id, reason, ip, data, created_at)
-         select ${NEW_AUDIT_ID}, realm_id, 'SESSION_TERMINATED', $4, user_id, id, $3, $7, '{}', $2 from ended)
+         select tessera_audit_id(), realm_id, 'SESSION_TERMINATED', $4, user_id, id, $3, $7, '{}', $2 from ended)
        select coalesce((select to_jsonb(e) from ended e), (select to_jsonb(s) from session s join target t on s.id = t.id and s.realm_id = t.realm_id)) as session,
               exists (select 1 from ended) as ended`,
       [id, now, reason, actorOf(caller), reach.realmId, reach.userId, caller.ip],

@@ -2,6 +2,7 @@ import { webcrypto, type KeyObject } from 'node:crypto';
 import { SignJWT, decodeProtectedHeader, exportJWK, importPKCS8, importSPKI, jwtVerify, errors as joseErrors, type JWK } from 'jose';
 import type { MikroORM } from '@mikro-orm/postgresql';
 import { createSigner } from 'fast-jwt';
+import { TtlCache } from '../ttl-cache.js';
 import { SigningKey, type JwtAlgorithm } from '../db/entities/index.js';
 import { findActiveSigningKey } from '../realm/signing-keys.js';
 import type { Clock } from '../clock.js';
@@ -15,8 +16,8 @@ const CLOCK_SKEW_SECONDS = 30;
 const ACTIVE_KEY_TTL_MS = 30_000;
 const MAX_CACHED_KEYS = 10_000;
 const KID_SHAPE = /^[A-Za-z0-9_-]{1,64}$/;
-/** Tokens whose signature has been checked, remembered (see `verifiedTokens`). */
-const MAX_VERIFIED_TOKENS = 50_000;
+/** How many checked tokens are remembered, and for how long (see `verifiedTokens`). */
+const VERIFIED_TOKENS = { maxEntries: 50_000, ttlMs: 3_600_000 };
 
 interface ImportedKey {
   kid: string;
@@ -72,7 +73,7 @@ export class TokenKeys {
    * the token's bytes and its key — a kid's key material never changes and keys are never deleted —
    * so a hit re-checks only exp/nbf/iat against the clock.
    */
-  private readonly verifiedTokens = new Map<string, { claims: TokenClaims; realmId: string; kid: string }>();
+  private readonly verifiedTokens = new TtlCache<{ claims: TokenClaims; realmId: string; kid: string }>(VERIFIED_TOKENS);
 
   constructor(
     private readonly orm: MikroORM,
@@ -152,9 +153,10 @@ export class TokenKeys {
   /** Signature and claims only; whether a managed session is still ACTIVE is the caller's check. */
   async verify(token: string): Promise<TokenCheck> {
     if (token.length > MAX_TOKEN_BYTES || Buffer.byteLength(token, 'utf8') > MAX_TOKEN_BYTES) return { valid: false, reason: 'TOKEN_TOO_LARGE' };
-    const verified = this.verifiedTokens.get(token);
+    const now = this.clock.now();
+    const verified = this.verifiedTokens.get(token, now.getTime());
     if (verified) {
-      const timing = timeRejection(verified.claims, this.clock.now());
+      const timing = timeRejection(verified.claims, now);
       return timing ? { valid: false, reason: timing } : { valid: true, ...verified };
     }
     if (!isCanonicalCompactJws(token)) return { valid: false, reason: 'MALFORMED' };
@@ -180,7 +182,7 @@ export class TokenKeys {
         algorithms: [key.algorithm],
         issuer: realmIssuer(this.publicUrl, key.realmId),
         requiredClaims: ['sub', 'iat', 'jti'],
-        currentDate: this.clock.now(),
+        currentDate: now,
         clockTolerance: CLOCK_SKEW_SECONDS,
       });
       if (typeof payload.iat !== 'number') return { valid: false, reason: 'NOT_YET_VALID' };
@@ -189,15 +191,12 @@ export class TokenKeys {
       if (payload.sid !== undefined && (typeof payload.sid !== 'string' || typeof payload.exp !== 'number')) {
         return { valid: false, reason: 'INVALID_CLAIMS' };
       }
-      const timing = timeRejection(payload, this.clock.now());
+      const timing = timeRejection(payload, now);
       if (timing) return { valid: false, reason: timing };
       // Frozen: every later request presenting this token shares the object.
       const check = { claims: deepFreeze(payload) as TokenClaims, realmId: key.realmId, kid: key.kid };
-      if (this.verifiedTokens.size >= MAX_VERIFIED_TOKENS) {
-        // Oldest first (a Map keeps insertion order); a token dropped here is just verified again.
-        for (const oldest of [...this.verifiedTokens.keys()].slice(0, MAX_VERIFIED_TOKENS / 10)) this.verifiedTokens.delete(oldest);
-      }
-      this.verifiedTokens.set(token, check);
+      // A token dropped from here (old or crowded out) is just verified again.
+      this.verifiedTokens.set(token, check, now.getTime());
       return { valid: true, ...check };
     } catch (error) {
       return { valid: false, reason: rejectionOf(error) };
