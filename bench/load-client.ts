@@ -5,7 +5,7 @@ import WebSocket from 'ws';
 import { createClient, type Client } from 'graphql-ws';
 
 type Phase =
-  | { kind: 'graphql'; url: string; concurrency: number; seconds: number; requests: RequestPlan }
+  | { kind: 'graphql'; url: string; concurrency: number; seconds: number; warmupSeconds?: number; requests: RequestPlan }
   | { kind: 'forced-logout'; terminateUrl: string; subscribeWsUrl: string; adminKey: string; sessions: { token: string; sessionId: string }[] }
   | { kind: 'fan-out-connect'; wsUrl: string; tokens: string[] }
   | { kind: 'fan-out-fire'; url: string; adminKey: string; realmId: string }
@@ -37,20 +37,21 @@ async function post(url: string, body: string, auth: string | null): Promise<{ s
 async function runGraphql(phase: Extract<Phase, { kind: 'graphql' }>) {
   const latencies: number[] = [];
   let errors = 0;
-  const deadline = performance.now() + phase.seconds * 1000;
   const plan = phase.requests;
   let drainIndex = 0;
-  const worker = async (index: number) => {
-    let refreshToken = plan.mode === 'refresh' ? plan.refreshTokens[index] : '';
-    for (let n = 0; performance.now() < deadline; n++) {
+  // Per virtual client: where it is in the bodies, and the refresh token it carries forward.
+  const state = Array.from({ length: phase.concurrency }, (_, index) => ({ n: 0, refreshToken: plan.mode === 'refresh' ? plan.refreshTokens[index] : '' }));
+  const worker = async (index: number, deadline: number, record: boolean) => {
+    const own = state[index];
+    for (; performance.now() < deadline; own.n++) {
       let body: string;
       let auth: string | null = null;
       if (plan.mode === 'fixed') {
-        const pick = (index + n * phase.concurrency) % plan.bodies.length;
+        const pick = (index + own.n * phase.concurrency) % plan.bodies.length;
         body = plan.bodies[pick];
         auth = plan.auth[pick];
       } else if (plan.mode === 'refresh') {
-        body = JSON.stringify({ query: 'mutation R($t: String!) { refresh(refreshToken: $t) { refreshToken } }', variables: { t: refreshToken } });
+        body = JSON.stringify({ query: 'mutation R($t: String!) { refresh(refreshToken: $t) { refreshToken } }', variables: { t: own.refreshToken } });
       } else {
         if (drainIndex >= plan.bodies.length) return;
         body = plan.bodies[drainIndex++];
@@ -58,14 +59,20 @@ async function runGraphql(phase: Extract<Phase, { kind: 'graphql' }>) {
       }
       const started = performance.now();
       const response = await post(phase.url, body, auth);
-      latencies.push(performance.now() - started);
+      if (record) latencies.push(performance.now() - started);
       const parsed = JSON.parse(response.text) as { errors?: unknown[]; data?: { refresh?: { refreshToken: string } } };
-      if (response.status !== 200 || parsed.errors) errors++;
-      if (plan.mode === 'refresh' && parsed.data?.refresh) refreshToken = parsed.data.refresh.refreshToken;
+      if (record && (response.status !== 200 || parsed.errors)) errors++;
+      if (plan.mode === 'refresh' && parsed.data?.refresh) own.refreshToken = parsed.data.refresh.refreshToken;
     }
   };
+  const run = (seconds: number, record: boolean) => {
+    const deadline = performance.now() + seconds * 1000;
+    return Promise.all(Array.from({ length: phase.concurrency }, (_, i) => worker(i, deadline, record)));
+  };
+  // Warm-up, not measured: JIT, prepared statements and pooled connections reach steady state.
+  if (phase.warmupSeconds) await run(phase.warmupSeconds, false);
   const started = performance.now();
-  await Promise.all(Array.from({ length: phase.concurrency }, (_, i) => worker(i)));
+  await run(phase.seconds, true);
   return { latencies, errors, seconds: (performance.now() - started) / 1000 };
 }
 
