@@ -33,6 +33,22 @@ export const THROTTLE_WINDOW_SECONDS = 900;
 const PRUNE_INTERVAL_MS = 60_000;
 let lastPruneAt = 0;
 
+/** Counters a successful login settles: cleared ones, and one charge taken back (when it was made). */
+export interface ThrottleSettlement {
+  clear: string[];
+  refund: string | null;
+  refundThreshold: number;
+}
+
+/**
+ * More select-list expressions for the charging statement, so that a caller's read rides in the
+ * same round trip. Their placeholders start at $12 (charging uses $1–$11).
+ */
+export interface ReadAlongside {
+  columns: string;
+  values: unknown[];
+}
+
 export interface LoginAttempt {
   realmId: string;
   username: string;
@@ -102,13 +118,17 @@ export class LoginThrottle {
    * statement. Returns when the block ends (or null) and which keys were counted: fewer than all
    * only when a concurrent attempt blocked a counter after this statement's snapshot (the upsert
    * re-checks under the row lock). Rows are locked in key order, like the multi-row delete of
-   * recordSuccess, so statements that share counters cannot deadlock.
+   * tessera_settle_login_throttle, so statements that share counters cannot deadlock.
    */
-  private async charge(entries: { rule: ThrottleRule; key: string }[], now: Date): Promise<{ blockedUntil: number | null; charged: Set<string> }> {
+  private async charge<Alongside extends object>(
+    entries: { rule: ThrottleRule; key: string }[],
+    now: Date,
+    alongside?: ReadAlongside,
+  ): Promise<{ blockedUntil: number | null; charged: Set<string>; alongside: Alongside }> {
     const windowStart = new Date(now.getTime() - THROTTLE_WINDOW_SECONDS * 1000);
     // Three counters on the login path; a failure is recorded with the same statement.
     if (entries.length !== THROTTLE_RULES.length) throw new Error('one entry per throttle rule');
-    const [row] = await hotQuery<{ blocked_until: Date | null; charged: string[] | null }>(
+    const [row] = await hotQuery<{ blocked_until: Date | null; charged: string[] | null } & Alongside>(
       this.deps.em,
       `with rule (key, threshold, max_block_seconds) as (values ($1, $2::int, $3::int), ($4, $5::int, $6::int), ($7, $8::int, $9::int)),
        block as (select max(blocked_until) as until from login_throttle where key in (select key from rule) and blocked_until > $10),
@@ -126,32 +146,28 @@ export class LoginThrottle {
                 from rule where rule.key = excluded.key)
             where t.blocked_until is null or t.blocked_until <= excluded.last_failure_at
          returning key)
-       select (select until from block) as blocked_until, (select array_agg(key) from charged) as charged`,
-      [...entries.flatMap(({ rule, key }) => [key, rule.threshold, rule.maxBlockSeconds]), now, windowStart],
+       select (select until from block) as blocked_until, (select array_agg(key) from charged) as charged
+              ${alongside ? `, ${alongside.columns}` : ''}`,
+      [...entries.flatMap(({ rule, key }) => [key, rule.threshold, rule.maxBlockSeconds]), now, windowStart, ...(alongside?.values ?? [])],
     );
-    return { blockedUntil: row.blocked_until ? new Date(row.blocked_until).getTime() : null, charged: new Set(row.charged ?? []) };
+    const { blocked_until: blockedUntil, charged, ...rest } = row;
+    return { blockedUntil: blockedUntil ? new Date(blockedUntil).getTime() : null, charged: new Set(charged ?? []), alongside: rest as unknown as Alongside };
   }
 
-  /** Take back one charge (the attempt succeeded, or was refused after all). */
+  /** Take back one charge (the attempt was refused after all), as settling a success does. */
   private async refund(rule: ThrottleRule, key: string): Promise<void> {
-    await hotQuery(
-      this.deps.em,
-      `update login_throttle
-          set failures = greatest(failures - 1, 0),
-              blocked_until = case when failures - 1 < $1 then null else blocked_until end
-        where key = $2`,
-      [rule.threshold, key],
-    );
+    await hotQuery(this.deps.em, 'select tessera_settle_login_throttle($1, $2, $3)', [[], key, rule.threshold]);
   }
 
   /**
    * Throws RATE_LIMITED (before any password hashing) when the attempt is blocked; otherwise counts
-   * it as a failure until recordSuccess says otherwise.
+   * it as a failure until a success is settled. `alongside` is read in the same statement, and
+   * returned.
    */
-  async assertAllowed(attempt: LoginAttempt): Promise<void> {
+  async assertAllowed<Alongside extends object = object>(attempt: LoginAttempt, alongside?: ReadAlongside): Promise<Alongside> {
     const now = this.deps.clock.now();
     const keys = keysOf(attempt);
-    const { blockedUntil, charged } = await this.charge(keys, now);
+    const { blockedUntil, charged, alongside: read } = await this.charge<Alongside>(keys, now, alongside);
     if (blockedUntil !== null) throw rateLimited((blockedUntil - now.getTime()) / 1000);
     if (charged.size < keys.length) {
       // Blocked by a concurrent attempt meanwhile: this one was never made, so take back its counts.
@@ -164,6 +180,7 @@ export class LoginThrottle {
     }
     this.charged.add(fingerprint(attempt));
     await this.pruneNow();
+    return read;
   }
 
   async recordFailure(attempt: LoginAttempt): Promise<void> {
@@ -172,19 +189,20 @@ export class LoginThrottle {
     await this.charge(keysOf(attempt), this.deps.clock.now());
   }
 
-  /** A successful login clears the account's counters, and takes its own charge off the address's. */
-  async recordSuccess(attempt: LoginAttempt): Promise<void> {
+  /**
+   * A successful login clears the account's counters and takes its own charge off the address's.
+   * Returns what to settle, for the statement that opens the session to do it in the same round
+   * trip (tessera_settle_login_throttle, called by tessera_open_session).
+   */
+  settleSuccess(attempt: LoginAttempt): ThrottleSettlement {
     const keys = keysOf(attempt);
-    const account = keys.filter(({ rule }) => rule.kind !== 'ip').map((k) => k.key);
     const address = keys.find(({ rule }) => rule.kind === 'ip')!;
-    // Rows are locked in key order, as charge() locks them, so the two cannot deadlock; the refund
-    // is a statement of its own for the same reason.
-    await hotQuery(
-      this.deps.em,
-      'delete from login_throttle where key in (select key from login_throttle where key in ($1, $2) order by key for update)',
-      account,
-    );
-    if (this.charged.delete(fingerprint(attempt))) await this.refund(address.rule, address.key);
+    const charged = this.charged.delete(fingerprint(attempt));
+    return {
+      clear: keys.filter(({ rule }) => rule.kind !== 'ip').map((k) => k.key),
+      refund: charged ? address.key : null,
+      refundThreshold: address.rule.threshold,
+    };
   }
 
   private async pruneNow(): Promise<void> {

@@ -10,7 +10,7 @@ import { actorOf, type Caller, type UserCaller } from '../auth/caller.js';
 import { hasScope, missingInReach, realmFilter, requireRealmScope } from '../auth/access.js';
 import { MAX_PASSWORD_BYTES, dummyPasswordHash, hashPassword, needsRehash, verifyPassword } from '../auth/password.js';
 import { sha256 } from '../auth/opaque-tokens.js';
-import { LoginThrottle } from '../auth/throttle.js';
+import { LoginThrottle, type ThrottleSettlement } from '../auth/throttle.js';
 import { paginate, type Connection, type PageArgs } from '../db/pagination.js';
 import { recordAudit } from '../audit/audit-log.js';
 import { checkText } from '../input-rules.js';
@@ -94,9 +94,15 @@ export class SessionService {
       app: checkText(input.client?.app, 'client.app', 100),
     };
     const attempt = { realmId: String(input.realmId).slice(0, 64), username: input.username, ip };
-    // Refused before any hashing: a throttled guesser costs us one statement, not an argon2 run.
-    await this.throttle.assertAllowed(attempt);
-    const { realm, user } = await this.realmAndUser(input.realmId, input.username);
+    // Refused before any hashing: a throttled guesser costs us one statement, not an argon2 run. The
+    // realm and the user are read in that same statement.
+    const found = await this.throttle.assertAllowed<{ realm: Record<string, unknown> | null; app_user: Record<string, unknown> | null }>(attempt, {
+      columns: `(select to_jsonb(r) from realm r where r.id = $13) as realm,
+                (select to_jsonb(u) from app_user u where u.realm_id = $13 and u.username_key = $12) as app_user`,
+      values: [input.username.trim().toLowerCase(), typeof input.realmId === 'string' && input.realmId.length <= 64 ? input.realmId : null],
+    });
+    const realm = found.realm ? hydrate(this.deps.em, Realm, found.realm) : null;
+    const user = realm && found.app_user ? hydrate(this.deps.em, User, found.app_user) : null;
     const hash = user?.kind === 'HUMAN' && user.passwordHash ? user.passwordHash : await dummyPasswordHash();
     const passwordOk = await verifyPassword(hash, input.password);
     if (!realm || !user || user.kind !== 'HUMAN' || user.disabled || !user.passwordHash || !passwordOk) {
@@ -104,26 +110,10 @@ export class SessionService {
       if (realm) await this.recordFailedLogin(realm.id, user?.id ?? null, input.username, ip);
       throw invalidCredentials();
     }
-    await this.throttle.recordSuccess(attempt);
     // Upgrade hashes made with older parameters while we hold the plaintext (before any transaction:
     // hashing inside one would hold a connection for the hash's duration).
     const upgradedHash = needsRehash(user.passwordHash) ? await hashPassword(input.password) : null;
-    return this.startSession(realm, user, client, upgradedHash);
-  }
-
-  /** The realm and the user a login names (either may be missing), in one plain-SQL round trip. */
-  private async realmAndUser(realmId: unknown, username: string): Promise<{ realm: Realm | null; user: User | null }> {
-    if (typeof realmId !== 'string' || realmId.length > 64) return { realm: null, user: null };
-    const { em } = this.deps;
-    const [row] = await hotQuery<{ realm: Record<string, unknown>; app_user: Record<string, unknown> | null }>(
-      em,
-      `select to_jsonb(r) as realm, to_jsonb(u) as app_user
-         from realm r left join app_user u on u.realm_id = r.id and u.username_key = $1
-        where r.id = $2`,
-      [username.trim().toLowerCase(), realmId],
-    );
-    if (!row) return { realm: null, user: null };
-    return { realm: hydrate(em, Realm, row.realm), user: row.app_user ? hydrate(em, User, row.app_user) : null };
+    return this.startSession(realm, user, client, upgradedHash, this.throttle.settleSuccess(attempt));
   }
 
   private async recordFailedLogin(realmId: string, userId: string | null, username: string, ip: string | null): Promise<void> {
@@ -173,12 +163,19 @@ export class SessionService {
   async openSessionWithoutPassword(realmId: string, userId: string, client: ClientInfo): Promise<LoginResult> {
     const realm = await this.deps.em.findOneOrFail(Realm, { id: realmId });
     const user = await this.deps.em.findOneOrFail(User, { id: userId, realmId });
-    return this.startSession(realm, user, client, null);
+    return this.startSession(realm, user, client, null, null);
   }
 
-  private async startSession(realm: Realm, user: User, client: ClientInfo, upgradedHash: string | null): Promise<LoginResult> {
+  private async startSession(
+    realm: Realm,
+    user: User,
+    client: ClientInfo,
+    upgradedHash: string | null,
+    throttle: ThrottleSettlement | null,
+  ): Promise<LoginResult> {
     const now = this.deps.clock.now();
     if (realm.sessionType === 'UNMANAGED') {
+      if (throttle) await hotQuery(this.deps.em, 'select tessera_settle_login_throttle($1, $2, $3)', [throttle.clear, throttle.refund, throttle.refundThreshold]);
       await hotQuery(
         this.deps.em,
         `with touched as (update app_user set last_login_at = $1, password_hash = coalesce($2, password_hash) where id = $3 and realm_id = $4)
@@ -193,15 +190,17 @@ export class SessionService {
 
     const refreshToken = newRefreshToken();
     const sessionId = newId('ses');
-    // One round trip: lock the user, end its sessions that ran out, evict beyond the cap, create
-    // the session (migrations/…_open_session.ts, the rules of endSessions in SQL).
+    // One round trip: settle the login's throttle counters, lock the user, end its sessions that ran
+    // out, evict beyond the cap, create the session (migrations/…_login_in_two_round_trips.ts, the
+    // rules of endSessions in SQL).
     const [row] = await hotQuery<{ session: Record<string, unknown>; ended: (Parameters<typeof terminationEvent>[0] & { termination_reason: TerminationReason })[] }>(
       this.deps.em,
-      'select session, ended from tessera_open_session($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)',
+      'select session, ended from tessera_open_session($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18)',
       [
         realm.id, user.id, now, upgradedHash, realm.maxActiveSessions,
         sessionId, addSeconds(now, (realm.sessionMinutes ?? 0) * 60), realm.idleTimeoutSeconds, realm.accessTokenSeconds,
         client.ip, client.userAgent ?? null, client.app ?? null, hashRefreshToken(refreshToken), newId('aud'), JSON.stringify({ app: client.app }),
+        throttle?.clear ?? null, throttle?.refund ?? null, throttle?.refundThreshold ?? null,
       ],
     );
     const session = hydrate(this.deps.em, Session, row.session);
