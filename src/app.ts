@@ -16,6 +16,7 @@ import { ensureBootstrapAdminKey } from './auth/admin-keys.js';
 import type { Caller } from './auth/caller.js';
 import { schema } from './graphql/schema.js';
 import { maskError } from './graphql/errors.js';
+import { useLeanSubscriptions } from './graphql/event-streams.js';
 import { securityPlugins } from './graphql/limits.js';
 import type { GraphQLContext } from './graphql/context.js';
 import { clientIp } from './server/client-ip.js';
@@ -212,7 +213,7 @@ export async function buildApp(config: Config, options: AppOptions = {}): Promis
     logging: false, // our own logger reports unexpected errors (maskAndLog above)
     cors: corsFor(config.allowedOrigins),
     maskedErrors: { maskError: maskAndLog },
-    plugins: securityPlugins({ production: config.production }),
+    plugins: [...securityPlugins({ production: config.production }), useLeanSubscriptions()],
     // From node's request (not yoga's Fetch-API one: the fast path below has none) or, for a
     // WebSocket operation, from its connection.
     context: (serverContext) => {

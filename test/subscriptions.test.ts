@@ -340,6 +340,8 @@ describe('who may watch which session', () => {
     expect(await refusal(ws.subscribe(WATCH_BY_ID, { sessionId: neighbour.login.session!.id }))).toBe('NOT_FOUND');
     expect(await refusal(ws.subscribe(WATCH_BY_ID, { sessionId: foreigner.login.session!.id }))).toBe('NOT_FOUND');
     expect(await refusal(ws.subscribe(WATCH_BY_ID, { sessionId: 'ses_does_not_exist' }))).toBe('NOT_FOUND');
+    // The checks that run before any subscription resolver (envelop's onSubscribe) still do.
+    expect(await refusal(ws.subscribe(WATCH_BY_ID, { sessionId: 'ses_\u0000' }))).toBe('BAD_USER_INPUT');
     // Refusals do not end the connection.
     expect(ws.closes).toHaveLength(0);
   });
