@@ -5,10 +5,12 @@ import { Migration20261122000000_initial } from '../../migrations/Migration20261
 import { Migration20261122000100_login_throttle } from '../../migrations/Migration20261122000100_login_throttle.js';
 import { Migration20261122000200_open_session } from '../../migrations/Migration20261122000200_open_session.js';
 import { Migration20261123000000_login_in_two_round_trips } from '../../migrations/Migration20261123000000_login_in_two_round_trips.js';
+import { Migration20261123000100_no_foreign_keys_to_hot_realm_rows } from '../../migrations/Migration20261123000100_no_foreign_keys_to_hot_realm_rows.js';
 
 export const migrationsList = [
   { name: 'Migration20261122000000_initial', class: Migration20261122000000_initial },
   { name: 'Migration20261122000100_login_throttle', class: Migration20261122000100_login_throttle },
   { name: 'Migration20261122000200_open_session', class: Migration20261122000200_open_session },
   { name: 'Migration20261123000000_login_in_two_round_trips', class: Migration20261123000000_login_in_two_round_trips },
+  { name: 'Migration20261123000100_no_foreign_keys_to_hot_realm_rows', class: Migration20261123000100_no_foreign_keys_to_hot_realm_rows },
 ];
