@@ -35,7 +35,10 @@ EXPOSE 4000
 HEALTHCHECK --interval=10s --timeout=3s --start-period=30s --retries=3 \
   CMD ["node", "-e", "fetch('http://127.0.0.1:' + (process.env.PORT || 4000) + '/health').then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))"]
 
-# What `npm start` runs (tsx src/main.ts), without npm in between: npm does not pass SIGTERM on to
-# the server, so `docker stop` would kill it hard instead of letting it drain requests and close
-# WebSockets with 1001. Node as PID 1 is fine here: main.ts handles SIGTERM and SIGINT itself.
-CMD ["node", "--import", "tsx", "src/main.ts"]
+# What `npm start` runs, without npm in between: npm does not pass SIGTERM on to the server, so
+# `docker stop` would kill it hard instead of letting it drain requests and close WebSockets with
+# 1001. Node as PID 1 is fine here: main.ts handles SIGTERM and SIGINT itself.
+# --max-semi-space-size=32: a young generation of up to 2 × 32 MiB (Node's default is 2 × 16). Under
+# load most objects live for one request; with more room they die young instead of being promoted
+# and collected again later: fewer, cheaper collections (README, "Performance").
+CMD ["node", "--max-semi-space-size=32", "--import", "tsx", "src/main.ts"]

@@ -1,6 +1,7 @@
-// `npm run bench`: starts Tessera in this process (real PostgreSQL when DATABASE_URL is set, else
-// the embedded one), drives it over loopback from a separate load-client process, and prints one
-// table (also written to bench/results.json). Bounded in count and time; loopback only.
+// `npm run bench`: starts Tessera in this process, with the Node flags of `npm start` (real
+// PostgreSQL when DATABASE_URL is set, else the embedded one), drives it over loopback from a
+// separate load-client process, and prints one table (also written to bench/results.json).
+// Bounded in count and time; loopback only.
 import { fork, spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { availableParallelism, cpus, tmpdir } from 'node:os';
@@ -292,7 +293,7 @@ try {
   report(`terminate → event, same instance (n=${same.latencies.length})`, `p50 ${fmt(percentile(same.latencies, 50), 2)} / p99 ${fmt(percentile(same.latencies, 99), 2)} ms`);
   if (config.databaseUrl && config.redisUrl) {
     const portB = 20000 + Math.floor(Math.random() * 20000);
-    instanceB = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], { env: { ...env, PORT: String(portB) }, stdio: ['ignore', 'ignore', 'inherit'] });
+    instanceB = spawn(process.execPath, ['--max-semi-space-size=32', '--import', 'tsx', 'src/main.ts'], { env: { ...env, PORT: String(portB) }, stdio: ['ignore', 'ignore', 'inherit'] });
     for (let i = 0; i < 100; i++) {
       if (await fetch(`http://127.0.0.1:${portB}/ready`).then((r) => r.ok).catch(() => false)) break;
       await new Promise((r) => setTimeout(r, 200));
