@@ -2,7 +2,7 @@ import { Migration } from '@mikro-orm/migrations';
 
 // Every refresh inserts a refresh token and an audit event, and each insert's foreign-key check
 // takes a share lock on its realm's row. Thousands of transactions a second locking one row make
-// PostgreSQL create a multixact (and WAL) for almost every one of them: measured, 15–25 % of the
+// PostgreSQL create a multixact (and WAL) for almost every one of them: measured, 13–24 % of the
 // database's CPU per refresh. Neither key protects anything:
 // - refresh_token.session_id references the session, whose realm_id references the realm, and
 //   deletes cascade along that chain just the same;
