@@ -149,20 +149,21 @@ try {
   if (PHASES.has('login')) {
   console.log('Login');
   const hash = await argon2.hash(PASSWORD, ARGON2_OPTIONS);
-  let verifies = 0;
-  const rawDeadline = performance.now() + SECONDS * 1000;
-  const rawStart = performance.now();
-  await Promise.all(
-    [0, 1].map(async () => {
-      while (performance.now() < rawDeadline) {
-        await argon2.verify(hash, PASSWORD);
-        verifies++;
-      }
-    }),
-  );
-  const rawPerSecond = verifies / ((performance.now() - rawStart) / 1000);
-  results.argon2RawPerSecond = rawPerSecond;
-  report('argon2id verifies/s (raw, 2 in flight)', fmt(rawPerSecond, 1));
+  const rawVerifiesPerSecond = async () => {
+    let verifies = 0;
+    const started = performance.now();
+    const deadline = started + SECONDS * 1000;
+    await Promise.all(
+      [0, 1].map(async () => {
+        while (performance.now() < deadline) {
+          await argon2.verify(hash, PASSWORD);
+          verifies++;
+        }
+      }),
+    );
+    return verifies / ((performance.now() - started) / 1000);
+  };
+  const rawBefore = await rawVerifiesPerSecond();
 
   const loginRealm = await seedRealm('bench-login');
   const loginUsers = await seedUsers(loginRealm.id, 16);
@@ -186,9 +187,15 @@ try {
   );
   const loginLag = await scrapeLoopLagP99();
   results.loginEventLoopLagP99Ms = loginLag;
+  // The machine's speed drifts (on a shared VM by a fifth within minutes): the raw figure is measured
+  // right before and right after the logins, and the ratio taken to their mean.
+  const rawAfter = await rawVerifiesPerSecond();
+  const rawPerSecond = (rawBefore + rawAfter) / 2;
+  results.argon2RawPerSecond = { before: rawBefore, after: rawAfter, mean: rawPerSecond };
+  report('argon2id verifies/s (raw, 2 in flight)', `${fmt(rawBefore, 1)} before, ${fmt(rawAfter, 1)} after the logins`);
   const ratio = login.perSecond / rawPerSecond;
   report('login/s at 16 concurrent', `${fmt(login.perSecond, 1)} (p50 ${fmt(login.p50, 1)} / p99 ${fmt(login.p99, 1)} ms)`);
-  report('logins/s ÷ raw verifies/s', fmt(ratio, 2), '≥ 0.90', ratio >= 0.9);
+  report('logins/s ÷ raw verifies/s (their mean)', fmt(ratio, 2), '≥ 0.90', ratio >= 0.9);
   report('event-loop lag p99 while saturated', `${fmt(loginLag, 1)} ms`, '≤ 20 ms', loginLag <= 20);
 
   }
