@@ -23,7 +23,7 @@ async function subscribeLean(args: ExecutionArgs): Promise<AsyncIterableIterator
   return new EventResults(source[Symbol.asyncIterator](), args);
 }
 
-function isAsyncIterable(value: unknown): value is AsyncIterable<unknown> {
+export function isAsyncIterable(value: unknown): value is AsyncIterable<unknown> {
   return typeof value === 'object' && value !== null && Symbol.asyncIterator in value;
 }
 

@@ -14,6 +14,7 @@ import { clientIp } from './client-ip.js';
 import type { TesseraMetrics } from './metrics.js';
 import type { SessionWatchers } from '../session/session-watchers.js';
 import { onWatch } from '../session/session-watch.js';
+import { isAsyncIterable } from '../graphql/event-streams.js';
 
 /** Frame size cap: subscriptions are tiny; a large frame is abuse. */
 export const MAX_WS_PAYLOAD_BYTES = 64 * 1024;
@@ -62,10 +63,6 @@ class Connection {
     readonly tcp: Socket,
     readonly ip: string | null,
   ) {}
-}
-
-function isAsyncIterable(value: unknown): value is AsyncIterable<unknown> {
-  return typeof value === 'object' && value !== null && Symbol.asyncIterator in value;
 }
 
 /**

@@ -191,8 +191,8 @@ export class SessionService {
     const refreshToken = newRefreshToken();
     const sessionId = newId('ses');
     // One round trip: settle the login's throttle counters, lock the user, end its sessions that ran
-    // out, evict beyond the cap, create the session (migrations/…_login_in_two_round_trips.ts, the
-    // rules of endSessions in SQL).
+    // out, evict beyond the cap, create the session (migrations/…_open_session.ts, the rules of
+    // endSessions in SQL, behind …_login_in_two_round_trips.ts).
     const [row] = await hotQuery<{ session: Record<string, unknown>; ended: (Parameters<typeof terminationEvent>[0] & { termination_reason: TerminationReason })[] }>(
       this.deps.em,
       'select session, ended from tessera_open_session($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18)',
