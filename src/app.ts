@@ -312,7 +312,16 @@ export async function buildApp(config: Config, options: AppOptions = {}): Promis
     }
   });
 
-  const webSockets = attachWebSocketServer({ server, yoga: yoga as never, config, deps, watchers, metrics, logger });
+  const webSockets = attachWebSocketServer({
+    server,
+    yoga: yoga as never,
+    config,
+    deps,
+    watchers,
+    metrics,
+    logger,
+    maskError: (error) => maskAndLog(error, 'Unexpected error.'),
+  });
 
   const sockets = new Set<Socket>();
   server.on('connection', (socket) => {

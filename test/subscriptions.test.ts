@@ -626,6 +626,26 @@ describe('sessionEvents(realmId) for admin keys', () => {
     expect(sub.results.slice(before)).toHaveLength(0);
   });
 
+  it('an event whose resolver fails arrives masked, and the stream goes on', async () => {
+    const realm = await seedRealm(server);
+    const ws = connect(server.adminKey);
+    const sub = ws.subscribe<RealmEvent>(REALM_EVENTS, { realmId: realm.id });
+    await untilRealmEventsListen(realm, sub);
+    const before = sub.results.length;
+    // An event of a session with no row: its `session` field cannot be resolved.
+    server.app.deps.events.publish([
+      { type: 'CREATED', sessionId: 'ses_never_stored', userId: 'usr_never_stored', realmId: realm.id, reason: null, at: new Date().toISOString() },
+    ]);
+    const failed = await eventually(() => sub.results.slice(before).find((r) => r.errors), 5_000, 'the failed event');
+    expect(failed.data ?? null).toBeNull();
+    expect(failed.errors).toHaveLength(1);
+    expect(failed.errors![0]).toMatchObject({ message: 'Unexpected error.', extensions: { code: 'INTERNAL_SERVER_ERROR' } });
+    expect(JSON.stringify(failed)).not.toMatch(/vanished|ses_never_stored/);
+
+    const { login } = await newUserWithLogin(realm);
+    await eventually(() => sub.results.some((r) => r.data?.sessionEvents.session.id === login.session!.id), 5_000, 'the next event');
+  });
+
   it('is FORBIDDEN for a key without SESSIONS_READ and NOT_FOUND for a realm-limited key of another realm; users may not use it', async () => {
     const realm = await seedRealm(server);
     const otherRealm = await seedRealm(server);

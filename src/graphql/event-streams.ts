@@ -1,4 +1,4 @@
-import { createSourceEventStream, execute, type ExecutionArgs, type ExecutionResult } from 'graphql';
+import { createSourceEventStream, execute, type ExecutionArgs, type ExecutionResult, type GraphQLError } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
 
 /**
@@ -8,6 +8,11 @@ import type { Plugin } from 'graphql-yoga';
  * An idle forced-logout subscriber is the most common object on a busy instance, and holds only
  * `EventResults` (and its source stream) here. Every envelop hook still runs around it: the checks
  * of onSubscribe before, error masking on every result after (per event too).
+ *
+ * A transport that asks for it (`wantsSourceStream`) gets the source stream itself, in a
+ * `SourceEventStream` that is no async iterable: envelop then does not wrap it in its per-event
+ * hook (a mapping iterator and an error iterator, some twenty closures per subscription, only to
+ * mask errors), and the transport makes its own `EventResults`, which masks them.
  */
 export function useLeanSubscriptions(): Plugin {
   return {
@@ -17,10 +22,24 @@ export function useLeanSubscriptions(): Plugin {
   };
 }
 
-async function subscribeLean(args: ExecutionArgs): Promise<AsyncIterableIterator<ExecutionResult> | ExecutionResult> {
+const WANTS_SOURCE_STREAM = Symbol('wantsSourceStream');
+
+/** Marks an operation's initial context: its transport takes `SourceEventStream`s. */
+export function wantsSourceStream<T extends object>(initialContext: T): T {
+  return Object.assign(initialContext, { [WANTS_SOURCE_STREAM]: true });
+}
+
+/** A subscription's source stream, before any event of it is executed. */
+export class SourceEventStream {
+  constructor(readonly events: AsyncIterator<unknown>) {}
+}
+
+async function subscribeLean(args: ExecutionArgs): Promise<AsyncIterableIterator<ExecutionResult> | ExecutionResult | SourceEventStream> {
   const source = await createSourceEventStream(args);
   if (!isAsyncIterable(source)) return source; // the resolver refused: errors, masked by envelop
-  return new EventResults(source[Symbol.asyncIterator](), args);
+  const events = source[Symbol.asyncIterator]();
+  if ((args.contextValue as Record<symbol, unknown> | undefined)?.[WANTS_SOURCE_STREAM]) return new SourceEventStream(events);
+  return new EventResults(events, args);
 }
 
 export function isAsyncIterable(value: unknown): value is AsyncIterable<unknown> {
@@ -28,17 +47,28 @@ export function isAsyncIterable(value: unknown): value is AsyncIterable<unknown>
 }
 
 /** The results of a subscription: each event of the source, executed against the operation. */
-class EventResults implements AsyncIterableIterator<ExecutionResult> {
+export class EventResults implements AsyncIterableIterator<ExecutionResult> {
   constructor(
     private readonly source: AsyncIterator<unknown>,
+    /** The operation, without a root value (each event is the root value of its execution). */
     private readonly args: ExecutionArgs,
+    /** What an error becomes, in a result or thrown by the source (envelop masks those of the streams it wraps). */
+    private readonly maskError?: (error: unknown) => unknown,
   ) {}
 
   async next(): Promise<IteratorResult<ExecutionResult>> {
-    const event = await this.source.next();
+    let event: IteratorResult<unknown>;
+    try {
+      event = await this.source.next();
+    } catch (error) {
+      throw this.maskError ? this.maskError(error) : error;
+    }
     if (event.done) return { done: true, value: undefined };
     // What graphql-js's own subscribe does per event (mapSourceToResponse).
-    return { done: false, value: await execute({ ...this.args, rootValue: event.value }) };
+    const result = await execute({ ...this.args, rootValue: event.value });
+    const { maskError } = this;
+    if (!maskError || !result.errors) return { done: false, value: result };
+    return { done: false, value: { ...result, errors: result.errors.map((error) => maskError(error) as GraphQLError) } };
   }
 
   async return(): Promise<IteratorResult<ExecutionResult>> {

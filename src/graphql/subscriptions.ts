@@ -43,9 +43,9 @@ builder.subscriptionFields((t) => ({
     args: { sessionId: t.arg.id({ required: false }) },
     subscribe: async (_root, { sessionId }, ctx) => {
       const caller = await ctx.caller();
-      const session = await ctx.services.sessions.sessionToWatch(caller, sessionId ? String(sessionId) : null);
-      reportWatch(ctx, session.id);
-      return ctx.events.track(watchTermination(ctx.watchers, session.id));
+      const watched = await ctx.services.sessions.sessionToWatch(caller, sessionId ? String(sessionId) : null);
+      reportWatch(ctx, watched);
+      return ctx.events.track(watchTermination(ctx.watchers, watched));
     },
     resolve: (event) => event,
   }),

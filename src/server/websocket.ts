@@ -1,11 +1,11 @@
 import type { Server } from 'node:http';
 import type { Socket } from 'node:net';
-import { WebSocketServer, type WebSocket } from 'ws';
+import { WebSocket, WebSocketServer, type RawData } from 'ws';
 import { CloseCode, handleProtocols, makeServer } from 'graphql-ws';
 import { createGraphQLError, type YogaServerInstance } from 'graphql-yoga';
 import type { Config } from '../config.js';
 import type { Logger } from '../logger.js';
-import { createServices, type AppDeps } from '../services.js';
+import { createServices, type AppDeps, type Services } from '../services.js';
 import { authenticate } from '../auth/authenticate.js';
 import type { Caller } from '../auth/caller.js';
 import type { GraphQLContext } from '../graphql/context.js';
@@ -14,7 +14,7 @@ import { clientIp } from './client-ip.js';
 import type { TesseraMetrics } from './metrics.js';
 import type { SessionWatchers } from '../session/session-watchers.js';
 import { onWatch } from '../session/session-watch.js';
-import { isAsyncIterable } from '../graphql/event-streams.js';
+import { EventResults, SourceEventStream, wantsSourceStream } from '../graphql/event-streams.js';
 
 /** Frame size cap: subscriptions are tiny; a large frame is abuse. */
 export const MAX_WS_PAYLOAD_BYTES = 64 * 1024;
@@ -56,28 +56,85 @@ class Connection {
   closing: { code: number; reason: string } | null = null;
   /** Hands a received frame to graphql-ws. */
   receive: ((data: string) => Promise<void>) | null = null;
+  /** Tells graphql-ws the socket closed, which ends its operations. */
+  closed: ((code?: number, reason?: string) => Promise<void>) | null = null;
 
   constructor(
-    readonly socket: WebSocket,
+    readonly socket: ConnectionSocket,
     /** The TCP socket under `socket`, corked while the frames of one turn are written. */
     readonly tcp: Socket,
     readonly ip: string | null,
+    private readonly transport: Transport,
   ) {}
+
+  // The socket as graphql-ws sees it, in methods rather than closures made for each socket.
+  get protocol(): string {
+    return this.socket.protocol;
+  }
+
+  send(frame: string): Promise<void> | void {
+    return this.transport.send(this, frame);
+  }
+
+  close(code?: number, reason?: string): void {
+    this.transport.close(this, code ?? CloseCode.InternalServerError, reason ?? '');
+  }
+
+  onMessage(receive: (data: string) => Promise<void>): void {
+    this.receive = receive;
+  }
+}
+
+/** Writing and closing, the same for every connection. */
+interface Transport {
+  send(connection: Connection, frame: string): Promise<void> | void;
+  close(connection: Connection, code: number, reason: string): void;
 }
 
 /**
- * The unit of work a subscription's resolver checked access with (an EntityManager, its identity
- * map, the loaded session), held by the context (the caller's memo closes over it too), would live
- * as long as the subscription — days, for an idle forced-logout subscriber — though its events
- * need none of it. The context keeps the caller it resolved and gets a fresh, lazy unit of work
- * for whatever the events' own resolvers still ask for.
+ * ws's socket, knowing its connection: its listeners are functions shared by every socket rather
+ * than closures made for each.
  */
-function detachUnitOfWork(context: GraphQLContext, deps: AppDeps): void {
-  const caller = context.caller();
-  caller.catch(() => undefined); // a refused caller already failed the subscription
-  context.caller = () => caller;
-  context.services = createServices(deps);
+class ConnectionSocket extends WebSocket {
+  connection: Connection | null = null;
 }
+
+/**
+ * What a subscription's events execute with. The context its resolver checked access with (an
+ * EntityManager with its identity map and the loaded session; the operation's initial context; the
+ * envelop plumbing) would live as long as the subscription — days, for an idle forced-logout
+ * subscriber — though its events need none of it. This keeps the caller it resolved, and makes a
+ * fresh unit of work only if an event's resolvers ask for one.
+ */
+class EventContext implements GraphQLContext {
+  readonly ip: string | null;
+  readonly clock: GraphQLContext['clock'];
+  readonly events: GraphQLContext['events'];
+  readonly metrics: GraphQLContext['metrics'];
+  readonly watchers: GraphQLContext['watchers'];
+  readonly publicUrl: string;
+  private readonly resolvedCaller: Promise<Caller>;
+  private unitOfWork: Services | null = null;
+
+  constructor(
+    context: GraphQLContext,
+    private readonly deps: AppDeps,
+  ) {
+    ({ ip: this.ip, clock: this.clock, events: this.events, metrics: this.metrics, watchers: this.watchers, publicUrl: this.publicUrl } = context);
+    this.resolvedCaller = context.caller();
+    this.resolvedCaller.catch(() => undefined); // a refused caller already failed the subscription
+  }
+
+  caller(): Promise<Caller> {
+    return this.resolvedCaller;
+  }
+
+  get services(): Services {
+    return (this.unitOfWork ??= createServices(this.deps));
+  }
+}
+
+type EnvelopedOperations = Pick<ReturnType<YogaServerInstance<Record<string, unknown>, Record<string, unknown>>['getEnveloped']>, 'execute' | 'subscribe'>;
 
 /**
  * graphql-ws on the HTTP server's /graphql path, wired through yoga's envelop so WebSocket
@@ -96,14 +153,17 @@ export function attachWebSocketServer(opts: {
   watchers: SessionWatchers;
   metrics: TesseraMetrics;
   logger: Logger;
+  /** Masks (and logs) what an operation's failure becomes, as yoga's masked errors do. */
+  maskError: (error: unknown) => unknown;
 }) {
-  const { server, yoga, config, deps, watchers, metrics, logger } = opts;
+  const { server, yoga, config, deps, watchers, metrics, logger, maskError } = opts;
   // ALLOWED_ORIGINS may be written with a trailing slash; a browser's Origin header never has one.
   const allowed = new Set(config.allowedOrigins.map((origin) => origin.replace(/\/+$/, '')));
   const wsServer = new WebSocketServer({
     server,
     path: yoga.graphqlEndpoint,
     maxPayload: MAX_WS_PAYLOAD_BYTES,
+    WebSocket: ConnectionSocket,
     // Only graphql-transport-ws; a socket that offers nothing else is closed with 4406 by graphql-ws.
     handleProtocols,
     // Browsers always send Origin; when ALLOWED_ORIGINS is set, only those pages may connect.
@@ -214,6 +274,34 @@ export function attachWebSocketServer(opts: {
     close(connection, CLOSE_SESSION_ENDED, 'Session terminated');
   };
 
+  /**
+   * An admin-key socket lives only as long as its key: re-validated on every re-check pass, so a
+   * revoked key stops receiving realm events within one interval.
+   */
+  const watchAdminKey = (connection: Connection, authorization: string, ip: string | null) =>
+    watchers.alsoCheck(async () => {
+      try {
+        await authenticate(authorization, ip, createServices(deps));
+      } catch (error) {
+        // Only a refused credential ends the socket; a database hiccup does not.
+        if (error instanceof DomainError && error.code === 'UNAUTHENTICATED') close(connection, CLOSE_SESSION_ENDED, 'Credential revoked');
+        else throw error;
+      }
+    });
+
+  /**
+   * A socket authenticated by a managed session lives only as long as that session. A session that
+   * ended between the authentication and this point closes the socket at once too: SessionWatchers
+   * reads the state of a newly watched session after it listens.
+   */
+  const watchOwnSession = (connection: Connection, sessionId: string) =>
+    watchers.watch(sessionId, () => {
+      connection.sessionEnded = true;
+      closeIfDone(connection);
+      // Guard against an operation that never finishes delivering holding the socket open.
+      setTimeout(() => close(connection, CLOSE_SESSION_ENDED, 'Session terminated'), 2_000).unref();
+    });
+
   const graphqlWs = makeServer<Record<string, unknown>, Connection>({
     connectionInitWaitTimeout: 5_000,
     // A socket without valid credentials is closed with 4403 before it can subscribe.
@@ -232,30 +320,13 @@ export function attachWebSocketServer(opts: {
         return false;
       }
       if (caller.kind === 'anonymous') return false;
-      // An admin-key socket lives only as long as its key: re-validated on every re-check pass,
-      // so a revoked key stops receiving realm events within one interval.
-      if (caller.kind === 'admin') {
-        connection.stopWatching = watchers.alsoCheck(async () => {
-          try {
-            await authenticate(authorization, caller.ip, createServices(deps));
-          } catch (error) {
-            // Only a refused credential ends the socket; a database hiccup does not.
-            if (error instanceof DomainError && error.code === 'UNAUTHENTICATED') close(connection, CLOSE_SESSION_ENDED, 'Credential revoked');
-            else throw error;
-          }
-        });
-      }
-      // A socket authenticated by a managed session lives only as long as that session. A session
-      // that ended between the authentication above and this point closes the socket at once
-      // too: SessionWatchers reads the state of a newly watched session after it listens.
+      // Each watch is set up by a function of its own: a closure made here would keep every
+      // variable of this function that any closure here uses (the token among them) alive for
+      // the socket's life.
+      if (caller.kind === 'admin') connection.stopWatching = watchAdminKey(connection, authorization, caller.ip);
       if (caller.kind === 'user' && caller.sessionId) {
         connection.ownSessionId = caller.sessionId;
-        connection.stopWatching = watchers.watch(caller.sessionId, () => {
-          connection.sessionEnded = true;
-          closeIfDone(connection);
-          // Guard against an operation that never finishes delivering holding the socket open.
-          setTimeout(() => close(connection, CLOSE_SESSION_ENDED, 'Session terminated'), 2_000).unref();
-        });
+        connection.stopWatching = watchOwnSession(connection, caller.sessionId);
       }
       return true;
     },
@@ -273,13 +344,15 @@ export function attachWebSocketServer(opts: {
           }),
         ];
       }
-      const { schema, execute, subscribe, contextFactory, parse, validate } = yoga.getEnveloped({
-        ...ctx,
-        ip: connection.ip,
-        socket: connection.socket,
-        params: payload,
-        connectionParams: ctx.connectionParams ?? {},
-      });
+      const { schema, execute, subscribe, contextFactory, parse, validate } = yoga.getEnveloped(
+        wantsSourceStream({
+          ...ctx,
+          ip: connection.ip,
+          socket: connection.socket,
+          params: payload,
+          connectionParams: ctx.connectionParams ?? {},
+        }),
+      );
       let document;
       try {
         document = parse(payload.query);
@@ -303,7 +376,7 @@ export function attachWebSocketServer(opts: {
         document,
         variableValues: payload.variables,
         contextValue,
-        rootValue: { execute, subscribe },
+        rootValue: { execute, subscribe } satisfies EnvelopedOperations,
       };
     },
     onNext: () => {
@@ -315,11 +388,14 @@ export function attachWebSocketServer(opts: {
     onClose: (ctx) => {
       ctx.extra.stopWatching?.();
     },
-    execute: (args) => (args.rootValue as { execute: (a: unknown) => unknown }).execute(args) as never,
+    execute: (args) => (args.rootValue as EnvelopedOperations).execute(args) as never,
     subscribe: async (args) => {
-      const stream = await (args.rootValue as { subscribe: (a: unknown) => unknown }).subscribe(args);
-      if (isAsyncIterable(stream)) detachUnitOfWork(args.contextValue as GraphQLContext, deps);
-      return stream as never;
+      const stream = await (args.rootValue as EnvelopedOperations).subscribe(args);
+      if (!(stream instanceof SourceEventStream)) return stream as never; // refused: masked errors
+      // graphql-ws holds `args` for as long as the subscription runs; so do its events.
+      args.contextValue = new EventContext(args.contextValue as GraphQLContext, deps);
+      args.rootValue = undefined;
+      return new EventResults(stream.events, args, maskError);
     },
   });
 
@@ -330,34 +406,35 @@ export function attachWebSocketServer(opts: {
     close(connection, CloseCode.InternalServerError, 'Internal server error');
   };
 
-  wsServer.on('connection', (socket, request) => {
-    const connection = new Connection(socket, request.socket, clientIp(request, config.trustProxyHops));
+  const transport: Transport = { send, close };
+  // The frame becomes a string at once: graphql-ws holds what it is handed for as long as the
+  // operation it starts runs.
+  const connectionOf = (socket: WebSocket) => (socket as ConnectionSocket).connection!;
+  function received(this: WebSocket, data: RawData) {
+    const connection = connectionOf(this);
+    connection.receive?.(String(data)).catch((error: unknown) => failed(connection, 'WebSocket message failed', error));
+  }
+  function ponged(this: WebSocket) {
+    connectionOf(this).alive = true;
+  }
+  function errored(this: WebSocket, error: Error) {
+    failed(connectionOf(this), 'WebSocket failed', error);
+  }
+  function socketClosed(this: WebSocket, code: number, reason: Buffer) {
+    const connection = connectionOf(this);
+    connections.delete(connection);
+    unflushed.delete(connection);
+    void connection.closed?.(code, String(reason));
+  }
+  wsServer.on('connection', (socket: ConnectionSocket, request) => {
+    const connection = new Connection(socket, request.socket, clientIp(request, config.trustProxyHops), transport);
+    socket.connection = connection;
     connections.add(connection);
-    const closed = graphqlWs.opened(
-      {
-        protocol: socket.protocol,
-        send: (frame) => send(connection, frame),
-        close: (code, reason) => close(connection, code ?? CloseCode.InternalServerError, reason ?? ''),
-        onMessage: (receive) => {
-          connection.receive = receive;
-        },
-      },
-      connection,
-    );
-    // The frame becomes a string at once: graphql-ws holds what it is handed for as long as the
-    // operation it starts runs.
-    socket.on('message', (data) => {
-      connection.receive?.(String(data)).catch((error: unknown) => failed(connection, 'WebSocket message failed', error));
-    });
-    socket.on('pong', () => {
-      connection.alive = true;
-    });
-    socket.once('error', (error) => failed(connection, 'WebSocket failed', error));
-    socket.once('close', (code, reason) => {
-      connections.delete(connection);
-      unflushed.delete(connection);
-      void closed(code, String(reason));
-    });
+    connection.closed = graphqlWs.opened(connection, connection);
+    socket.on('message', received);
+    socket.on('pong', ponged);
+    socket.on('error', errored);
+    socket.on('close', socketClosed);
   });
   wsServer.once('error', (error) => {
     logger.error('WebSocket server failed', { error: error.message });

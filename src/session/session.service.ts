@@ -429,17 +429,22 @@ export class SessionService {
   }
 
   /**
-   * The session a subscriber may watch for its end: users their own (default: the current one),
-   * admins with SESSIONS_READ any in reach; everything else NOT_FOUND.
+   * The id of the session a subscriber may watch for its end: users their own (default: the
+   * current one), admins with SESSIONS_READ any in reach; everything else NOT_FOUND.
+   *
+   * A user's current session is not read again: the caller was just authenticated against its
+   * state, and the watch reads that state once more after it starts listening (an ended session
+   * is reported at once). One row and an entity less for each forced-logout subscriber.
    */
-  async sessionToWatch(caller: Caller, sessionId: string | null): Promise<Session> {
+  async sessionToWatch(caller: Caller, sessionId: string | null): Promise<string> {
     if (caller.kind === 'user') {
       const id = sessionId ?? caller.sessionId;
       if (!id) throw badInput('sessionId', 'an unmanaged token has no session to watch');
-      return this.getSession(caller, id);
+      if (id === caller.sessionId) return id;
+      return (await this.getSession(caller, id)).id;
     }
     if (!sessionId) throw badInput('sessionId', 'sessionId is required for admin keys');
-    return this.getSession(caller, sessionId);
+    return (await this.getSession(caller, sessionId)).id;
   }
 
   async requireRealmEvents(caller: Caller, realmId: string): Promise<void> {
