@@ -407,9 +407,9 @@ export function attachWebSocketServer(opts: {
   };
 
   const transport: Transport = { send, close };
+  const connectionOf = (socket: WebSocket) => (socket as ConnectionSocket).connection!;
   // The frame becomes a string at once: graphql-ws holds what it is handed for as long as the
   // operation it starts runs.
-  const connectionOf = (socket: WebSocket) => (socket as ConnectionSocket).connection!;
   function received(this: WebSocket, data: RawData) {
     const connection = connectionOf(this);
     connection.receive?.(String(data)).catch((error: unknown) => failed(connection, 'WebSocket message failed', error));
