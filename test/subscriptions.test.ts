@@ -718,6 +718,27 @@ describe('SSE', () => {
     expect(stream.events().length).toBe(1);
     expect(codeOf(stream.events()[0])).toBe('UNAUTHENTICATED');
   });
+
+  it('ends the realm stream of an admin key revoked while it streams, at the next re-check', async () => {
+    const realm = await seedRealm(server);
+    const secret = await createAdminKey(server, { scopes: ['SESSIONS_READ'], realmId: realm.id });
+    const stream = await openSse(secret, REALM_EVENTS, { realmId: realm.id });
+    const listening = async () => {
+      const { login } = await newUserWithLogin(realm);
+      return eventually(() => stream.events().some((e) => e.data?.sessionEvents.session.id === login.session!.id), 1_000, 'a probe event').catch(() => false);
+    };
+    await eventually(listening, 10_000, 'the SSE realm stream to listen');
+    await server.app.watchers.recheck();
+    expect(stream.done()).toBe(false); // a live key survives re-checks
+    expect(await listening()).toBe(true);
+
+    const em = server.app.deps.orm.em.fork();
+    const key = await authenticateAdminKey(em, secret, null);
+    expect(await revokeAdminKey(em, server.clock, key!.keyId)).toBe(true);
+    await server.app.watchers.recheck();
+    await stream.ended();
+    expect(codeOf(stream.events().at(-1))).toBe('UNAUTHENTICATED');
+  });
 });
 
 describe('lost events', () => {

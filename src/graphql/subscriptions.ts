@@ -1,6 +1,6 @@
 import { builder } from './builder.js';
 import type { SessionLifecycleEvent } from '../events/session-events.js';
-import { reportWatch, watchTermination } from '../session/session-watch.js';
+import { reportWatch, watchTermination, whileAdminKeyLive } from '../session/session-watch.js';
 import { SessionRef } from './session.js';
 import { TerminationReasonEnum } from './enums.js';
 
@@ -54,9 +54,12 @@ builder.subscriptionFields((t) => ({
     description: 'Every session of a realm: CREATED, REFRESHED, TERMINATED (admin keys with SESSIONS_READ).',
     args: { realmId: t.arg.id({ required: true }) },
     subscribe: async (_root, { realmId }, ctx) => {
-      await ctx.services.sessions.requireRealmEvents(await ctx.caller(), String(realmId));
+      const caller = await ctx.caller();
+      await ctx.services.sessions.requireRealmEvents(caller, String(realmId));
       reportWatch(ctx, null);
-      return ctx.events.track(ctx.events.subscribeRealm(String(realmId)));
+      const stream = ctx.events.subscribeRealm(String(realmId));
+      // Only admin keys get here; a revoked one ends its streams, whatever the transport.
+      return ctx.events.track(caller.kind === 'admin' ? whileAdminKeyLive(ctx.watchers, caller.keyId, stream) : stream);
     },
     resolve: (event) => event,
   }),

@@ -275,19 +275,11 @@ export function attachWebSocketServer(opts: {
   };
 
   /**
-   * An admin-key socket lives only as long as its key: re-validated on every re-check pass, so a
-   * revoked key stops receiving realm events within one interval.
+   * An admin-key socket lives only as long as its key: re-checked on every pass of the watchers, so
+   * a revoked key stops receiving realm events within one interval.
    */
-  const watchAdminKey = (connection: Connection, authorization: string, ip: string | null) =>
-    watchers.alsoCheck(async () => {
-      try {
-        await authenticate(authorization, ip, createServices(deps));
-      } catch (error) {
-        // Only a refused credential ends the socket; a database hiccup does not.
-        if (error instanceof DomainError && error.code === 'UNAUTHENTICATED') close(connection, CLOSE_SESSION_ENDED, 'Credential revoked');
-        else throw error;
-      }
-    });
+  const watchAdminKey = (connection: Connection, keyId: string) =>
+    watchers.watchAdminKey(keyId, () => close(connection, CLOSE_SESSION_ENDED, 'Credential revoked'));
 
   /**
    * A socket authenticated by a managed session lives only as long as that session. A session that
@@ -323,7 +315,7 @@ export function attachWebSocketServer(opts: {
       // Each watch is set up by a function of its own: a closure made here would keep every
       // variable of this function that any closure here uses (the token among them) alive for
       // the socket's life.
-      if (caller.kind === 'admin') connection.stopWatching = watchAdminKey(connection, authorization, caller.ip);
+      if (caller.kind === 'admin') connection.stopWatching = watchAdminKey(connection, caller.keyId);
       if (caller.kind === 'user' && caller.sessionId) {
         connection.ownSessionId = caller.sessionId;
         connection.stopWatching = watchOwnSession(connection, caller.sessionId);

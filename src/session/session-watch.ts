@@ -1,4 +1,6 @@
+import { Repeater } from 'graphql-yoga';
 import type { SessionLifecycleEvent } from '../events/session-events.js';
+import { unauthenticated } from '../errors.js';
 import type { SessionWatchers } from './session-watchers.js';
 
 /**
@@ -65,6 +67,30 @@ class TerminationStream implements AsyncIterableIterator<SessionLifecycleEvent> 
   [Symbol.asyncIterator](): AsyncIterableIterator<SessionLifecycleEvent> {
     return this;
   }
+}
+
+/**
+ * `stream`, for as long as the admin key it was opened with is not revoked: on the first pass of
+ * the watchers that finds it revoked, the stream fails with UNAUTHENTICATED (over SSE too, where no
+ * socket closes with the key). A consumer that stops early releases the check and the stream.
+ */
+export function whileAdminKeyLive<T>(watchers: SessionWatchers, keyId: string, stream: AsyncIterable<T>): AsyncIterable<T> {
+  return new Repeater<T>(async (push, stop) => {
+    const events = stream[Symbol.asyncIterator]();
+    const stopWatching = watchers.watchAdminKey(keyId, () => stop(unauthenticated('Credential revoked')));
+    let stopped = false;
+    void stop.then(() => {
+      stopped = true;
+      stopWatching();
+      void events.return?.();
+    });
+    while (!stopped) {
+      const next = await events.next();
+      if (next.done) break;
+      await push(next.value);
+    }
+    stop();
+  });
 }
 
 // Which session an operation ended up watching is known only after its resolver has checked access.

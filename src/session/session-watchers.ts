@@ -37,7 +37,7 @@ interface SessionStateRow {
  */
 export class SessionWatchers {
   private readonly waiters = new Map<string, Set<SessionEndListener>>();
-  private readonly extraChecks = new Set<() => Promise<void>>();
+  private readonly keyChecks = new Set<() => Promise<void>>();
   /** Watched sessions whose state has not been read since they were first watched. */
   private readonly unchecked = new Set<string>();
   private firstCheck: Promise<void> | null = null;
@@ -59,13 +59,21 @@ export class SessionWatchers {
   }
 
   /**
-   * Another check to run on every pass (an admin-key socket re-validating its key, say), so
-   * long-lived connections learn of revocations on the same schedule as of ended sessions.
-   * Returns the function that removes it.
+   * Call `onRevoked` once when a pass finds the admin key revoked (or gone), so long-lived admin
+   * streams — a socket, an SSE realm stream — end with their key on the same schedule as waits on
+   * ended sessions. A failed read ends nothing (the next pass tries again). Returns the function
+   * that stops the checks.
    */
-  alsoCheck(check: () => Promise<void>): () => void {
-    this.extraChecks.add(check);
-    return () => this.extraChecks.delete(check);
+  watchAdminKey(keyId: string, onRevoked: () => void): () => void {
+    const check = async () => {
+      const [row] = await this.deps.orm.em
+        .getConnection()
+        .execute<{ live: boolean }[]>('select exists (select 1 from admin_key where id = ? and revoked_at is null) as live', [keyId]);
+      if (row.live || !this.keyChecks.delete(check)) return;
+      onRevoked();
+    };
+    this.keyChecks.add(check);
+    return () => this.keyChecks.delete(check);
   }
 
   /** How many waits on this instance are open for one session (introspection for tests and ops). */
@@ -140,8 +148,8 @@ export class SessionWatchers {
 
   private async check(): Promise<void> {
     await this.checkSessions([...this.waiters.keys()]);
-    const failures = (await Promise.allSettled([...this.extraChecks].map((check) => check()))).filter((r) => r.status === 'rejected');
-    if (failures.length) this.deps.logger.warn('connection re-checks failed; will retry', { failures: failures.length });
+    const failures = (await Promise.allSettled([...this.keyChecks].map((check) => check()))).filter((r) => r.status === 'rejected');
+    if (failures.length) this.deps.logger.warn('admin key re-checks failed; will retry', { failures: failures.length });
   }
 
   /** Read the state of these sessions and end the waits of those that have ended or run out. */
