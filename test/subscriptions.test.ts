@@ -758,13 +758,14 @@ describe('lost events', () => {
 });
 
 describe('metrics', () => {
-  it('reports live subscriptions (WebSocket and SSE) and terminations by reason', async () => {
+  it('reports live subscriptions, events delivered (WebSocket and SSE) and terminations by reason', async () => {
     const realm = await seedRealm(server);
     const { login } = await newUserWithLogin(realm);
     const other = await newUserWithLogin(realm);
     const before = await metricsText();
     const live = metricValue(before, 'tessera_live_subscriptions');
     const logouts = metricValue(before, 'tessera_session_terminations_total', 'reason="LOGOUT"');
+    const delivered = (text: string, transport: string) => metricValue(text, 'tessera_subscription_events_delivered_total', `transport="${transport}"`);
 
     const { ws, sub } = await watchOwnSession(login);
     const sse = await fetch(`${server.url}/graphql`, {
@@ -785,6 +786,8 @@ describe('metrics', () => {
       return metricValue(text, 'tessera_live_subscriptions') === live ? text : null;
     }, 3_000, 'live subscriptions back to the start');
     expect(metricValue(after, 'tessera_session_terminations_total', 'reason="LOGOUT"') - logouts).toBe(2);
+    expect(delivered(after, 'websocket') - delivered(before, 'websocket')).toBe(1);
+    expect(delivered(after, 'sse') - delivered(before, 'sse')).toBe(1);
     expect(after).toMatch(/^# TYPE tessera_live_subscriptions gauge$/m);
   });
 

@@ -1,5 +1,6 @@
 import { createSourceEventStream, execute, type ExecutionArgs, type ExecutionResult, type GraphQLError } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
+import type { GraphQLContext } from './context.js';
 
 /**
  * Subscriptions run by graphql-js's own two steps — `createSourceEventStream` once, then `execute`
@@ -39,7 +40,9 @@ async function subscribeLean(args: ExecutionArgs): Promise<AsyncIterableIterator
   if (!isAsyncIterable(source)) return source; // the resolver refused: errors, masked by envelop
   const events = source[Symbol.asyncIterator]();
   if ((args.contextValue as Record<symbol, unknown> | undefined)?.[WANTS_SOURCE_STREAM]) return new SourceEventStream(events);
-  return new EventResults(events, args);
+  // Over HTTP the stream is yoga's to send, as server-sent events (only SSE takes a stream).
+  const { metrics } = args.contextValue as GraphQLContext;
+  return new EventResults(events, args, { onResult: () => metrics.eventsDelivered({ transport: 'sse' }) });
 }
 
 export function isAsyncIterable(value: unknown): value is AsyncIterable<unknown> {
@@ -52,8 +55,12 @@ export class EventResults implements AsyncIterableIterator<ExecutionResult> {
     private readonly source: AsyncIterator<unknown>,
     /** The operation, without a root value (each event is the root value of its execution). */
     private readonly args: ExecutionArgs,
-    /** What an error becomes, in a result or thrown by the source (envelop masks those of the streams it wraps). */
-    private readonly maskError?: (error: unknown) => unknown,
+    private readonly options: {
+      /** What an error becomes, in a result or thrown by the source (envelop masks those of the streams it wraps). */
+      maskError?: (error: unknown) => unknown;
+      /** Told of each result made. */
+      onResult?: () => void;
+    } = {},
   ) {}
 
   async next(): Promise<IteratorResult<ExecutionResult>> {
@@ -61,12 +68,13 @@ export class EventResults implements AsyncIterableIterator<ExecutionResult> {
     try {
       event = await this.source.next();
     } catch (error) {
-      throw this.maskError ? this.maskError(error) : error;
+      throw this.options.maskError ? this.options.maskError(error) : error;
     }
     if (event.done) return { done: true, value: undefined };
     // What graphql-js's own subscribe does per event (mapSourceToResponse).
     const result = await execute({ ...this.args, rootValue: event.value });
-    const { maskError } = this;
+    const { maskError, onResult } = this.options;
+    onResult?.();
     if (!maskError || !result.errors) return { done: false, value: result };
     return { done: false, value: { ...result, errors: result.errors.map((error) => maskError(error) as GraphQLError) } };
   }

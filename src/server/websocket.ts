@@ -387,7 +387,7 @@ export function attachWebSocketServer(opts: {
       // graphql-ws holds `args` for as long as the subscription runs; so do its events.
       args.contextValue = new EventContext(args.contextValue as GraphQLContext, deps);
       args.rootValue = undefined;
-      return new EventResults(stream.events, args, maskError);
+      return new EventResults(stream.events, args, { maskError });
     },
   });
 
