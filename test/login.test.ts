@@ -148,30 +148,34 @@ describe('login with username and password', () => {
 
   it('takes about as long for an unknown user, realm, a disabled user or an API user as for a wrong password', async () => {
     const realm = await seedRealm(server);
-    const known = await realm.createUser();
     const disabled = await realm.createUser();
     ok(await server.gql(SetUserDisabledDocument, { id: disabled.id, disabled: true }, server.adminKey));
     const robot = await realm.createUser({ kind: 'API' });
-    const median = async (make: (i: number) => LoginInput) => {
-      const times: number[] = [];
-      for (let i = 0; i < 4; i++) {
-        const started = performance.now();
-        expect(errorCode(await login(server, make(i)))).toBe('INVALID_CREDENTIALS');
-        times.push(performance.now() - started);
-      }
-      return times.sort((a, b) => a - b)[1];
+    const timed = async (input: LoginInput) => {
+      const started = performance.now();
+      expect(errorCode(await login(server, input))).toBe('INVALID_CREDENTIALS');
+      return performance.now() - started;
     };
-    const wrongPassword = await median((i) => ({ realmId: realm.id, username: known.username, password: `wrong password ${i}` }));
+    const lowerMedian = (times: number[]) => [...times].sort((a, b) => a - b)[Math.floor((times.length - 1) / 2)];
     // Every case runs one argon2 verify with today's parameters (a dummy hash when there is no user):
     // skipping it would answer in a fraction of the time and tell attackers which usernames exist.
     const cases: Record<string, (i: number) => LoginInput> = {
       'unknown user': (i) => ({ realmId: realm.id, username: `nobody-${i}`, password: DEFAULT_PASSWORD }),
-      'unknown realm': (i) => ({ realmId: `rlm_nowhere${i}`, username: known.username, password: DEFAULT_PASSWORD }),
+      'unknown realm': (i) => ({ realmId: `rlm_nowhere${i}`, username: 'somebody', password: DEFAULT_PASSWORD }),
       'disabled user': () => ({ realmId: realm.id, username: disabled.username, password: DEFAULT_PASSWORD }),
       'API user': () => ({ realmId: realm.id, username: robot.username, password: DEFAULT_PASSWORD }),
     };
     for (const [what, make] of Object.entries(cases)) {
-      expect(await median(make), what).toBeGreaterThan(wrongPassword * 0.5);
+      // Each case against wrong passwords timed in turn with it, so both see the same load on the
+      // machine (other test files run meanwhile); a user of its own keeps the throttle out of it.
+      const known = await realm.createUser();
+      const wrongPassword: number[] = [];
+      const other: number[] = [];
+      for (let i = 0; i < 4; i++) {
+        wrongPassword.push(await timed({ realmId: realm.id, username: known.username, password: `wrong password ${i}` }));
+        other.push(await timed(make(i)));
+      }
+      expect(lowerMedian(other), what).toBeGreaterThan(lowerMedian(wrongPassword) * 0.5);
     }
   });
 
