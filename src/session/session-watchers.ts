@@ -37,7 +37,8 @@ interface SessionStateRow {
  */
 export class SessionWatchers {
   private readonly waiters = new Map<string, Set<SessionEndListener>>();
-  private readonly keyChecks = new Set<() => Promise<void>>();
+  /** Admin-key streams (sockets, SSE realm streams) by key id, ended when their key is revoked. */
+  private readonly keyWaiters = new Map<string, Set<() => void>>();
   /** Watched sessions whose state has not been read since they were first watched. */
   private readonly unchecked = new Set<string>();
   private firstCheck: Promise<void> | null = null;
@@ -61,19 +62,18 @@ export class SessionWatchers {
   /**
    * Call `onRevoked` once when a pass finds the admin key revoked (or gone), so long-lived admin
    * streams — a socket, an SSE realm stream — end with their key on the same schedule as waits on
-   * ended sessions. A failed read ends nothing (the next pass tries again). Returns the function
-   * that stops the checks.
+   * ended sessions; all the keys watched are read in one query per pass. A failed read ends nothing
+   * (the next pass tries again). Returns the function that cancels the wait.
    */
   watchAdminKey(keyId: string, onRevoked: () => void): () => void {
-    const check = async () => {
-      const [row] = await this.deps.orm.em
-        .getConnection()
-        .execute<{ live: boolean }[]>('select exists (select 1 from admin_key where id = ? and revoked_at is null) as live', [keyId]);
-      if (row.live || !this.keyChecks.delete(check)) return;
-      onRevoked();
+    let set = this.keyWaiters.get(keyId);
+    if (!set) this.keyWaiters.set(keyId, (set = new Set()));
+    set.add(onRevoked);
+    return () => {
+      const current = this.keyWaiters.get(keyId);
+      if (!current?.delete(onRevoked)) return;
+      if (current.size === 0) this.keyWaiters.delete(keyId);
     };
-    this.keyChecks.add(check);
-    return () => this.keyChecks.delete(check);
   }
 
   /** How many waits on this instance are open for one session (introspection for tests and ops). */
@@ -148,8 +148,26 @@ export class SessionWatchers {
 
   private async check(): Promise<void> {
     await this.checkSessions([...this.waiters.keys()]);
-    const failures = (await Promise.allSettled([...this.keyChecks].map((check) => check()))).filter((r) => r.status === 'rejected');
-    if (failures.length) this.deps.logger.warn('admin key re-checks failed; will retry', { failures: failures.length });
+    await this.checkAdminKeys([...this.keyWaiters.keys()]);
+  }
+
+  /** End the streams of the admin keys among these that are revoked or gone. */
+  private async checkAdminKeys(ids: string[]): Promise<void> {
+    if (ids.length === 0) return;
+    try {
+      const rows = await this.deps.orm.em
+        .getConnection()
+        .execute<{ id: string }[]>('select id from admin_key where id in (?) and revoked_at is null', [ids]);
+      const live = new Set(rows.map((row) => row.id));
+      for (const id of ids) {
+        if (live.has(id)) continue;
+        const listeners = this.keyWaiters.get(id);
+        this.keyWaiters.delete(id);
+        for (const onRevoked of listeners ?? []) onRevoked();
+      }
+    } catch (error) {
+      this.deps.logger.warn('admin key re-check failed; will retry', { error: (error as Error).message });
+    }
   }
 
   /** Read the state of these sessions and end the waits of those that have ended or run out. */
