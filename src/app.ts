@@ -7,7 +7,7 @@ import { createRedisEventTarget } from './events/redis-event-target.js';
 import type { Config } from './config.js';
 import { systemClock, type Clock } from './clock.js';
 import { createLogger, type Logger } from './logger.js';
-import { migrate, openDatabase, type Database } from './db/orm.js';
+import { openDatabase, type Database } from './db/orm.js';
 import { TokenKeys } from './token/jwt.js';
 import { SessionEvents, createSessionPubSub } from './events/session-events.js';
 import { createServices, type AppDeps } from './services.js';
@@ -142,7 +142,7 @@ export async function buildApp(config: Config, options: AppOptions = {}): Promis
   const clock = options.clock ?? systemClock;
   const logger = options.logger ?? createLogger(config.logLevel);
   const database = await openDatabase(config);
-  await migrate(database.orm);
+  await database.migrate(() => logger.info('waiting for another instance to finish migrating'));
   logger.info('database ready', { kind: database.kind });
 
   let redis: { publish: Redis; subscribe: Redis } | null = null;

@@ -1,7 +1,7 @@
 // Operator commands: admin keys, migrations. Uses the same config (env) as the server.
 import { parseArgs } from 'node:util';
 import { ConfigError, loadConfig } from './config.js';
-import { migrate, openDatabase } from './db/orm.js';
+import { openDatabase } from './db/orm.js';
 import { systemClock } from './clock.js';
 import { ADMIN_SCOPES, type AdminScope } from './db/entities/index.js';
 import { createAdminKey, listAdminKeys, revokeAdminKey } from './auth/admin-keys.js';
@@ -35,7 +35,7 @@ async function main(argv: string[]): Promise<number> {
   const config = loadConfig();
   const database = await openDatabase(config);
   try {
-    await migrate(database.orm);
+    await database.migrate(() => console.log('waiting for another instance to finish migrating'));
     const em = database.orm.em.fork();
     if (group === 'migrate') {
       console.log('migrations applied');

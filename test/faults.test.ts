@@ -312,3 +312,43 @@ describe('SIGKILL in the middle of logins and refreshes', () => {
     await again.stop();
   }, 180_000);
 });
+
+describe('migrations', () => {
+  it('instances started together on an empty database all start: one migrates, the others wait for it', async () => {
+    await cluster.psql('create database rollout');
+    const instances = await Promise.all([0, 1, 2].map(() => startTessera({ DATABASE_URL: cluster.url('rollout'), BOOTSTRAP_ADMIN_KEY: ADMIN_KEY })));
+    try {
+      for (const tessera of instances) {
+        const realm = await gql(tessera, 'mutation ($i: CreateRealmInput!) { createRealm(input: $i) { id } }', { i: { name: `rollout-${tessera.port}` } }, ADMIN_KEY);
+        expect(realm.json?.errors, realm.text).toBeUndefined();
+      }
+      const applied = await cluster.psql('select count(*), count(distinct name) from tessera_migrations', 'rollout');
+      const [total, distinct] = applied.trim().split('|').map(Number);
+      expect(total).toBeGreaterThan(0);
+      expect(total).toBe(distinct);
+    } finally {
+      await Promise.all(instances.map((tessera) => tessera.stop()));
+    }
+  }, 120_000);
+
+  it('are not cancelled by a statement timeout, not even one the database sets for every session', async () => {
+    await cluster.psql('create database slow_migrations');
+    const database = await openDatabase({ databaseUrl: cluster.url('slow_migrations'), dataDir: '' });
+    try {
+      await database.migrate();
+      await cluster.psql(`alter database slow_migrations set statement_timeout = '200ms'`);
+      // Another session holds the migrations table for 1.5 s: migrating has to wait for it, far
+      // longer than the database's statement timeout lets any of its statements run.
+      const holder = cluster.psql('begin; set local statement_timeout = 0; lock table tessera_migrations in access exclusive mode; select pg_sleep(1.5); commit;', 'slow_migrations');
+      await until('the lock to be held', 10_000, async () =>
+        (await cluster.psql(`select count(*) from pg_locks where relation = 'tessera_migrations'::regclass and mode = 'AccessExclusiveLock' and granted`, 'slow_migrations')).trim() === '1',
+      );
+      const started = Date.now();
+      await database.migrate();
+      expect(Date.now() - started).toBeGreaterThan(500);
+      await holder;
+    } finally {
+      await database.close();
+    }
+  }, 60_000);
+});

@@ -12,6 +12,8 @@ export interface Database {
   orm: MikroORM;
   /** 'postgresql' for a real server, 'embedded' for PGlite. */
   kind: 'postgresql' | 'embedded';
+  /** Applies pending migrations; `onWait` is told when another instance is applying them first. */
+  migrate(onWait?: () => void): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -69,6 +71,8 @@ async function openEmbedded(dataDir: string): Promise<Database> {
   return {
     orm,
     kind: 'embedded',
+    // The data directory's lock already makes this process the only one on these files.
+    migrate: () => orm.getMigrator().up().then(() => undefined),
     async close() {
       await orm.close(true);
       await socketServer.stop();
@@ -138,7 +142,51 @@ async function openServer(databaseUrl: string): Promise<Database> {
       driverOptions: { connection: { ...SERVER_CONNECTION_OPTIONS } },
     }),
   );
-  return { orm, kind: 'postgresql', close: () => orm.close(true) };
+  return { orm, kind: 'postgresql', migrate: (onWait) => migrateServer(databaseUrl, onWait), close: () => orm.close(true) };
+}
+
+/** Any fixed 64-bit number: the advisory lock every instance takes around migrating. */
+const MIGRATION_LOCK_ID = 7_461_829_350;
+
+/**
+ * Migrations on a server get a connection of their own:
+ * - without the request path's timeouts: a migration that rewrites a big table may rightly run for
+ *   minutes, and one cancelled half-way stops every instance from starting (statement_timeout is
+ *   set to 0 explicitly, so a database-level default does not apply either);
+ * - under an advisory lock: instances started together (a rollout, `docker compose up --scale`) would
+ *   otherwise apply the same migrations at once, and all but one fail to start. The others wait, then
+ *   find nothing left to do. A session-level lock on the pool's only connection, released at the end
+ *   (or by the server if the connection dies).
+ */
+async function migrateServer(databaseUrl: string, onWait?: () => void): Promise<void> {
+  const orm = await MikroORM.init(
+    ormOptions({
+      clientUrl: databaseUrl,
+      pool: { min: 1, max: 1 },
+      driverOptions: {
+        connection: {
+          connectionTimeoutMillis: SERVER_CONNECTION_OPTIONS.connectionTimeoutMillis,
+          keepAlive: true,
+          options: '-c statement_timeout=0',
+        },
+      },
+    }),
+  );
+  try {
+    const connection = orm.em.getConnection();
+    const [{ locked }] = await connection.execute<{ locked: boolean }[]>('select pg_try_advisory_lock(?) as locked', [MIGRATION_LOCK_ID]);
+    if (!locked) {
+      onWait?.();
+      await connection.execute('select pg_advisory_lock(?)', [MIGRATION_LOCK_ID]);
+    }
+    try {
+      await orm.getMigrator().up();
+    } finally {
+      await connection.execute('select pg_advisory_unlock(?)', [MIGRATION_LOCK_ID]);
+    }
+  } finally {
+    await orm.close(true);
+  }
 }
 
 // SQLSTATEs that mean "the database cannot serve us right now", not "this query is wrong":
@@ -171,8 +219,4 @@ export function isDatabaseUnavailable(error: unknown): boolean {
 
 export async function openDatabase(opts: { databaseUrl: string | null; dataDir: string }): Promise<Database> {
   return opts.databaseUrl ? openServer(opts.databaseUrl) : openEmbedded(opts.dataDir);
-}
-
-export async function migrate(orm: MikroORM): Promise<void> {
-  await orm.getMigrator().up();
 }

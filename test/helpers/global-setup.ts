@@ -1,4 +1,4 @@
-import { migrate, openDatabase } from '../../src/db/orm.js';
+import { openDatabase } from '../../src/db/orm.js';
 
 /**
  * Against a real PostgreSQL (DATABASE_URL), migrate once before the test files start their
@@ -10,7 +10,7 @@ export default async function setup(): Promise<void> {
   if (!databaseUrl) return;
   const database = await openDatabase({ databaseUrl, dataDir: '' });
   try {
-    await migrate(database.orm);
+    await database.migrate();
   } finally {
     await database.close();
   }
