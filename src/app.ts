@@ -190,7 +190,14 @@ export async function buildApp(config: Config, options: AppOptions = {}): Promis
   const watchers = new SessionWatchers({ orm: database.orm, clock, logger, events, intervalSeconds: config.subscriptionRecheckSeconds });
   // Redis pub/sub drops what is published while we are disconnected: re-check after every reconnect.
   redis?.subscribe.on('ready', () => void watchers.recheck());
-  const sweeper = new ExpirySweeper({ orm: database.orm, clock, events, logger, intervalSeconds: config.sweepIntervalSeconds });
+  const sweeper = new ExpirySweeper({
+    orm: database.orm,
+    clock,
+    events,
+    logger,
+    intervalSeconds: config.sweepIntervalSeconds,
+    retention: { sessionDays: config.sessionRetentionDays, auditDays: config.auditRetentionDays },
+  });
 
   // Errors are masked (src/graphql/errors.ts) and logged here, where the original is still at hand
   // (a plugin looking at the result afterwards only sees the masked copies). A database that is

@@ -32,6 +32,10 @@ export interface Config {
   subscriptionRecheckSeconds: number;
   /** How often WebSockets are pinged; a socket that misses one ping is closed as dead. */
   wsKeepAliveSeconds: number;
+  /** Days ended sessions (and their refresh tokens) are kept; 0 = forever. */
+  sessionRetentionDays: number;
+  /** Days audit events are kept; 0 = forever. */
+  auditRetentionDays: number;
 }
 
 type Env = Record<string, string | undefined>;
@@ -120,5 +124,7 @@ export function loadConfig(env: Env = process.env): Config {
     sweepIntervalSeconds: integer(env, 'SWEEP_INTERVAL_SECONDS', 15, 1, 3600),
     subscriptionRecheckSeconds: integer(env, 'SUBSCRIPTION_RECHECK_SECONDS', 30, 1, 3600),
     wsKeepAliveSeconds: integer(env, 'WS_KEEPALIVE_SECONDS', 12, 1, 3600),
+    sessionRetentionDays: integer(env, 'SESSION_RETENTION_DAYS', 30, 0, 36500),
+    auditRetentionDays: integer(env, 'AUDIT_RETENTION_DAYS', 365, 0, 36500),
   };
 }

@@ -3,18 +3,31 @@ import type { Clock } from '../clock.js';
 import type { SessionEvents } from '../events/session-events.js';
 import type { Logger } from '../logger.js';
 import { expireDueSessions } from './session-termination.js';
+import { pruneExpiredRecords, type PruneResult, type RetentionPolicy } from './retention.js';
+
+/** Pruning old rows is slow work with nothing waiting on it: once an hour is plenty. */
+const PRUNE_EVERY_MS = 60 * 60 * 1000;
 
 /**
  * Background job that turns sessions past their absolute or idle expiry into EXPIRED and announces
- * it, so frontends are logged out when their session runs out, not at their next request.
+ * it, so frontends are logged out when their session runs out, not at their next request. Once an
+ * hour it also deletes what the retention policy no longer keeps (retention.ts).
  */
 export class ExpirySweeper {
   private timer: NodeJS.Timeout | null = null;
   private running: Promise<void> | null = null;
   private queued: Promise<void> | null = null;
+  private lastPrunedAt = Number.NEGATIVE_INFINITY;
 
   constructor(
-    private readonly deps: { orm: MikroORM; clock: Clock; events: SessionEvents; logger: Logger; intervalSeconds: number },
+    private readonly deps: {
+      orm: MikroORM;
+      clock: Clock;
+      events: SessionEvents;
+      logger: Logger;
+      intervalSeconds: number;
+      retention: RetentionPolicy;
+    },
   ) {}
 
   start(): void {
@@ -47,11 +60,27 @@ export class ExpirySweeper {
       for (;;) {
         const events = await expireDueSessions(this.deps.orm.em.fork(), this.deps.clock.now());
         this.deps.events.publish(events);
-        if (events.length < 1000) return;
+        if (events.length < 1000) break;
       }
     } catch (error) {
       this.deps.logger.warn('expiry sweep failed; will retry', { error: (error as Error).message });
+      return;
     }
+    if (this.deps.clock.now().getTime() - this.lastPrunedAt < PRUNE_EVERY_MS) return;
+    try {
+      await this.pruneNow();
+    } catch (error) {
+      this.deps.logger.warn('pruning old sessions and audit events failed; will retry', { error: (error as Error).message });
+    }
+  }
+
+  /** Delete ended sessions and audit events older than the retention policy keeps them, now. */
+  async pruneNow(): Promise<PruneResult> {
+    const now = this.deps.clock.now();
+    const pruned = await pruneExpiredRecords(this.deps.orm.em.fork(), now, this.deps.retention);
+    this.lastPrunedAt = now.getTime();
+    if (pruned.sessions > 0 || pruned.auditEvents > 0) this.deps.logger.info('pruned old records', { ...pruned });
+    return pruned;
   }
 
   async stop(): Promise<void> {
