@@ -23,6 +23,7 @@ import { clientIp } from './server/client-ip.js';
 import { matchJwksPath, serveJwks } from './server/jwks.js';
 import { createMetrics, type TesseraMetrics } from './server/metrics.js';
 import { ExpirySweeper } from './session/expiry-sweeper.js';
+import { SigningKeySealer, sealSigningKeys } from './realm/signing-key-sealer.js';
 import { SessionWatchers } from './session/session-watchers.js';
 import { SessionStateCache } from './session/session-state-cache.js';
 import { UserSnapshots } from './user/user-snapshots.js';
@@ -144,6 +145,14 @@ export async function buildApp(config: Config, options: AppOptions = {}): Promis
   const database = await openDatabase(config);
   await database.migrate(() => logger.info('waiting for another instance to finish migrating'));
   logger.info('database ready', { kind: database.kind });
+  const sealer = new SigningKeySealer(config.keyEncryptionKeys);
+  try {
+    const resealed = await sealSigningKeys(database.orm.em.fork(), sealer);
+    if (resealed > 0) logger.info('signing keys sealed with the current KEY_ENCRYPTION_KEY', { count: resealed });
+  } catch (error) {
+    await database.close();
+    throw error;
+  }
 
   let redis: { publish: Redis; subscribe: Redis } | null = null;
   if (config.redisUrl) {
@@ -168,7 +177,7 @@ export async function buildApp(config: Config, options: AppOptions = {}): Promis
   // The hash an unknown username is checked against: made now, not by the first such login (whose
   // answer would otherwise take two hashes' time and tell that the user does not exist).
   void dummyPasswordHash().catch((error: unknown) => logger.warn('dummy password hash failed', { error: String(error) }));
-  const keys = new TokenKeys(database.orm, clock, config.publicUrl);
+  const keys = new TokenKeys(database.orm, clock, config.publicUrl, sealer);
   const sessionCache = new SessionStateCache({ ttlMs: 5_000, maxEntries: 100_000 });
   const userSnapshots = new UserSnapshots({ ttlMs: 1_000, maxEntries: 100_000 });
   const deps: AppDeps = { orm: database.orm, clock, config, keys, events, sessionCache, userSnapshots };

@@ -21,6 +21,8 @@ export interface Config {
   dataDir: string;
   redisUrl: string | null;
   bootstrapAdminKey: string | null;
+  /** KEY_ENCRYPTION_KEY: the first seals signing keys at rest, the others only open (rotation). */
+  keyEncryptionKeys: string[];
   allowedOrigins: string[];
   /** How many proxy hops in front of us to trust for X-Forwarded-For (0 = ignore the header). */
   trustProxyHops: number;
@@ -81,6 +83,11 @@ export function loadConfig(env: Env = process.env): Config {
     throw new ConfigError('BOOTSTRAP_ADMIN_KEY', 'must be at least 32 characters');
   }
 
+  const keyEncryptionKeys = (env.KEY_ENCRYPTION_KEY ?? '').split(',').map((key) => key.trim()).filter(Boolean);
+  if (keyEncryptionKeys.some((key) => key.length < 32)) {
+    throw new ConfigError('KEY_ENCRYPTION_KEY', 'every key must be at least 32 characters');
+  }
+
   const allowedOrigins: string[] = [];
   for (const entry of (env.ALLOWED_ORIGINS ?? '').split(',').map((origin) => origin.trim()).filter(Boolean)) {
     if (entry === '*') {
@@ -116,6 +123,7 @@ export function loadConfig(env: Env = process.env): Config {
     dataDir: env.DATA_DIR?.trim() || './.data',
     redisUrl: url(env, 'REDIS_URL', ['redis:', 'rediss:']),
     bootstrapAdminKey,
+    keyEncryptionKeys,
     allowedOrigins,
     trustProxyHops: trustProxy(env),
     logLevel,

@@ -2,10 +2,7 @@ import { ConfigError, loadConfig } from './config.js';
 import { buildApp } from './app.js';
 import { createLogger } from './logger.js';
 
-let config;
-try {
-  config = loadConfig();
-} catch (error) {
+function exitOnConfigError(error: unknown): never {
   if (error instanceof ConfigError) {
     process.stderr.write(`Invalid configuration: ${error.message}\n`);
     process.exit(2);
@@ -13,11 +10,19 @@ try {
   throw error;
 }
 
+let config;
+try {
+  config = loadConfig();
+} catch (error) {
+  exitOnConfigError(error);
+}
+
 const logger = createLogger(config.logLevel);
 // A stray rejection (a dropped connection in some library) must be seen, not take every user's
 // sessions down with the process.
 process.on('unhandledRejection', (reason) => logger.error('unhandled rejection', { error: String(reason) }));
-const app = await buildApp(config, { logger });
+// Some configuration can only be checked against the database (KEY_ENCRYPTION_KEY).
+const app = await buildApp(config, { logger }).catch(exitOnConfigError);
 const url = await app.start();
 logger.info('Tessera listening', {
   graphql: `${url}/graphql`,

@@ -1,34 +1,19 @@
-import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openDatabase } from '../src/db/orm.js';
-import { errorCode, ok, startTestServer, type TestServer } from './helpers/server.js';
+import { errorCode, ok, ownDatabase, startTestServer, type TestServer } from './helpers/server.js';
 import { seedRealm } from './helpers/factories.js';
 import { RealmAuditEventsDocument, RefreshDocument, TerminateSessionDocument } from './generated/graphql.js';
 
 // Pruning deletes by age across all realms, and this file moves its clock by weeks: it gets a
-// database of its own (a fresh one on the PostgreSQL server in CI, in-memory PGlite otherwise), so
-// that the other files sharing the server keep their rows.
+// database of its own, so that the other files sharing the server keep their rows.
 let server: TestServer;
-let dropDatabase = async () => {};
+let database: Awaited<ReturnType<typeof ownDatabase>> | undefined;
 beforeAll(async () => {
-  let databaseUrl = '';
-  if (process.env.DATABASE_URL) {
-    const name = `tessera_retention_${randomBytes(6).toString('hex')}`;
-    const admin = await openDatabase({ databaseUrl: process.env.DATABASE_URL, dataDir: '' });
-    await admin.orm.em.getConnection().execute(`create database ${name}`);
-    const url = new URL(process.env.DATABASE_URL);
-    url.pathname = `/${name}`;
-    databaseUrl = url.toString();
-    dropDatabase = async () => {
-      await admin.orm.em.getConnection().execute(`drop database if exists ${name} with (force)`);
-      await admin.close();
-    };
-  }
-  server = await startTestServer({ DATABASE_URL: databaseUrl, SESSION_RETENTION_DAYS: '30', AUDIT_RETENTION_DAYS: '25' });
+  database = await ownDatabase();
+  server = await startTestServer({ ...database.env, SESSION_RETENTION_DAYS: '30', AUDIT_RETENTION_DAYS: '25' });
 }, 60_000);
 afterAll(async () => {
   await server?.close();
-  await dropDatabase();
+  await database?.drop();
 });
 
 const DAY = 24 * 60 * 60 * 1000;

@@ -71,7 +71,7 @@ export class RealmService {
     const settings = resolveRealmSettings(defaultsFor(settingsInput), settingsInput);
     const now = this.deps.clock.now();
     const id = newId('rlm');
-    const key = await generateSigningKey(id, settings.jwtAlgorithm, now);
+    const key = await generateSigningKey(id, settings.jwtAlgorithm, now, this.deps.keys.sealer);
     return this.deps.em.transactional(async (em) => {
       const realm = em.create(Realm, { id, name, ...settings, createdAt: now, updatedAt: now });
       em.persist(key);
@@ -90,7 +90,7 @@ export class RealmService {
     const settings = resolveRealmSettings(settingsOf(current), settingsInput);
     const now = this.deps.clock.now();
     const algorithmChanged = settings.jwtAlgorithm !== current.jwtAlgorithm;
-    const newKey = algorithmChanged ? await generateSigningKey(id, settings.jwtAlgorithm, now) : null;
+    const newKey = algorithmChanged ? await generateSigningKey(id, settings.jwtAlgorithm, now, this.deps.keys.sealer) : null;
 
     const realm = await this.deps.em.transactional(async (em) => {
       const realm = await em.findOneOrFail(Realm, { id }, { lockMode: LockMode.PESSIMISTIC_WRITE });
@@ -113,7 +113,7 @@ export class RealmService {
     const current = await this.deps.em.findOne(Realm, { id });
     if (!current) throw notFound('Realm');
     const now = this.deps.clock.now();
-    const key = await generateSigningKey(id, current.jwtAlgorithm, now);
+    const key = await generateSigningKey(id, current.jwtAlgorithm, now, this.deps.keys.sealer);
     const realm = await this.deps.em.transactional(async (em) => {
       const realm = await em.findOneOrFail(Realm, { id }, { lockMode: LockMode.PESSIMISTIC_WRITE });
       // Old keys are retired, not deleted: tokens they signed verify until they expire.
@@ -132,7 +132,7 @@ export class RealmService {
   async jwtSecret(caller: Caller, realm: Realm): Promise<string | null> {
     requireRealmScope(caller, realm.id, 'REALMS_MANAGE');
     const key = await findActiveSigningKey(this.deps.em, realm.id);
-    return key?.algorithm === 'HS256' ? key.secret : null;
+    return key?.algorithm === 'HS256' && key.secret !== null ? this.deps.keys.sealer.open(key.id, key.secret) : null;
   }
 
   async jwtPublicKey(realm: Realm): Promise<string | null> {

@@ -4,6 +4,7 @@ import type { EntityManager } from '@mikro-orm/postgresql';
 import { SigningKey, type JwtAlgorithm } from '../db/entities/index.js';
 import { newId } from '../db/ids.js';
 import { randomSecret } from '../auth/opaque-tokens.js';
+import type { SigningKeySealer } from './signing-key-sealer.js';
 
 const generateKeyPair = promisify(generateKeyPairCallback);
 
@@ -12,9 +13,10 @@ export const HMAC_SECRET_BYTES = 32;
 
 /**
  * Make a new signing key for a realm (not yet persisted). HS256 secrets are 256 random bits,
- * written as base64url text: clients pass that string as-is to their JWT library.
+ * written as base64url text: clients pass that string as-is to their JWT library. The secret and the
+ * private key are stored sealed when KEY_ENCRYPTION_KEY is set.
  */
-export async function generateSigningKey(realmId: string, algorithm: JwtAlgorithm, now: Date): Promise<SigningKey> {
+export async function generateSigningKey(realmId: string, algorithm: JwtAlgorithm, now: Date, sealer: SigningKeySealer): Promise<SigningKey> {
   const key = new SigningKey();
   key.id = newId('key');
   key.realmId = realmId;
@@ -25,14 +27,14 @@ export async function generateSigningKey(realmId: string, algorithm: JwtAlgorith
   key.privateKeyPem = null;
   key.publicKeyPem = null;
   if (algorithm === 'HS256') {
-    key.secret = randomSecret(HMAC_SECRET_BYTES);
+    key.secret = sealer.seal(key.id, randomSecret(HMAC_SECRET_BYTES));
   } else {
     const pair = await generateKeyPair('rsa', {
       modulusLength: RSA_MODULUS_BITS,
       publicKeyEncoding: { type: 'spki', format: 'pem' },
       privateKeyEncoding: { type: 'pkcs8', format: 'pem' },
     });
-    key.privateKeyPem = pair.privateKey;
+    key.privateKeyPem = sealer.seal(key.id, pair.privateKey);
     key.publicKeyPem = pair.publicKey;
   }
   return key;

@@ -5,6 +5,7 @@ import { createSigner } from 'fast-jwt';
 import { TtlCache } from '../ttl-cache.js';
 import { SigningKey, type JwtAlgorithm } from '../db/entities/index.js';
 import { findActiveSigningKey } from '../realm/signing-keys.js';
+import type { SigningKeySealer } from '../realm/signing-key-sealer.js';
 import type { Clock } from '../clock.js';
 
 /** Tokens above this size are refused before any parsing or crypto (cheap DoS guard). */
@@ -79,11 +80,13 @@ export class TokenKeys {
     private readonly orm: MikroORM,
     private readonly clock: Clock,
     private readonly publicUrl: string,
+    /** Signing-key material is stored sealed when KEY_ENCRYPTION_KEY is set; opened here, on import. */
+    readonly sealer: SigningKeySealer,
   ) {}
 
   private async importKey(row: SigningKey): Promise<ImportedKey> {
     if (row.algorithm === 'HS256') {
-      const secret = Buffer.from(row.secret ?? '', 'utf8');
+      const secret = Buffer.from(this.sealer.open(row.id, row.secret ?? ''), 'utf8');
       // Signed with fast-jwt (node's HMAC, ~10 µs) rather than jose, whose WebCrypto HMAC costs
       // ~100 µs a token — on every login and refresh. Verification stays with jose (and is
       // remembered per token, see verifiedTokens), with a WebCrypto key: jose converts a KeyObject
@@ -98,7 +101,7 @@ export class TokenKeys {
       };
     }
     // RSA signing costs ~1 ms: jose runs it on the thread pool, off the event loop.
-    const privateKey = await importPKCS8(row.privateKeyPem ?? '', 'RS256');
+    const privateKey = await importPKCS8(this.sealer.open(row.id, row.privateKeyPem ?? ''), 'RS256');
     return {
       kid: row.id,
       realmId: row.realmId,

@@ -1,10 +1,14 @@
 import { randomBytes } from 'node:crypto';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { print, type DocumentNode } from 'graphql';
 import { afterAll, afterEach, beforeAll } from 'vitest';
 import type { TypedDocumentNode } from '@graphql-typed-document-node/core';
 import { buildApp, type App } from '../../src/app.js';
 import { loadConfig, type Config } from '../../src/config.js';
 import { AdjustableClock } from '../../src/clock.js';
+import { openDatabase } from '../../src/db/orm.js';
 
 export interface GraphQLResponse<T = Record<string, any>> {
   data?: T | null;
@@ -100,4 +104,29 @@ export function useTestServer(options: { env?: Record<string, string>; resetCloc
       return Reflect.get(current, property);
     },
   });
+}
+
+/**
+ * A database of a test file's own, kept across server restarts: a new database on the PostgreSQL
+ * server of DATABASE_URL, or an embedded one in a temp directory. For tests that act on every row
+ * (pruning by age, sealing keys at start), which must not touch the rows of files sharing a server.
+ * Pass `env` to startTestServer.
+ */
+export async function ownDatabase(): Promise<{ env: Record<string, string>; drop(): Promise<void> }> {
+  if (!process.env.DATABASE_URL) {
+    const dataDir = await mkdtemp(join(tmpdir(), 'tessera-test-db-'));
+    return { env: { DATABASE_URL: '', DATA_DIR: dataDir }, drop: () => rm(dataDir, { recursive: true, force: true }) };
+  }
+  const name = `tessera_test_${randomBytes(6).toString('hex')}`;
+  const server = await openDatabase({ databaseUrl: process.env.DATABASE_URL, dataDir: '' });
+  await server.orm.em.getConnection().execute(`create database ${name}`);
+  const url = new URL(process.env.DATABASE_URL);
+  url.pathname = `/${name}`;
+  return {
+    env: { DATABASE_URL: url.toString() },
+    async drop() {
+      await server.orm.em.getConnection().execute(`drop database if exists ${name} with (force)`);
+      await server.close();
+    },
+  };
 }
