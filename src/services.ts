@@ -62,8 +62,23 @@ export class Services {
   }
 
   get sessions(): SessionService {
-    const { clock, keys, events, config, userSnapshots } = this.deps;
-    return (this.#sessions ??= new SessionService({ em: this.em, clock, keys, events, userSnapshots, refreshGraceSeconds: config.refreshGraceSeconds }));
+    if (!this.#sessions) {
+      const { clock, keys, events, config, userSnapshots } = this.deps;
+      const services = this;
+      // The EntityManager is forked when the service first touches it, not here: a `me` answered
+      // from the user cache needs none, and a fork cost as much as the rest of that request.
+      this.#sessions = new SessionService({
+        get em() {
+          return services.em;
+        },
+        clock,
+        keys,
+        events,
+        userSnapshots,
+        refreshGraceSeconds: config.refreshGraceSeconds,
+      });
+    }
+    return this.#sessions;
   }
 
   get audit(): AuditService {

@@ -82,6 +82,19 @@ const FAST_ACCEPTS = new Set(['*/*', 'application/*', ...REGULAR_MEDIA_TYPES]);
  * match wins, and for these entries the regular (JSON) processor is the one that matches last.
  */
 function acceptedMediaType(accept: string | undefined): (typeof REGULAR_MEDIA_TYPES)[number] | null {
+  // A client sends the same Accept header on every request: answer it from memory. Bounded, so a
+  // client varying it cannot grow the map.
+  const key = accept ?? '';
+  const known = mediaTypeByAccept.get(key);
+  if (known !== undefined) return known;
+  const mediaType = negotiateMediaType(accept);
+  if (mediaTypeByAccept.size >= 256) mediaTypeByAccept.clear();
+  mediaTypeByAccept.set(key, mediaType);
+  return mediaType;
+}
+const mediaTypeByAccept = new Map<string, (typeof REGULAR_MEDIA_TYPES)[number] | null>();
+
+function negotiateMediaType(accept: string | undefined): (typeof REGULAR_MEDIA_TYPES)[number] | null {
   const entries = (accept || '*/*').replace(/\s/g, '').toLowerCase().split(',').reverse();
   let chosen: (typeof REGULAR_MEDIA_TYPES)[number] | null = null;
   for (const entry of entries) {

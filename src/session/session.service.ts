@@ -69,12 +69,18 @@ function tokenExpiry(date: Date | null): Date | null {
 }
 
 export class SessionService {
-  private readonly orgs: OrgService;
-  private readonly throttle: LoginThrottle;
+  #orgs: OrgService | undefined;
+  #throttle: LoginThrottle | undefined;
 
-  constructor(private readonly deps: SessionServiceDeps) {
-    this.orgs = new OrgService({ em: deps.em, clock: deps.clock });
-    this.throttle = new LoginThrottle({ em: deps.em, clock: deps.clock });
+  /** `deps.em` is read only when a method needs it: `me` answered from memory never forks one. */
+  constructor(private readonly deps: SessionServiceDeps) {}
+
+  private get orgs(): OrgService {
+    return (this.#orgs ??= new OrgService({ em: this.deps.em, clock: this.deps.clock }));
+  }
+
+  private get throttle(): LoginThrottle {
+    return (this.#throttle ??= new LoginThrottle({ em: this.deps.em, clock: this.deps.clock }));
   }
 
   // ── login ────────────────────────────────────────────────────────────────────────────────────
