@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { errorCode, ok, ownDatabase, startTestServer, type TestServer } from './helpers/server.js';
 import { seedRealm } from './helpers/factories.js';
 import { RealmAuditEventsDocument, RefreshDocument, TerminateSessionDocument } from './generated/graphql.js';
+import { pruneExpiredRecords } from '../src/session/retention.js';
 
 // Pruning deletes by age across all realms, and this file moves its clock by weeks: it gets a
 // database of its own, so that the other files sharing the server keep their rows.
@@ -69,5 +70,17 @@ describe('retention: ended sessions and old audit events are pruned', () => {
     await server.app.sweeper.sweepNow();
     const left = ok(await server.gql(SESSION_IDS, { realmId: realm.id }, server.adminKey)).sessions.edges.map((e: { node: { id: string } }) => e.node.id);
     expect(left).toEqual([active.session!.id]);
+  });
+
+  it('keeps everything when both retentions are 0 (forever)', async () => {
+    const realm = await seedRealm(server);
+    const login = await (await realm.createUser()).login();
+    ok(await server.gql(TerminateSessionDocument, { id: login.session!.id }, server.adminKey));
+    const farFuture = new Date(server.clock.now().getTime() + 100 * 365 * DAY);
+    expect(await pruneExpiredRecords(server.app.deps.orm.em.fork(), farFuture, { sessionDays: 0, auditDays: 0 })).toEqual({ sessions: 0, auditEvents: 0 });
+    const sessions = ok(await server.gql(SESSION_IDS, { realmId: realm.id }, server.adminKey)).sessions.edges;
+    expect(sessions.map((e: { node: { id: string } }) => e.node.id)).toEqual([login.session!.id]);
+    const audit = ok(await server.gql(RealmAuditEventsDocument, { realmId: realm.id, first: 100 }, server.adminKey)).auditEvents.edges;
+    expect(audit.length).toBeGreaterThan(0);
   });
 });

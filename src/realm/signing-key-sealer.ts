@@ -26,10 +26,6 @@ export class SigningKeySealer {
     });
   }
 
-  get enabled(): boolean {
-    return this.keys.length > 0;
-  }
-
   /** Sealed with the current key, or the clear text itself when no key is configured. */
   seal(signingKeyId: string, clear: string): string {
     const current = this.keys[0];

@@ -27,9 +27,9 @@ const BATCH = 2000;
  * delete finds the rows gone.
  */
 export async function pruneExpiredRecords(em: EntityManager, now: Date, policy: RetentionPolicy): Promise<PruneResult> {
-  const connection = em.getConnection();
-  const realms = await connection.execute<{ id: string }[]>('select id from realm');
   const result: PruneResult = { sessions: 0, auditEvents: 0 };
+  if (policy.sessionDays === 0 && policy.auditDays === 0) return result;
+  const realms = await em.getConnection().execute<{ id: string }[]>('select id from realm');
 
   if (policy.sessionDays > 0) {
     const endedBefore = new Date(now.getTime() - policy.sessionDays * DAY_MS);
