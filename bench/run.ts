@@ -4,7 +4,8 @@
 // Bounded in count and time; loopback only.
 import { fork, spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { availableParallelism, cpus, tmpdir } from 'node:os';
+import { availableParallelism, cpus, release, tmpdir } from 'node:os';
+import { connect, createServer, type AddressInfo } from 'node:net';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import argon2 from 'argon2';
@@ -51,8 +52,13 @@ const machine = {
   node: process.version,
   database: app.database.kind === 'embedded' ? `embedded PGlite (${pgVersion.split(' ').slice(0, 2).join(' ')})` : pgVersion.split(',')[0],
   events: config.redisUrl ? 'redis' : 'in-process',
+  kernel: release(),
+  loopbackRoundTripMicros: await loopbackRoundTripMicros(),
 };
 console.log(`Tessera benchmark — ${machine.cores} cores (${machine.cpu}), Node ${machine.node}, ${machine.database}, events ${machine.events}`);
+// Machines of one kind differ from day to day (noisy neighbours, the host kernel's mitigations),
+// and a request here is mostly system calls and loopback TCP: this figure tells days apart.
+console.log(`kernel ${machine.kernel}; loopback TCP round trip ${machine.loopbackRoundTripMicros.toFixed(1)} µs (mean of 20,000 one-byte ping-pongs)`);
 console.log(`phases of ${SECONDS}s, scale ${SCALE}\n`);
 
 // ── load client process ───────────────────────────────────────────────────────────────────────
@@ -74,6 +80,28 @@ function drive<T = any>(phase: unknown): Promise<T> {
 }
 
 // ── helpers ───────────────────────────────────────────────────────────────────────────────────
+/** Mean time of a one-byte ping-pong over loopback TCP, between two sockets of this process. */
+async function loopbackRoundTripMicros(rounds = 20_000): Promise<number> {
+  const server = createServer((socket) => {
+    socket.setNoDelay(true);
+    socket.on('data', (data) => socket.write(data));
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const socket = connect((server.address() as AddressInfo).port, '127.0.0.1');
+  socket.setNoDelay(true);
+  await new Promise((resolve) => socket.once('connect', resolve));
+  const started = performance.now();
+  await new Promise<void>((resolve) => {
+    let left = rounds;
+    socket.on('data', () => (--left === 0 ? resolve() : socket.write('x')));
+    socket.write('x');
+  });
+  const micros = ((performance.now() - started) * 1000) / rounds;
+  socket.destroy();
+  await new Promise((resolve) => server.close(resolve));
+  return micros;
+}
+
 function percentile(values: number[], p: number): number {
   if (values.length === 0) return Number.NaN;
   const sorted = [...values].sort((a, b) => a - b);
