@@ -65,7 +65,16 @@ async function openEmbedded(dataDir: string): Promise<Database> {
       user: 'postgres',
       password: 'postgres',
       dbName: 'postgres',
-      pool: { min: 0, max: 1, acquireTimeoutMillis: 30_000 },
+      pool: {
+        min: 0,
+        max: 1,
+        acquireTimeoutMillis: 30_000,
+        // PGlite is one session for every connection in turn: statements prepared on a connection
+        // the pool has since closed (idle, or broken) are still there, while the new connection's
+        // client knows of none and would prepare them again ("already exists"). Start it clean.
+        afterCreate: (connection: { query(sql: string, done: (error: Error | null) => void): void }, done: (error: Error | null, connection: unknown) => void) =>
+          connection.query('deallocate all', (error) => done(error, connection)),
+      },
     }),
   );
   return {

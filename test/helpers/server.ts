@@ -45,7 +45,7 @@ export async function startTestServer(env: Record<string, string> = {}): Promise
     PORT: '0',
     HOST: '127.0.0.1',
     DATA_DIR: 'memory://',
-    LOG_LEVEL: 'silent',
+    LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
     NODE_ENV: 'test',
     SWEEP_INTERVAL_SECONDS: '3600',
     DATABASE_URL: process.env.DATABASE_URL ?? '',
