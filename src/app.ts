@@ -29,7 +29,7 @@ import { SessionStateCache } from './session/session-state-cache.js';
 import { UserSnapshots } from './user/user-snapshots.js';
 import { attachWebSocketServer } from './server/websocket.js';
 import { createGraphqlFastPath } from './server/graphql-fast-path.js';
-import { dummyPasswordHash } from './auth/password.js';
+import { PasswordHasher } from './auth/password.js';
 
 export interface AppOptions {
   clock?: Clock;
@@ -176,11 +176,12 @@ export async function buildApp(config: Config, options: AppOptions = {}): Promis
   const events = new SessionEvents(pubsub);
   // The hash an unknown username is checked against: made now, not by the first such login (whose
   // answer would otherwise take two hashes' time and tell that the user does not exist).
-  void dummyPasswordHash().catch((error: unknown) => logger.warn('dummy password hash failed', { error: String(error) }));
+  const passwords = new PasswordHasher(config.passwordHashCost);
+  void passwords.dummyHash().catch((error: unknown) => logger.warn('dummy password hash failed', { error: String(error) }));
   const keys = new TokenKeys(database.orm, clock, config.publicUrl, sealer);
   const sessionCache = new SessionStateCache({ ttlMs: 5_000, maxEntries: 100_000 });
   const userSnapshots = new UserSnapshots({ ttlMs: 1_000, maxEntries: 100_000 });
-  const deps: AppDeps = { orm: database.orm, clock, config, keys, events, sessionCache, userSnapshots };
+  const deps: AppDeps = { orm: database.orm, clock, config, keys, events, sessionCache, userSnapshots, passwords };
   // Drop ended sessions from the cache as soon as any instance ends them. Registered before the
   // waits of subscribers (SessionWatchers, below): listeners run in order, so the cache forgets a
   // session before anyone on this instance hears that it ended.

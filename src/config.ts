@@ -1,4 +1,5 @@
 // The only module that reads process.env. Everything else receives a parsed, validated Config.
+import { DEFAULT_PASSWORD_HASH_COST, MIN_MEMORY_KIB, MIN_MEMORY_KIB_PASSES, type PasswordHashCost } from './auth/password.js';
 
 export class ConfigError extends Error {
   constructor(
@@ -38,6 +39,8 @@ export interface Config {
   sessionRetentionDays: number;
   /** Days audit events are kept; 0 = forever. */
   auditRetentionDays: number;
+  /** argon2id cost of new password hashes; stored hashes of another cost are redone at login. */
+  passwordHashCost: PasswordHashCost;
 }
 
 type Env = Record<string, string | undefined>;
@@ -64,6 +67,22 @@ function url(env: Env, name: string, protocols: string[]): string | null {
     throw new ConfigError(name, `must use ${protocols.join(' or ')}, got ${parsed.protocol}`);
   }
   return raw;
+}
+
+function passwordHashCost(env: Env): PasswordHashCost {
+  const cost: PasswordHashCost = {
+    // Up to 1 GiB a hash: one runs per core at once, and each holds its memory for its whole run.
+    memoryKib: integer(env, 'PASSWORD_HASH_MEMORY_KIB', DEFAULT_PASSWORD_HASH_COST.memoryKib, MIN_MEMORY_KIB, 1_048_576),
+    iterations: integer(env, 'PASSWORD_HASH_ITERATIONS', DEFAULT_PASSWORD_HASH_COST.iterations, 1, 64),
+    parallelism: integer(env, 'PASSWORD_HASH_PARALLELISM', DEFAULT_PASSWORD_HASH_COST.parallelism, 1, 16),
+  };
+  if (cost.memoryKib * cost.iterations < MIN_MEMORY_KIB_PASSES) {
+    throw new ConfigError(
+      'PASSWORD_HASH_ITERATIONS',
+      `${cost.iterations} passes over ${cost.memoryKib} KiB is weaker than OWASP's weakest argon2id profile (memory × passes must be at least ${MIN_MEMORY_KIB_PASSES} KiB, e.g. 7168 KiB × 5 or 19456 KiB × 2)`,
+    );
+  }
+  return cost;
 }
 
 function trustProxy(env: Env): number {
@@ -134,5 +153,6 @@ export function loadConfig(env: Env = process.env): Config {
     wsKeepAliveSeconds: integer(env, 'WS_KEEPALIVE_SECONDS', 12, 1, 3600),
     sessionRetentionDays: integer(env, 'SESSION_RETENTION_DAYS', 30, 0, 36500),
     auditRetentionDays: integer(env, 'AUDIT_RETENTION_DAYS', 365, 0, 36500),
+    passwordHashCost: passwordHashCost(env),
   };
 }

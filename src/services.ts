@@ -11,6 +11,7 @@ import { AuditService } from './audit/audit.service.js';
 import { TokenVerifier } from './token/token-verifier.js';
 import type { SessionStateCache } from './session/session-state-cache.js';
 import type { UserSnapshots } from './user/user-snapshots.js';
+import type { PasswordHasher } from './auth/password.js';
 
 /** Long-lived parts of a running server, shared by every request. */
 export interface AppDeps {
@@ -21,6 +22,7 @@ export interface AppDeps {
   events: SessionEvents;
   sessionCache: SessionStateCache;
   userSnapshots: UserSnapshots;
+  passwords: PasswordHasher;
 }
 
 /**
@@ -54,7 +56,7 @@ export class Services {
   }
 
   get users(): UserService {
-    return (this.#users ??= new UserService({ em: this.em, clock: this.deps.clock, events: this.deps.events, userSnapshots: this.deps.userSnapshots }));
+    return (this.#users ??= new UserService({ em: this.em, clock: this.deps.clock, events: this.deps.events, userSnapshots: this.deps.userSnapshots, passwords: this.deps.passwords }));
   }
 
   get orgs(): OrgService {
@@ -63,7 +65,7 @@ export class Services {
 
   get sessions(): SessionService {
     if (!this.#sessions) {
-      const { clock, keys, events, config, userSnapshots } = this.deps;
+      const { clock, keys, events, config, userSnapshots, passwords } = this.deps;
       const services = this;
       // The EntityManager is forked when the service first touches it, not here: a `me` answered
       // from the user cache needs none, and a fork cost as much as the rest of that request.
@@ -75,6 +77,7 @@ export class Services {
         keys,
         events,
         userSnapshots,
+        passwords,
         refreshGraceSeconds: config.refreshGraceSeconds,
       });
     }

@@ -1,14 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import argon2 from 'argon2';
-import {
-  MAX_PASSWORD_BYTES,
-  MIN_PASSWORD_LENGTH,
-  checkPasswordShape,
-  dummyPasswordHash,
-  hashPassword,
-  needsRehash,
-  verifyPassword,
-} from '../src/auth/password.js';
+import { MAX_PASSWORD_BYTES, MIN_PASSWORD_LENGTH, PasswordHasher, checkPasswordShape } from '../src/auth/password.js';
 import { rejectedField } from './helpers/domain-errors.js';
 
 const OWASP_PREFIX = '$argon2id$v=19$m=19456,t=2,p=1$';
@@ -38,9 +30,10 @@ describe('password shape', () => {
 });
 
 describe('argon2id hashing', () => {
+  const passwords = new PasswordHasher();
   it('hashes with the OWASP profile (argon2id, m=19456, t=2, p=1) and a random salt', async () => {
-    const first = await hashPassword('correct horse battery staple');
-    const second = await hashPassword('correct horse battery staple');
+    const first = await passwords.hash('correct horse battery staple');
+    const second = await passwords.hash('correct horse battery staple');
     expect(first.startsWith(OWASP_PREFIX)).toBe(true);
     expect(second.startsWith(OWASP_PREFIX)).toBe(true);
     expect(first).not.toBe(second);
@@ -48,29 +41,48 @@ describe('argon2id hashing', () => {
   });
 
   it('verifies the right password only', async () => {
-    const hash = await hashPassword('correct horse battery staple');
-    expect(await verifyPassword(hash, 'correct horse battery staple')).toBe(true);
-    expect(await verifyPassword(hash, 'correct horse battery staplE')).toBe(false);
-    expect(await verifyPassword(hash, '')).toBe(false);
+    const hash = await passwords.hash('correct horse battery staple');
+    expect(await passwords.verify(hash, 'correct horse battery staple')).toBe(true);
+    expect(await passwords.verify(hash, 'correct horse battery staplE')).toBe(false);
+    expect(await passwords.verify(hash, '')).toBe(false);
   });
 
   it('treats a malformed stored hash as a wrong password instead of throwing', async () => {
-    expect(await verifyPassword('not-a-hash', 'whatever1')).toBe(false);
-    expect(await verifyPassword('', 'whatever1')).toBe(false);
+    expect(await passwords.verify('not-a-hash', 'whatever1')).toBe(false);
+    expect(await passwords.verify('', 'whatever1')).toBe(false);
   });
 
   it('knows when a hash was made with other parameters', async () => {
-    expect(needsRehash(await hashPassword('correct horse battery staple'))).toBe(false);
+    expect(passwords.needsRehash(await passwords.hash('correct horse battery staple'))).toBe(false);
     const weak = await argon2.hash('correct horse battery staple', { type: argon2.argon2id, memoryCost: 8192, timeCost: 1, parallelism: 1 });
-    expect(needsRehash(weak)).toBe(true);
+    expect(passwords.needsRehash(weak)).toBe(true);
     // Older hashes still verify, so users can log in and be rehashed.
-    expect(await verifyPassword(weak, 'correct horse battery staple')).toBe(true);
+    expect(await passwords.verify(weak, 'correct horse battery staple')).toBe(true);
   });
 
   it('keeps one dummy hash with today’s parameters for unknown users', async () => {
-    const dummy = await dummyPasswordHash();
+    const dummy = await passwords.dummyHash();
     expect(dummy.startsWith(OWASP_PREFIX)).toBe(true);
-    expect(await dummyPasswordHash()).toBe(dummy);
-    expect(await verifyPassword(dummy, 'correct horse battery staple')).toBe(false);
+    expect(await passwords.dummyHash()).toBe(dummy);
+    expect(await passwords.verify(dummy, 'correct horse battery staple')).toBe(false);
+  });
+});
+
+describe('another argon2id cost (PASSWORD_HASH_*)', () => {
+  // OWASP's m=7 MiB, t=5 profile: as strong as the default, and cheap enough for a test.
+  const other = new PasswordHasher({ memoryKib: 7168, iterations: 5, parallelism: 1 });
+
+  it('hashes, and makes its dummy hash, at that cost', async () => {
+    const hash = await other.hash('correct horse battery staple');
+    expect(hash.startsWith('$argon2id$v=19$m=7168,t=5,p=1$')).toBe(true);
+    expect(await other.verify(hash, 'correct horse battery staple')).toBe(true);
+    expect((await other.dummyHash()).startsWith('$argon2id$v=19$m=7168,t=5,p=1$')).toBe(true);
+  });
+
+  it('wants hashes of any other cost redone, stronger ones too: the operator chose this one', async () => {
+    const byDefault = new PasswordHasher();
+    expect(other.needsRehash(await byDefault.hash('correct horse battery staple'))).toBe(true);
+    expect(byDefault.needsRehash(await other.hash('correct horse battery staple'))).toBe(true);
+    expect(other.needsRehash(await other.hash('correct horse battery staple'))).toBe(false);
   });
 });

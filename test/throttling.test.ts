@@ -389,7 +389,8 @@ describe('the argon2 budget', () => {
     // A fresh copy of the module: its queue is not shared with the servers of this file.
     vi.resetModules();
     const password = await import('../src/auth/password.js');
-    const hash = await password.hashPassword('the real password');
+    const passwords = new password.PasswordHasher();
+    const hash = await passwords.hash('the real password');
     const original = argon2.verify.bind(argon2);
     let inFlight = 0;
     let maxInFlight = 0;
@@ -401,7 +402,7 @@ describe('the argon2 budget', () => {
         inFlight--;
       }
     });
-    const outcomes = await Promise.allSettled(Array.from({ length: 300 }, () => password.verifyPassword(hash, 'a wrong password')));
+    const outcomes = await Promise.allSettled(Array.from({ length: 300 }, () => passwords.verify(hash, 'a wrong password')));
     const refused = outcomes.filter((o) => o.status === 'rejected');
     const cores = availableParallelism();
     expect(refused).toHaveLength(300 - cores - password.MAX_QUEUED_HASHES);
@@ -410,20 +411,21 @@ describe('the argon2 budget', () => {
     expect(maxInFlight).toBeLessThanOrEqual(cores);
     expect(inFlight).toBe(0);
     // The queue drained: a new verify runs normally.
-    expect(await password.verifyPassword(hash, 'the real password')).toBe(true);
+    expect(await passwords.verify(hash, 'the real password')).toBe(true);
   }, 60_000);
 
   it('does not keep a failed dummy hash: unknown users still cost a verify once the queue drains', async () => {
     vi.resetModules();
     const password = await import('../src/auth/password.js');
-    const hash = await password.hashPassword('the real password');
-    const flood = Array.from({ length: availableParallelism() + password.MAX_QUEUED_HASHES }, () => password.verifyPassword(hash, 'nope nope'));
+    const passwords = new password.PasswordHasher();
+    const hash = await passwords.hash('the real password');
+    const flood = Array.from({ length: availableParallelism() + password.MAX_QUEUED_HASHES }, () => passwords.verify(hash, 'nope nope'));
     // The very first unknown-user login arrives while the queue is full.
-    await expect(password.dummyPasswordHash()).rejects.toMatchObject({ code: 'RATE_LIMITED' });
+    await expect(passwords.dummyHash()).rejects.toMatchObject({ code: 'RATE_LIMITED' });
     await Promise.all(flood);
-    const dummy = await password.dummyPasswordHash();
+    const dummy = await passwords.dummyHash();
     expect(dummy).toMatch(/^\$argon2id\$/);
-    expect(await password.verifyPassword(dummy, 'anything at all')).toBe(false);
+    expect(await passwords.verify(dummy, 'anything at all')).toBe(false);
   }, 60_000);
 });
 

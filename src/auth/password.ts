@@ -2,9 +2,24 @@ import { availableParallelism } from 'node:os';
 import argon2 from 'argon2';
 import { badInput, rateLimited } from '../errors.js';
 
-// OWASP's argon2id profile (m=19 MiB, t=2, p=1): ~25 ms per verify on our 2-core machines.
+/** argon2id's cost: memory in KiB, passes, lanes. */
+export interface PasswordHashCost {
+  memoryKib: number;
+  iterations: number;
+  parallelism: number;
+}
+
+// OWASP's argon2id profile (m=19 MiB, t=2, p=1): ~20–25 ms per verify on our 2-core machines.
 // The package defaults (m=64 MiB, t=3, p=4) cost ~130 ms and would cap logins at a few per second.
-export const ARGON2_OPTIONS = { type: argon2.argon2id, memoryCost: 19456, timeCost: 2, parallelism: 1 } as const;
+// Operators pick another with PASSWORD_HASH_* (config.ts); stored hashes follow at the next login.
+export const DEFAULT_PASSWORD_HASH_COST: PasswordHashCost = { memoryKib: 19456, iterations: 2, parallelism: 1 };
+
+/**
+ * The weakest cost accepted: OWASP's five equivalent argon2id profiles (m=46 MiB t=1 … m=7 MiB t=5)
+ * all spend at least 7 MiB × 5 passes of memory traffic per hash.
+ */
+export const MIN_MEMORY_KIB = 7168;
+export const MIN_MEMORY_KIB_PASSES = 7168 * 5;
 
 /** Longer passwords are refused before hashing: argon2 cost grows with input, an easy DoS lever. */
 export const MAX_PASSWORD_BYTES = 1024;
@@ -46,43 +61,55 @@ async function withHashSlot<T>(work: () => Promise<T>): Promise<T> {
   }
 }
 
-export function hashPassword(password: string): Promise<string> {
-  return withHashSlot(() => argon2.hash(password, ARGON2_OPTIONS));
-}
-
-export async function verifyPassword(hash: string, password: string): Promise<boolean> {
-  return withHashSlot(async () => {
-    try {
-      return await argon2.verify(hash, password);
-    } catch {
-      return false;
-    }
-  });
-}
-
-/** True when a stored hash was made with weaker (or just other) parameters than today's. */
-export function needsRehash(hash: string): boolean {
-  // argon2.needsRehash compares version and m/t/p only, not the variant: an argon2i or argon2d hash
-  // with today's costs would never become argon2id, the only kind we store (SPEC §1).
-  if (!hash.startsWith('$argon2id$')) return true;
-  try {
-    return argon2.needsRehash(hash, ARGON2_OPTIONS);
-  } catch {
-    return true; // unparsable: replace it with a sound hash once the password has been verified
-  }
-}
-
-let dummyHash: Promise<string> | null = null;
 /**
- * A real hash with today's parameters, verified when the user does not exist so that an unknown
- * username costs the same time as a wrong password (no user enumeration by timing).
+ * Hashes and verifies passwords at one argon2id cost. Every hasher of the process shares the hash
+ * slots above: they share the cores.
  */
-export function dummyPasswordHash(): Promise<string> {
-  // A failure (the hash queue was full) must not be kept: a cached rejection would answer every
-  // unknown username with that error from then on — an enumeration oracle and a lockout at once.
-  dummyHash ??= hashPassword('tessera-dummy-password-for-timing').catch((error: unknown) => {
-    dummyHash = null;
-    throw error;
-  });
-  return dummyHash;
+export class PasswordHasher {
+  private readonly options: { type: typeof argon2.argon2id; memoryCost: number; timeCost: number; parallelism: number };
+  private dummy: Promise<string> | null = null;
+
+  constructor(readonly cost: PasswordHashCost = DEFAULT_PASSWORD_HASH_COST) {
+    this.options = { type: argon2.argon2id, memoryCost: cost.memoryKib, timeCost: cost.iterations, parallelism: cost.parallelism };
+  }
+
+  hash(password: string): Promise<string> {
+    return withHashSlot(() => argon2.hash(password, this.options));
+  }
+
+  verify(hash: string, password: string): Promise<boolean> {
+    return withHashSlot(async () => {
+      try {
+        return await argon2.verify(hash, password);
+      } catch {
+        return false;
+      }
+    });
+  }
+
+  /** True when a stored hash was made with other parameters than this hasher's (weaker or not). */
+  needsRehash(hash: string): boolean {
+    // argon2.needsRehash compares version and m/t/p only, not the variant: an argon2i or argon2d hash
+    // with today's costs would never become argon2id, the only kind we store (SPEC §1).
+    if (!hash.startsWith('$argon2id$')) return true;
+    try {
+      return argon2.needsRehash(hash, this.options);
+    } catch {
+      return true; // unparsable: replace it with a sound hash once the password has been verified
+    }
+  }
+
+  /**
+   * A real hash at this hasher's cost, verified when the user does not exist so that an unknown
+   * username costs the same time as a wrong password (no user enumeration by timing).
+   */
+  dummyHash(): Promise<string> {
+    // A failure (the hash queue was full) must not be kept: a cached rejection would answer every
+    // unknown username with that error from then on — an enumeration oracle and a lockout at once.
+    this.dummy ??= this.hash('tessera-dummy-password-for-timing').catch((error: unknown) => {
+      this.dummy = null;
+      throw error;
+    });
+    return this.dummy;
+  }
 }

@@ -8,7 +8,7 @@ import { badInput, invalidCredentials, invalidRefreshToken, notFound, unauthenti
 import type { Clock } from '../clock.js';
 import { actorOf, type Caller, type UserCaller } from '../auth/caller.js';
 import { hasScope, missingInReach, realmFilter, requireRealmScope } from '../auth/access.js';
-import { MAX_PASSWORD_BYTES, dummyPasswordHash, hashPassword, needsRehash, verifyPassword } from '../auth/password.js';
+import { MAX_PASSWORD_BYTES, type PasswordHasher } from '../auth/password.js';
 import { sha256 } from '../auth/opaque-tokens.js';
 import { LoginThrottle, type ThrottleSettlement } from '../auth/throttle.js';
 import { paginate, type Connection, type PageArgs } from '../db/pagination.js';
@@ -51,6 +51,7 @@ export interface SessionServiceDeps {
   keys: TokenKeys;
   events: SessionEvents;
   userSnapshots: UserSnapshots;
+  passwords: PasswordHasher;
   refreshGraceSeconds: number;
 }
 
@@ -109,8 +110,9 @@ export class SessionService {
     });
     const realm = found.realm ? hydrate(this.deps.em, Realm, found.realm) : null;
     const user = realm && found.app_user ? hydrate(this.deps.em, User, found.app_user) : null;
-    const hash = user?.kind === 'HUMAN' && user.passwordHash ? user.passwordHash : await dummyPasswordHash();
-    const passwordOk = await verifyPassword(hash, input.password);
+    const { passwords } = this.deps;
+    const hash = user?.kind === 'HUMAN' && user.passwordHash ? user.passwordHash : await passwords.dummyHash();
+    const passwordOk = await passwords.verify(hash, input.password);
     if (!realm || !user || user.kind !== 'HUMAN' || user.disabled || !user.passwordHash || !passwordOk) {
       await this.throttle.recordFailure(attempt);
       if (realm) await this.recordFailedLogin(realm.id, user?.id ?? null, input.username, ip);
@@ -118,7 +120,7 @@ export class SessionService {
     }
     // Upgrade hashes made with older parameters while we hold the plaintext (before any transaction:
     // hashing inside one would hold a connection for the hash's duration).
-    const upgradedHash = needsRehash(user.passwordHash) ? await hashPassword(input.password) : null;
+    const upgradedHash = passwords.needsRehash(user.passwordHash) ? await passwords.hash(input.password) : null;
     return this.startSession(realm, user, client, upgradedHash, this.throttle.settleSuccess(attempt));
   }
 

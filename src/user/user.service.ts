@@ -6,7 +6,7 @@ import { badInput, notFound } from '../errors.js';
 import type { Clock } from '../clock.js';
 import { actorOf, type Caller } from '../auth/caller.js';
 import { hasScope, missingInReach, realmFilter, requireRealmScope } from '../auth/access.js';
-import { checkPasswordShape, hashPassword } from '../auth/password.js';
+import { checkPasswordShape, type PasswordHasher } from '../auth/password.js';
 import { randomSecret, sha256 } from '../auth/opaque-tokens.js';
 import { paginate, type Connection, type PageArgs } from '../db/pagination.js';
 import { recordAudit } from '../audit/audit-log.js';
@@ -42,6 +42,7 @@ export interface UserServiceDeps {
   clock: Clock;
   events: SessionEvents;
   userSnapshots: UserSnapshots;
+  passwords: PasswordHasher;
 }
 
 function escapeLike(text: string): string {
@@ -110,7 +111,7 @@ export class UserService {
     if (kind === 'HUMAN') {
       if (typeof input.password !== 'string') throw badInput('password', 'password is required for HUMAN users');
       checkPasswordShape(input.password);
-      passwordHash = await hashPassword(input.password);
+      passwordHash = await this.deps.passwords.hash(input.password);
     } else if (input.password !== null && input.password !== undefined) {
       throw badInput('password', 'API users log in with API keys and have no password');
     }
@@ -194,7 +195,7 @@ export class UserService {
     requireRealmScope(caller, found.realmId, 'USERS_MANAGE', 'User');
     if (found.kind !== 'HUMAN') throw badInput('userId', 'only HUMAN users have passwords');
     checkPasswordShape(password);
-    const passwordHash = await hashPassword(password);
+    const passwordHash = await this.deps.passwords.hash(password);
     const now = this.deps.clock.now();
     const { user, events } = await this.deps.em.transactional(async (em) => {
       const user = await em.findOneOrFail(User, { id: userId, realmId: found.realmId }, { lockMode: LockMode.PESSIMISTIC_WRITE });

@@ -1,0 +1,78 @@
+// Where the machine's CPU time goes during a phase, from Linux's /proc: this process's main thread
+// and its other threads (libuv's pool, where argon2 runs, and V8's compiler and GC), the PostgreSQL
+// and Redis servers on this machine, the load client, and the time no one used. Read before and
+// after a phase; the difference divided by the operations done says what one operation cost whom.
+// Elsewhere (no /proc) it reads nothing and the bench prints no breakdown.
+import { existsSync, readFileSync, readdirSync } from 'node:fs';
+
+export interface CpuSnapshot {
+  at: number;
+  /** CPU milliseconds, cumulative */
+  serverMainThread: number;
+  serverOtherThreads: number;
+  postgres: number;
+  redis: number;
+  loadClient: number;
+  idle: number;
+}
+
+const TICKS_PER_SECOND = 100; // USER_HZ: 100 on every Linux architecture Node supports
+export const cpuAccountingAvailable = existsSync('/proc/self/stat') && existsSync('/proc/stat');
+
+/** utime + stime of a /proc/<pid>[/task/<tid>]/stat file, in milliseconds (0 when it is gone). */
+function cpuMillis(statPath: string): number {
+  try {
+    const text = readFileSync(statPath, 'utf8');
+    const fields = text.slice(text.lastIndexOf(')') + 2).split(' ');
+    return ((Number(fields[11]) + Number(fields[12])) * 1000) / TICKS_PER_SECOND;
+  } catch {
+    return 0;
+  }
+}
+
+function commandName(pid: string): string {
+  try {
+    return readFileSync(`/proc/${pid}/comm`, 'utf8').trim();
+  } catch {
+    return '';
+  }
+}
+
+export function cpuSnapshot(loadClientPid: number | undefined): CpuSnapshot {
+  const total = cpuMillis('/proc/self/stat');
+  const main = cpuMillis(`/proc/self/task/${process.pid}/stat`);
+  let postgres = 0;
+  let redis = 0;
+  // Every PostgreSQL process of the machine: backends, WAL writer, checkpointer. Only the phase's
+  // difference is used, and nothing else runs on a bench machine. A backend that exits meanwhile
+  // takes its time with it: the bench keeps its connections open.
+  for (const pid of readdirSync('/proc')) {
+    if (!/^\d+$/.test(pid)) continue;
+    const name = commandName(pid);
+    if (name === 'postgres') postgres += cpuMillis(`/proc/${pid}/stat`);
+    else if (name === 'redis-server') redis += cpuMillis(`/proc/${pid}/stat`);
+  }
+  const cpu = readFileSync('/proc/stat', 'utf8').split('\n')[0].trim().split(/\s+/).slice(1).map(Number);
+  return {
+    at: performance.now(),
+    serverMainThread: main,
+    serverOtherThreads: total - main,
+    postgres,
+    redis,
+    loadClient: loadClientPid ? cpuMillis(`/proc/${loadClientPid}/stat`) : 0,
+    idle: ((cpu[3] + cpu[4]) * 1000) / TICKS_PER_SECOND, // idle + iowait, all cores
+  };
+}
+
+/** CPU milliseconds per operation, by consumer, between two snapshots. */
+export function cpuPerOperation(before: CpuSnapshot, after: CpuSnapshot, operations: number): Omit<CpuSnapshot, 'at'> {
+  const per = (key: Exclude<keyof CpuSnapshot, 'at'>) => (after[key] - before[key]) / operations;
+  return {
+    serverMainThread: per('serverMainThread'),
+    serverOtherThreads: per('serverOtherThreads'),
+    postgres: per('postgres'),
+    redis: per('redis'),
+    loadClient: per('loadClient'),
+    idle: per('idle'),
+  };
+}
