@@ -29,9 +29,6 @@ export const THROTTLE_RULES: ThrottleRule[] = [
   { kind: 'ip', threshold: 100, maxBlockSeconds: 900 },
 ];
 export const THROTTLE_WINDOW_SECONDS = 900;
-/** Rows idle for longer than the window are deleted, at most this often per process. */
-const PRUNE_INTERVAL_MS = 60_000;
-let lastPruneAt = 0;
 
 /** Counters a successful login settles: cleared ones, and one charge taken back (when it was made). */
 export interface ThrottleSettlement {
@@ -179,7 +176,6 @@ export class LoginThrottle {
       throw rateLimited(((until ?? now.getTime() + 1000) - now.getTime()) / 1000);
     }
     this.charged.add(fingerprint(attempt));
-    await this.pruneNow();
     return read;
   }
 
@@ -204,17 +200,12 @@ export class LoginThrottle {
       refundThreshold: address.rule.threshold,
     };
   }
-
-  private async pruneNow(): Promise<void> {
-    if (Date.now() - lastPruneAt < PRUNE_INTERVAL_MS) return;
-    lastPruneAt = Date.now();
-    await pruneThrottleCounters(this.deps.em);
-  }
 }
 
 /**
  * Drop counters nobody has touched for a window: every username an attacker makes up leaves rows
- * behind, and the table must not grow without bound. Database time, not an instance's clock: one
+ * behind, and the table must not grow without bound. The expiry sweeper runs it on every pass (an
+ * index range over the idle rows only), off the login path. Database time, not an instance's clock: one
  * instance with a skewed clock must not wipe the live counters of the others.
  */
 export async function pruneThrottleCounters(em: EntityManager): Promise<number> {

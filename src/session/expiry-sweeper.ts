@@ -4,20 +4,23 @@ import type { SessionEvents } from '../events/session-events.js';
 import type { Logger } from '../logger.js';
 import { expireDueSessions } from './session-termination.js';
 import { pruneExpiredRecords, type PruneResult, type RetentionPolicy } from './retention.js';
+import { pruneThrottleCounters } from '../auth/throttle.js';
 
 /** Pruning old rows is slow work with nothing waiting on it: once an hour is plenty. */
 const PRUNE_EVERY_MS = 60 * 60 * 1000;
 
 /**
  * Background job that turns sessions past their absolute or idle expiry into EXPIRED and announces
- * it, so frontends are logged out when their session runs out, not at their next request. Once an
- * hour it also deletes what the retention policy no longer keeps (retention.ts).
+ * it, so frontends are logged out when their session runs out, not at their next request. Every
+ * pass also drops idle login-throttle counters; once an hour it deletes what the retention policy
+ * no longer keeps (retention.ts).
  */
 export class ExpirySweeper {
   private timer: NodeJS.Timeout | null = null;
   private running: Promise<void> | null = null;
   private queued: Promise<void> | null = null;
-  private lastPrunedAt = Number.NEGATIVE_INFINITY;
+  /** When pruning last started, done or failed: a failure waits for the next hour like a success. */
+  private lastPruneStartedAt = Number.NEGATIVE_INFINITY;
 
   constructor(
     private readonly deps: {
@@ -66,19 +69,24 @@ export class ExpirySweeper {
       this.deps.logger.warn('expiry sweep failed; will retry', { error: (error as Error).message });
       return;
     }
-    if (this.deps.clock.now().getTime() - this.lastPrunedAt < PRUNE_EVERY_MS) return;
+    try {
+      await pruneThrottleCounters(this.deps.orm.em.fork());
+    } catch (error) {
+      this.deps.logger.warn('pruning idle login-throttle counters failed; will retry', { error: (error as Error).message });
+    }
+    if (this.deps.clock.now().getTime() - this.lastPruneStartedAt < PRUNE_EVERY_MS) return;
     try {
       await this.pruneNow();
     } catch (error) {
-      this.deps.logger.warn('pruning old sessions and audit events failed; will retry', { error: (error as Error).message });
+      this.deps.logger.warn('pruning old sessions and audit events failed; will retry in an hour', { error: (error as Error).message });
     }
   }
 
   /** Delete ended sessions and audit events older than the retention policy keeps them, now. */
   async pruneNow(): Promise<PruneResult> {
     const now = this.deps.clock.now();
+    this.lastPruneStartedAt = now.getTime();
     const pruned = await pruneExpiredRecords(this.deps.orm.em.fork(), now, this.deps.retention);
-    this.lastPrunedAt = now.getTime();
     if (pruned.sessions > 0 || pruned.auditEvents > 0) this.deps.logger.info('pruned old records', { ...pruned });
     return pruned;
   }
