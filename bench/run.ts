@@ -150,6 +150,23 @@ function throughput(name: string, r: { latencies: number[]; errors: number; seco
 }
 const fmt = (n: number, digits = 0) => n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
 
+/** A throughput phase, with (on Linux) the CPU it cost each part over its measured window. */
+async function driveMeasured(phase: Record<string, unknown> & { warmupSeconds: number }) {
+  const running = drive<{ latencies: number[]; errors: number; seconds: number }>(phase);
+  // The load client measures after its warm-up; the CPU is read over (nearly) the same window.
+  await new Promise((resolve) => setTimeout(resolve, phase.warmupSeconds * 1000));
+  const before = cpuAccountingAvailable ? cpuSnapshot(client.pid) : null;
+  const result = await running;
+  const after = cpuAccountingAvailable ? cpuSnapshot(client.pid) : null;
+  const operations = (result.latencies.length / result.seconds) * (after && before ? (after.at - before.at) / 1000 : 0);
+  return { result, cpu: before && after && operations > 0 ? cpuPerOperation(before, after, operations) : null };
+}
+
+/** One line: what one operation cost each part of the machine, in CPU milliseconds. */
+function cpuLine(cpu: NonNullable<Awaited<ReturnType<typeof driveMeasured>>['cpu']>, digits = 1): string {
+  return `server ${fmt(cpu.serverMainThread, digits)} (+${fmt(cpu.serverOtherThreads, digits)} other threads), PostgreSQL ${fmt(cpu.postgres, digits)}, Redis ${fmt(cpu.redis, digits)}, load client ${fmt(cpu.loadClient, digits)}, idle ${fmt(cpu.idle, digits)}`;
+}
+
 /**
  * Raw argon2 verifies/s at `cost`, then logins at 16 concurrent, then raw again; reports the ratio
  * of logins to the raw figure, the event-loop lag, and (on Linux) what one login cost whom.
@@ -181,7 +198,7 @@ async function measureLogin(realmName: string, cost: PasswordHashCost, withTarge
   const users = await seedUsers((await seedRealm(realmName)).id, 16);
   const realmId = users[0].realmId;
   await scrapeLoopLagP99();
-  const running = drive({
+  const measured = await driveMeasured({
     kind: 'graphql',
     url: `${url}/graphql`,
     warmupSeconds: WARMUP_SECONDS,
@@ -193,11 +210,7 @@ async function measureLogin(realmName: string, cost: PasswordHashCost, withTarge
       auth: users.map(() => null),
     },
   });
-  // The load client measures after its warm-up; the CPU is read over (nearly) the same window.
-  await new Promise((resolve) => setTimeout(resolve, WARMUP_SECONDS * 1000));
-  const cpuBefore = cpuAccountingAvailable ? cpuSnapshot(client.pid) : null;
-  const login = throughput(withTargets ? 'login' : 'loginStrongHash', await running);
-  const cpuAfter = cpuAccountingAvailable ? cpuSnapshot(client.pid) : null;
+  const login = throughput(withTargets ? 'login' : 'loginStrongHash', measured.result);
   const lag = await scrapeLoopLagP99();
   // The machine's speed drifts (on a shared VM by a fifth within minutes): the raw figure is measured
   // right before and right after the logins, and the ratio taken to their mean.
@@ -210,10 +223,9 @@ async function measureLogin(realmName: string, cost: PasswordHashCost, withTarge
   report('logins/s ÷ raw verifies/s (their mean)', fmt(ratio, 2), withTargets ? '≥ 0.90' : '', withTargets ? ratio >= 0.9 : null);
   report('event-loop lag p99 while saturated', `${fmt(lag, 1)} ms`, withTargets ? '≤ 20 ms' : '', withTargets ? lag <= 20 : null);
   if (withTargets) results.loginEventLoopLagP99Ms = lag;
-  if (cpuBefore && cpuAfter) {
+  const cpu = measured.cpu;
+  if (cpu) {
     // ratio ≈ hash ÷ (everything a login costs the machine): what is not the hash, the ratio loses.
-    const windowSeconds = (cpuAfter.at - cpuBefore.at) / 1000;
-    const cpu = cpuPerOperation(cpuBefore, cpuAfter, login.perSecond * windowSeconds);
     const rawHash = (rawBefore.hashMillis + rawAfter.hashMillis) / 2;
     results[withTargets ? 'loginCpuMillis' : 'loginCpuMillisStrongHash'] = { ...cpu, rawHash };
     report('CPU ms per login: hashing (raw hash alone)', `${fmt(cpu.serverOtherThreads, 1)} (${fmt(rawHash, 1)}), incl. JIT and GC threads`);
@@ -252,38 +264,23 @@ try {
   // 1. Login ─────────────────────────────────────────────────────────────────────────────────
   if (PHASES.has('login')) {
     const configured = config.passwordHashCost;
-    const ratio = await measureLogin('bench-login', configured, true);
-    // The same, at a costlier hash (RFC 9106's second recommended profile, with one lane): the
-    // work around a hash is the same, so its share shrinks. Informative, no target.
-    if (PHASES.has('login-strong') || !process.env.BENCH_PHASES) {
-      const strong = { memoryKib: 65536, iterations: 3, parallelism: 1 };
-      const withDefaultCost = app.deps.passwords;
-      app.deps.passwords = new PasswordHasher(strong); // services read it per request
-      try {
-        const strongRatio = await measureLogin('bench-login-strong', strong, false);
-        results.loginRatioStrongHash = strongRatio;
-      } finally {
-        app.deps.passwords = withDefaultCost;
-      }
-    }
-    results.loginRatio = ratio;
+    results.loginRatio = await measureLogin('bench-login', configured, true);
   }
 
   // 2. Refresh ───────────────────────────────────────────────────────────────────────────────
   if (PHASES.has('refresh')) {
   console.log('Refresh');
   for (const algorithm of ['HS256', 'RS256'] as const) {
-    const realm = await seedRealm(`bench-refresh-${algorithm}`, { jwtAlgorithm: algorithm, idleTimeoutSeconds: null });
+    const realm = await seedRealm(`bench-refresh-${algorithm}`, { jwtAlgorithm: algorithm });
     const users = await seedUsers(realm.id, 2);
     const sessions = await seedSessions(realm.id, users.map((u) => u.id), 80);
     for (const [concurrency, slice] of [
       [16, sessions.slice(0, 16)],
       [64, sessions.slice(16, 80)],
     ] as const) {
-      const r = throughput(
-        `refresh${algorithm}c${concurrency}`,
-        await drive({ kind: 'graphql', url: `${url}/graphql`, warmupSeconds: WARMUP_SECONDS, concurrency, seconds: SECONDS, requests: { mode: 'refresh', refreshTokens: slice.map((s) => s.refreshToken) } }),
-      );
+      const name = `refresh${algorithm}c${concurrency}`;
+      const measured = await driveMeasured({ kind: 'graphql', url: `${url}/graphql`, warmupSeconds: WARMUP_SECONDS, concurrency, seconds: SECONDS, requests: { mode: 'refresh', refreshTokens: slice.map((s) => s.refreshToken) } });
+      const r = throughput(name, measured.result);
       // With 64 refreshes always in flight, the mean latency is 64 ÷ throughput (Little's law): a
       // p99 of 25 ms would take more than 2,560/s even if every refresh took exactly as long. The
       // latency target is checked at 16 in flight, the throughput target at both.
@@ -291,6 +288,10 @@ try {
       const target = algorithm === 'HS256' ? (latencyChecked ? '≥ 2,000/s, p99 ≤ 25 ms' : '≥ 2,000/s') : '';
       const ok = algorithm === 'HS256' ? r.perSecond >= 2000 && (!latencyChecked || r.p99 <= 25) : null;
       report(`refresh/s ${algorithm} at ${concurrency}`, `${fmt(r.perSecond)} (p50 ${fmt(r.p50, 1)} / p99 ${fmt(r.p99, 1)} ms)`, target, ok);
+      if (measured.cpu) {
+        results[`${name}CpuMillis`] = measured.cpu;
+        if (algorithm === 'HS256' && concurrency === 16) report('CPU ms per refresh (HS256 at 16)', cpuLine(measured.cpu, 2));
+      }
     }
   }
 
@@ -420,6 +421,16 @@ try {
   );
   await drive({ kind: 'fan-out-close' });
 
+  }
+
+  // 7. Login at a costlier hash ──────────────────────────────────────────────────────────────
+  // RFC 9106's second recommended profile (with one lane): the work around a hash stays the same,
+  // so its share of a login shrinks. Informative, no target; last, so that its 64 MiB hashes cannot
+  // disturb the phases that have targets.
+  if (PHASES.has('login-strong') || !process.env.BENCH_PHASES) {
+    const strong = { memoryKib: 65536, iterations: 3, parallelism: 1 };
+    app.deps.passwords = new PasswordHasher(strong); // services read it per request
+    results.loginRatioStrongHash = await measureLogin('bench-login-strong', strong, false);
   }
 
   writeFileSync(new URL('./results.json', import.meta.url), JSON.stringify({ ...results, rows }, null, 2));

@@ -135,6 +135,42 @@ describe('refresh', () => {
     expectInvalidRefresh(await refresh(server, midway.refreshToken!));
   });
 
+  it('the sweeper ends a session idle since its last refresh, not at the idle deadline of its login; refreshes leave its sweep schedule alone', async () => {
+    const realm = await seedRealm(server, { idleTimeoutSeconds: 60, accessTokenSeconds: 30 });
+    const user = await realm.createUser();
+    const login = await user.login();
+    const id = login.session!.id;
+    const loginIdleDeadline = new Date(login.session!.idleExpiresAt!);
+    const columns = async () => {
+      const [row] = await server.app.deps.orm.em
+        .fork()
+        .getConnection()
+        .execute<{ idle_expires_at: Date; idle_sweep_at: Date }[]>('select idle_expires_at, idle_sweep_at from session where id = ?', [id]);
+      return { idleExpiresAt: new Date(row.idle_expires_at), idleSweepAt: new Date(row.idle_sweep_at) };
+    };
+    expect(await columns()).toEqual({ idleExpiresAt: loginIdleDeadline, idleSweepAt: loginIdleDeadline });
+
+    server.clock.advance(50_000);
+    const refreshed = ok(await refresh(server, login.refreshToken!)).refresh;
+    const refreshedIdleDeadline = new Date(refreshed.session!.idleExpiresAt!);
+    expect(refreshedIdleDeadline.getTime()).toBeGreaterThanOrEqual(loginIdleDeadline.getTime() + 50_000);
+    // The refresh moved the idle expiry only: no indexed column, so PostgreSQL can update in place.
+    expect(await columns()).toEqual({ idleExpiresAt: refreshedIdleDeadline, idleSweepAt: loginIdleDeadline });
+
+    // Past the login's idle deadline, within the refreshed one: the sweep looks, and reschedules.
+    server.clock.advance(20_000);
+    await server.app.sweeper.sweepNow();
+    expect(await sessionAsAdmin(server, id)).toMatchObject({ state: 'ACTIVE' });
+    expect(await columns()).toEqual({ idleExpiresAt: refreshedIdleDeadline, idleSweepAt: refreshedIdleDeadline });
+
+    // Past the refreshed idle deadline: ended, at that deadline.
+    server.clock.advance(41_000);
+    await server.app.sweeper.sweepNow();
+    const ended = await sessionAsAdmin(server, id);
+    expect(ended).toMatchObject({ state: 'EXPIRED', terminationReason: 'IDLE_TIMEOUT' });
+    expect(new Date(ended.terminatedAt!).getTime()).toBe(refreshedIdleDeadline.getTime());
+  });
+
   it('refuses a refresh past the idle timeout; the session then reads EXPIRED (IDLE_TIMEOUT)', async () => {
     const realm = await seedRealm(server, { idleTimeoutSeconds: 60, accessTokenSeconds: 30 });
     const user = await realm.createUser();

@@ -6,6 +6,7 @@ import { Migration20261122000100_login_throttle } from '../../migrations/Migrati
 import { Migration20261122000200_open_session } from '../../migrations/Migration20261122000200_open_session.js';
 import { Migration20261123000000_login_in_two_round_trips } from '../../migrations/Migration20261123000000_login_in_two_round_trips.js';
 import { Migration20261123000100_no_foreign_keys_to_hot_realm_rows } from '../../migrations/Migration20261123000100_no_foreign_keys_to_hot_realm_rows.js';
+import { Migration20261123000200_idle_sweep_schedule } from '../../migrations/Migration20261123000200_idle_sweep_schedule.js';
 
 export const migrationsList = [
   { name: 'Migration20261122000000_initial', class: Migration20261122000000_initial },
@@ -13,4 +14,5 @@ export const migrationsList = [
   { name: 'Migration20261122000200_open_session', class: Migration20261122000200_open_session },
   { name: 'Migration20261123000000_login_in_two_round_trips', class: Migration20261123000000_login_in_two_round_trips },
   { name: 'Migration20261123000100_no_foreign_keys_to_hot_realm_rows', class: Migration20261123000100_no_foreign_keys_to_hot_realm_rows },
+  { name: 'Migration20261123000200_idle_sweep_schedule', class: Migration20261123000200_idle_sweep_schedule },
 ];

@@ -61,9 +61,9 @@ export class ExpirySweeper {
   private async sweep(): Promise<void> {
     try {
       for (;;) {
-        const events = await expireDueSessions(this.deps.orm.em.fork(), this.deps.clock.now());
+        const { events, examined } = await expireDueSessions(this.deps.orm.em.fork(), this.deps.clock.now());
         this.deps.events.publish(events);
-        if (events.length < 1000) break;
+        if (examined < 1000) break;
       }
     } catch (error) {
       this.deps.logger.warn('expiry sweep failed; will retry', { error: (error as Error).message });

@@ -74,29 +74,39 @@ export function terminationEvent(row: TerminatedRow, reason: TerminationReason, 
  * Mark sessions past their absolute or idle expiry EXPIRED, a batch at a time. SKIP LOCKED lets
  * several instances sweep at once without waiting on each other; the ACTIVE guard in the update
  * makes each expiry happen (and be announced) exactly once.
+ *
+ * Idle sessions are found by idle_sweep_at, which refreshes leave alone (so that they stay HOT
+ * updates, see Migration20261123000200_idle_sweep_schedule): a session it brings up that was
+ * refreshed since is not ended but rescheduled, to look again at its current idle expiry.
+ * `examined` counts both kinds: a full batch means there may be more.
  */
-export async function expireDueSessions(em: EntityManager, now: Date, batchSize = 1000): Promise<SessionLifecycleEvent[]> {
+export async function expireDueSessions(em: EntityManager, now: Date, batchSize = 1000): Promise<{ events: SessionLifecycleEvent[]; examined: number }> {
   return em.transactional(async (tx) => {
     // The deadline that passed first names the reason and the end time (session-state.ts sessionEnd).
-    const rows = await tx.getConnection().execute<(TerminatedRow & { termination_reason: TerminationReason })[]>(
-      `with ended as (
+    const rows = await tx.getConnection().execute<(TerminatedRow & { termination_reason: TerminationReason | null })[]>(
+      `with due as (
+         select id from session
+          where state = 'ACTIVE' and (expires_at <= ? or idle_sweep_at <= ?)
+          limit ? for update skip locked),
+       ended as (
          update session set state = 'EXPIRED',
                 terminated_at = case when idle_expires_at < expires_at then idle_expires_at else expires_at end,
                 termination_reason = case when idle_expires_at < expires_at then 'IDLE_TIMEOUT' else 'EXPIRED' end
-          where id in (
-            select id from session
-             where state = 'ACTIVE' and (expires_at <= ? or idle_expires_at <= ?)
-             limit ? for update skip locked)
-            and state = 'ACTIVE'
+          where id in (select id from due) and state = 'ACTIVE' and (expires_at <= ? or idle_expires_at <= ?)
           returning id, user_id, realm_id, termination_reason, terminated_at),
+       rescheduled as (
+         update session set idle_sweep_at = idle_expires_at
+          where id in (select id from due) and state = 'ACTIVE' and expires_at > ? and (idle_expires_at is null or idle_expires_at > ?)
+          returning id, user_id, realm_id, null::text as termination_reason, null::timestamptz as terminated_at),
        audited as (
          insert into audit_event (id, realm_id, type, actor, user_id, session_id, reason, ip, data, created_at)
          select tessera_audit_id(), realm_id, 'SESSION_TERMINATED', 'system', user_id, id, termination_reason, null, '{}', ? from ended)
-       select * from ended`,
-      [now, now, batchSize, now],
+       select * from ended union all select * from rescheduled`,
+      [now, now, batchSize, now, now, now, now, now],
       'all',
       tx.getTransactionContext(),
     );
-    return rows.map((row) => terminationEvent(row, row.termination_reason, now));
+    const events = rows.filter((row) => row.termination_reason !== null).map((row) => terminationEvent(row, row.termination_reason!, now));
+    return { events, examined: rows.length };
   });
 }
