@@ -205,8 +205,8 @@ export class LoginThrottle {
 /**
  * Drop counters nobody has touched for a window: every username an attacker makes up leaves rows
  * behind, and the table must not grow without bound. The expiry sweeper runs it on every pass (an
- * index range over the idle rows only), off the login path. Database time, not an instance's clock: one
- * instance with a skewed clock must not wipe the live counters of the others.
+ * index range over the idle rows only), off the login path. Database time, not an instance's
+ * clock: one instance with a skewed clock must not wipe the live counters of the others.
  */
 export async function pruneThrottleCounters(em: EntityManager): Promise<number> {
   const result = await em.execute<{ affectedRows: number }>(
