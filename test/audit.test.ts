@@ -181,3 +181,28 @@ describe('audit log of the session core', () => {
     expect(count).toBe(0);
   });
 });
+
+describe('audit event ids', () => {
+  const TIME_ORDERED = /^aud_[0-9a-f]{12}[A-Za-z0-9_-]{14}$/;
+
+  it('are time-ordered, whether made in TypeScript (a login) or in SQL (an ended session)', async () => {
+    const realm = await seedRealm(server);
+    const user = await realm.createUser();
+    const login = await user.login(); // LOGIN_SUCCEEDED: id from newTimeOrderedId
+    ok(await server.gql(TerminateSessionDocument, { id: login.session!.id }, server.adminKey)); // SESSION_TERMINATED: tessera_audit_id()
+    const events = await auditEvents(realm.id);
+    const loginEvent = only(events, 'LOGIN_SUCCEEDED');
+    const terminated = only(events, 'SESSION_TERMINATED');
+    expect(loginEvent.id).toMatch(TIME_ORDERED);
+    expect(terminated.id).toMatch(TIME_ORDERED);
+    // Both clocks put the time prefix within a minute of now, and the later event sorts later.
+    for (const id of [loginEvent.id, terminated.id]) expect(Math.abs(parseInt(id.slice(4, 16), 16) - Date.now())).toBeLessThan(60_000);
+    expect(loginEvent.id < terminated.id).toBe(true);
+
+    const [sql] = await server.app.deps.orm.em
+      .fork()
+      .getConnection()
+      .execute<{ first: string; second: string }[]>(`select tessera_audit_id() as first, (select tessera_audit_id() from pg_sleep(0.002)) as second`);
+    expect(sql.first < sql.second).toBe(true);
+  });
+});

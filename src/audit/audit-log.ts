@@ -1,6 +1,6 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { AuditEvent } from '../db/entities/index.js';
-import { newId } from '../db/ids.js';
+import { newTimeOrderedId } from '../db/ids.js';
 
 export type AuditEventType =
   | 'REALM_CREATED'
@@ -35,7 +35,7 @@ export interface AuditEntry {
  */
 export function recordAudit(em: EntityManager, entry: AuditEntry): void {
   em.create(AuditEvent, {
-    id: newId('aud'),
+    id: newTimeOrderedId('aud'),
     realmId: entry.realmId,
     type: entry.type,
     actor: entry.actor,

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { EntityManager, FilterQuery } from '@mikro-orm/postgresql';
 import { ApiKey, Realm, Session, User, type TerminationReason } from '../db/entities/index.js';
-import { newId } from '../db/ids.js';
+import { newId, newTimeOrderedId } from '../db/ids.js';
 import { hotQuery } from '../db/hot-query.js';
 import { hydrate } from '../db/hydrate.js';
 import { badInput, invalidCredentials, invalidRefreshToken, notFound, unauthenticated } from '../errors.js';
@@ -188,7 +188,7 @@ export class SessionService {
         this.deps.em,
         `with touched as (update app_user set last_login_at = $1, password_hash = coalesce($2, password_hash) where id = $3 and realm_id = $4)
          insert into audit_event (id, realm_id, type, actor, user_id, ip, data, created_at) values ($5, $4, 'LOGIN_SUCCEEDED', $6, $3, $7, $8, $1)`,
-        [now, upgradedHash, user.id, realm.id, newId('aud'), `user:${user.id}`, client.ip, JSON.stringify({ app: client.app })],
+        [now, upgradedHash, user.id, realm.id, newTimeOrderedId('aud'), `user:${user.id}`, client.ip, JSON.stringify({ app: client.app })],
       );
       user.lastLoginAt = now;
       this.deps.userSnapshots.forget(user.id);
@@ -207,7 +207,7 @@ export class SessionService {
       [
         realm.id, user.id, now, upgradedHash, realm.maxActiveSessions,
         sessionId, addSeconds(now, (realm.sessionMinutes ?? 0) * 60), realm.idleTimeoutSeconds, realm.accessTokenSeconds,
-        client.ip, client.userAgent ?? null, client.app ?? null, hashRefreshToken(refreshToken), newId('aud'), JSON.stringify({ app: client.app }),
+        client.ip, client.userAgent ?? null, client.app ?? null, hashRefreshToken(refreshToken), newTimeOrderedId('aud'), JSON.stringify({ app: client.app }),
         throttle?.clear ?? null, throttle?.refund ?? null, throttle?.refundThreshold ?? null,
       ],
     );
@@ -365,7 +365,7 @@ export class SessionService {
                    select $5, c.realm_id, 'SESSION_REFRESHED', 'user:' || c.user_id, c.user_id, c.id, $6, '{}', $2 from claimed c)
        select to_jsonb(s) as session, to_jsonb(r) as realm, to_jsonb(u) as app_user
          from touched s join realm r on r.id = s.realm_id join app_user u on u.id = s.user_id and u.realm_id = s.realm_id`,
-      [presentedHash, now, seed, hashRefreshToken(nextToken), newId('aud'), ip],
+      [presentedHash, now, seed, hashRefreshToken(nextToken), newTimeOrderedId('aud'), ip],
     );
     if (!row) return null;
     const { em } = this.deps;
