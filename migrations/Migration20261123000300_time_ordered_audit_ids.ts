@@ -3,8 +3,8 @@ import { Migration } from '@mikro-orm/migrations';
 // Audit event ids made in the database (one per ended session in set-based terminations) take the
 // shape of ids.ts's newTimeOrderedId: 'aud_', the creation time in milliseconds as 12 hex digits,
 // then 80 random bits in base64url: bytes 0–5 and 9–12 of a random UUID, none of which holds its
-// version or variant bits. Later ids sort later, so inserts go to the right edge of audit_event's primary key
-// instead of to random pages of an index that a year of events makes larger than memory.
+// version or variant bits. Later ids sort later, so inserts go to the right edge of audit_event's
+// primary key instead of to random pages of an index that a year of events makes larger than memory.
 export class Migration20261123000300_time_ordered_audit_ids extends Migration {
   override async up(): Promise<void> {
     this.addSql(`
