@@ -1,6 +1,7 @@
 import { createCipheriv, createDecipheriv, createHash, hkdfSync, randomBytes } from 'node:crypto';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { ConfigError } from '../config.js';
+import { escapeLike } from '../db/like.js';
 
 const PREFIX = 'tessera-sealed:v1:';
 
@@ -66,8 +67,8 @@ export async function sealSigningKeys(em: EntityManager, sealer: SigningKeySeale
   // Only the rows that need work are read (and locked): sealed with another key or in clear when a
   // key is set, sealed at all when none is.
   const needsWork = prefix
-    ? { sql: 'not like ?', value: `${likeEscape(prefix)}%` }
-    : { sql: 'like ?', value: `${likeEscape(PREFIX)}%` };
+    ? { sql: 'not like ?', value: `${escapeLike(prefix)}%` }
+    : { sql: 'like ?', value: `${escapeLike(PREFIX)}%` };
   return em.transactional(async (tx) => {
     const connection = tx.getConnection();
     const context = tx.getTransactionContext();
@@ -93,5 +94,3 @@ export async function sealSigningKeys(em: EntityManager, sealer: SigningKeySeale
     return rows.length;
   });
 }
-
-const likeEscape = (text: string) => text.replace(/[\\%_]/g, (c) => `\\${c}`);

@@ -7,6 +7,7 @@ import type { Clock } from '../clock.js';
 import { actorOf, type Caller } from '../auth/caller.js';
 import { hasScope, missingInReach, realmFilter, requireRealmScope } from '../auth/access.js';
 import { checkPasswordShape, type PasswordHasher } from '../auth/password.js';
+import { escapeLike } from '../db/like.js';
 import { randomSecret, sha256 } from '../auth/opaque-tokens.js';
 import { paginate, type Connection, type PageArgs } from '../db/pagination.js';
 import { recordAudit } from '../audit/audit-log.js';
@@ -43,10 +44,6 @@ export interface UserServiceDeps {
   events: SessionEvents;
   userSnapshots: UserSnapshots;
   passwords: PasswordHasher;
-}
-
-function escapeLike(text: string): string {
-  return text.replace(/[\\%_]/g, (c) => `\\${c}`);
 }
 
 export class UserService {
