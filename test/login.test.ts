@@ -1,7 +1,7 @@
 import argon2 from 'argon2';
 import { describe, expect, it } from 'vitest';
 import { useTestServer, startTestServer, ok, errorCode, type GraphQLResponse, type TestServer } from './helpers/server.js';
-import { DEFAULT_PASSWORD, seedRealm } from './helpers/factories.js';
+import { DEFAULT_PASSWORD, seedRealm, storedPasswordHash } from './helpers/factories.js';
 import { LoginDetailedDocument, LogoutDocument, MeDocument, SetUserDisabledDocument, type LoginInput } from './generated/graphql.js';
 import { User } from '../src/db/entities/index.js';
 
@@ -18,11 +18,6 @@ function expectError(response: GraphQLResponse<unknown>, code: string) {
   return response.errors![0];
 }
 
-async function storedHash(target: TestServer, userId: string): Promise<string> {
-  const em = target.app.deps.orm.em.fork();
-  const user = await em.findOneOrFail(User, { id: userId });
-  return user.passwordHash!;
-}
 
 describe('login with username and password', () => {
   it('returns a login token, a refresh token, the new session and the user', async () => {
@@ -235,26 +230,26 @@ describe('login with username and password', () => {
   it('re-hashes a password made with weaker argon2 parameters on the next login', async () => {
     const realm = await seedRealm(server);
     const ivan = await realm.createUser();
-    expect(await storedHash(server, ivan.id)).toContain('$m=19456,t=2,p=1$');
+    expect(await storedPasswordHash(server, ivan.id)).toContain('$m=19456,t=2,p=1$');
 
     const weak = await argon2.hash(DEFAULT_PASSWORD, { type: argon2.argon2id, memoryCost: 4096, timeCost: 1, parallelism: 1 });
     const em = server.app.deps.orm.em.fork();
     await em.nativeUpdate(User, { id: ivan.id }, { passwordHash: weak });
-    expect(await storedHash(server, ivan.id)).toBe(weak);
+    expect(await storedPasswordHash(server, ivan.id)).toBe(weak);
 
     // A failed login must not touch the hash.
     expectError(await login(server, { realmId: realm.id, username: ivan.username, password: 'wrong password!' }), 'INVALID_CREDENTIALS');
-    expect(await storedHash(server, ivan.id)).toBe(weak);
+    expect(await storedPasswordHash(server, ivan.id)).toBe(weak);
 
     ok(await login(server, { realmId: realm.id, username: ivan.username, password: DEFAULT_PASSWORD }));
-    const upgraded = await storedHash(server, ivan.id);
+    const upgraded = await storedPasswordHash(server, ivan.id);
     expect(upgraded).not.toBe(weak);
     expect(upgraded).toMatch(/^\$argon2id\$v=19\$m=19456,t=2,p=1\$/);
     expect(await argon2.verify(upgraded, DEFAULT_PASSWORD)).toBe(true);
 
     // And the upgraded hash keeps working.
     ok(await login(server, { realmId: realm.id, username: ivan.username, password: DEFAULT_PASSWORD }));
-    expect(await storedHash(server, ivan.id)).toBe(upgraded);
+    expect(await storedPasswordHash(server, ivan.id)).toBe(upgraded);
   });
 
   it('re-hashes argon2i and argon2d hashes into argon2id, even with the same costs', async () => {
@@ -265,7 +260,7 @@ describe('login with username and password', () => {
       expect(other).toMatch(/^\$argon2(i|d)\$v=19\$m=19456,t=2,p=1\$/);
       await server.app.deps.orm.em.fork().nativeUpdate(User, { id: user.id }, { passwordHash: other });
       ok(await login(server, { realmId: realm.id, username: user.username, password: DEFAULT_PASSWORD }));
-      expect(await storedHash(server, user.id)).toMatch(/^\$argon2id\$v=19\$m=19456,t=2,p=1\$/);
+      expect(await storedPasswordHash(server, user.id)).toMatch(/^\$argon2id\$v=19\$m=19456,t=2,p=1\$/);
     }
   });
 
@@ -275,7 +270,7 @@ describe('login with username and password', () => {
     const weak = await argon2.hash(DEFAULT_PASSWORD, { type: argon2.argon2id, memoryCost: 8192, timeCost: 3, parallelism: 1 });
     await server.app.deps.orm.em.fork().nativeUpdate(User, { id: judy.id }, { passwordHash: weak });
     ok(await login(server, { realmId: realm.id, username: judy.username, password: DEFAULT_PASSWORD }));
-    expect(await storedHash(server, judy.id)).toMatch(/^\$argon2id\$v=19\$m=19456,t=2,p=1\$/);
+    expect(await storedPasswordHash(server, judy.id)).toMatch(/^\$argon2id\$v=19\$m=19456,t=2,p=1\$/);
   });
 
   it('refuses malformed client info with BAD_USER_INPUT naming the field', async () => {

@@ -1,9 +1,8 @@
 import argon2 from 'argon2';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ok, ownDatabase, startTestServer, type TestServer } from './helpers/server.js';
-import { DEFAULT_PASSWORD, seedRealm } from './helpers/factories.js';
+import { DEFAULT_PASSWORD, seedRealm, storedPasswordHash } from './helpers/factories.js';
 import { LoginDocument } from './generated/graphql.js';
-import { User } from '../src/db/entities/index.js';
 
 // An operator changing PASSWORD_HASH_* on a database with users: the server restarted with another
 // cost, then back. OWASP's m=7 MiB, t=5 profile is the other cost: as strong as the default and
@@ -25,9 +24,7 @@ async function restart(env: Record<string, string> = {}): Promise<TestServer> {
   return server;
 }
 
-async function storedHash(userId: string): Promise<string> {
-  return (await server!.app.deps.orm.em.fork().findOneOrFail(User, { id: userId })).passwordHash!;
-}
+const storedHash = (userId: string) => storedPasswordHash(server!, userId);
 
 describe('the password hashing cost (PASSWORD_HASH_*)', () => {
   it('hashes new passwords at the configured cost, and moves a stored hash to it at the next successful login', async () => {

@@ -9,6 +9,7 @@ import {
   type CreateUserInput,
 } from '../generated/graphql.js';
 import { ok, type TestServer } from './server.js';
+import { User } from '../../src/db/entities/index.js';
 
 let counter = 0;
 export const unique = (prefix: string) => `${prefix}-${Date.now().toString(36)}-${(counter++).toString(36)}`;
@@ -68,4 +69,9 @@ export async function createAdminKey(server: TestServer, input: { scopes?: strin
     realmId: input.realmId ?? null,
   });
   return secret;
+}
+
+/** A user's stored password hash, read from the database (hash costs and upgrades). */
+export async function storedPasswordHash(server: TestServer, userId: string): Promise<string> {
+  return (await server.app.deps.orm.em.fork().findOneOrFail(User, { id: userId })).passwordHash!;
 }
