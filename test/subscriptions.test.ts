@@ -234,6 +234,24 @@ describe('sessionTerminated is delivered for every reason, then the socket of th
     const state = ok(await server.gql('query ($id: ID!) { session(id: $id) { state terminationReason } }', { id: login.session!.id }, server.adminKey));
     expect(state.session).toEqual({ state: 'EXPIRED', terminationReason: 'IDLE_TIMEOUT' });
   });
+
+  it('IDLE_TIMEOUT after a refresh: nothing at the idle deadline of the login, the event at the refreshed one', async () => {
+    const realm = await seedRealm(server, { idleTimeoutSeconds: 60 });
+    const { user, login } = await newUserWithLogin(realm);
+    const { ws, sub } = await watchOwnSession(login);
+    server.clock.advance(50_000);
+    ok(await server.gql('mutation ($t: String!) { refresh(refreshToken: $t) { accessToken } }', { t: login.refreshToken }));
+    // Past the login's idle deadline: the sweeper looks at the session again (it was refreshed) and
+    // ends nothing.
+    server.clock.advance(20_000);
+    await server.app.sweeper.sweepNow();
+    await sleep(200);
+    expect(sub.results).toHaveLength(0);
+    // Past the refreshed deadline: ended by the sweeper, and announced.
+    server.clock.advance(41_000);
+    await server.app.sweeper.sweepNow();
+    await expectForcedLogout(ws, sub, { sessionId: login.session!.id, userId: user.id, realmId: realm.id, reason: 'IDLE_TIMEOUT' });
+  });
 });
 
 /**
