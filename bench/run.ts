@@ -234,8 +234,12 @@ async function slicedAgainstRaw(hash: string, phase: (seconds: number) => unknow
   const sliceRatios: number[] = [];
   let cpu: CpuTotals | null = null;
   let cpuOperations = 0;
+  // Tessera's event-loop lag over the request slices only (the raw ones would dilute it): the worst.
+  let lagP99 = 0;
   for (let round = 0; round < LOGIN_ROUNDS; round++) {
+    await scrapeLoopLagP99();
     const measured = await driveMeasured({ ...(phase(LOGIN_SLICE_SECONDS) as Record<string, unknown>), warmupSeconds: 0 });
+    lagP99 = Math.max(lagP99, await scrapeLoopLagP99());
     raws.push(await rawSlice());
     const slice = measured.result;
     const rawAround = (raws[round] + raws[round + 1]) / 2;
@@ -253,6 +257,7 @@ async function slicedAgainstRaw(hash: string, phase: (seconds: number) => unknow
     ratio: latencies.length / expectedVerifies,
     sliceRatios,
     raws,
+    lagP99,
     run: { latencies, errors, seconds },
     cpu: cpu && rawCpu && cpuOperations > 0 ? { perRequest: perOperation(cpu, cpuOperations), rawHash: perOperation(rawCpu, rawVerifies).serverOtherThreads } : null,
   };
@@ -282,16 +287,15 @@ async function measureLogin(realmName: string, cost: PasswordHashCost, withTarge
     seconds,
     requests: { mode: 'fixed', bodies: loginBodies, auth: users.map(() => null) },
   });
-  await scrapeLoopLagP99();
   const logins = await slicedAgainstRaw(hash, loginPhase);
-  const lag = await scrapeLoopLagP99();
+  const lag = logins.lagP99;
   const login = throughput(withTargets ? 'login' : 'loginStrongHash', logins.run);
   results[withTargets ? 'argon2RawPerSecond' : 'argon2RawPerSecondStrongHash'] = { slices: logins.raws, mean: logins.raws.reduce((a, b) => a + b, 0) / logins.raws.length };
   results[withTargets ? 'loginSliceRatios' : 'loginSliceRatiosStrongHash'] = logins.sliceRatios;
   report('argon2id verifies/s (raw, 2 in flight)', `${fmt(Math.min(...logins.raws), 1)}–${fmt(Math.max(...logins.raws), 1)} (${logins.raws.length} slices of ${fmt(RAW_SLICE_SECONDS, 1)} s)`);
   report('login/s at 16 concurrent', `${fmt(login.perSecond, 1)} (p50 ${fmt(login.p50, 1)} / p99 ${fmt(login.p99, 1)} ms)`);
   report('logins/s ÷ raw verifies/s (slices around)', ratioLine(logins), withTargets ? '≥ 0.90' : '', withTargets ? logins.ratio >= 0.9 : null);
-  report('event-loop lag p99 while saturated', `${fmt(lag, 1)} ms`, withTargets ? '≤ 20 ms' : '', withTargets ? lag <= 20 : null);
+  report('event-loop lag p99 while saturated', `${fmt(lag, 1)} ms (the worst slice)`, withTargets ? '≤ 20 ms' : '', withTargets ? lag <= 20 : null);
   if (withTargets) results.loginEventLoopLagP99Ms = lag;
   if (logins.cpu) {
     // ratio ≈ hash ÷ (everything a login costs the machine): what is not the hash, the ratio loses.
