@@ -7,6 +7,7 @@ import { randomBytes } from 'node:crypto';
 import { availableParallelism, cpus, release, tmpdir } from 'node:os';
 import { connect, createServer, type AddressInfo } from 'node:net';
 import { createServer as createHttpServer } from 'node:http';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import argon2 from 'argon2';
@@ -114,11 +115,6 @@ const results: Record<string, unknown> = { machine, seconds: SECONDS, scale: SCA
 function report(figure: string, value: string, target = '', ok: boolean | null = null) {
   rows.push({ figure, value, target, ok });
   console.log(`  ${figure.padEnd(46)} ${value.padEnd(34)} ${target}${ok === null ? '' : ok ? '  ✓' : '  ✗'}`);
-}
-async function scrapeLoopLagP99(): Promise<number> {
-  const text = await (await fetch(`${url}/metrics`)).text();
-  const match = /^tessera_event_loop_delay_p99_seconds (\S+)$/m.exec(text);
-  return match ? Number(match[1]) * 1000 : Number.NaN;
 }
 async function seedRealm(name: string, settings: Record<string, unknown> = {}) {
   return services().realms.createRealm(admin, { name, maxActiveSessions: 100, ...settings } as never);
@@ -234,12 +230,13 @@ async function slicedAgainstRaw(hash: string, phase: (seconds: number) => unknow
   const sliceRatios: number[] = [];
   let cpu: CpuTotals | null = null;
   let cpuOperations = 0;
-  // Tessera's event-loop lag over the request slices only (the raw ones would dilute it): the worst.
-  let lagP99 = 0;
+  // The event-loop lag (Tessera runs in this process) over the request slices only: the raw slices
+  // in between, with the event loop idle, would dilute it. Sampled as /metrics samples it.
+  const lag = monitorEventLoopDelay({ resolution: 10 });
   for (let round = 0; round < LOGIN_ROUNDS; round++) {
-    await scrapeLoopLagP99();
+    lag.enable();
     const measured = await driveMeasured({ ...(phase(LOGIN_SLICE_SECONDS) as Record<string, unknown>), warmupSeconds: 0 });
-    lagP99 = Math.max(lagP99, await scrapeLoopLagP99());
+    lag.disable();
     raws.push(await rawSlice());
     const slice = measured.result;
     const rawAround = (raws[round] + raws[round + 1]) / 2;
@@ -257,7 +254,7 @@ async function slicedAgainstRaw(hash: string, phase: (seconds: number) => unknow
     ratio: latencies.length / expectedVerifies,
     sliceRatios,
     raws,
-    lagP99,
+    lagP99: lag.percentile(99) / 1e6,
     run: { latencies, errors, seconds },
     cpu: cpu && rawCpu && cpuOperations > 0 ? { perRequest: perOperation(cpu, cpuOperations), rawHash: perOperation(rawCpu, rawVerifies).serverOtherThreads } : null,
   };
@@ -295,7 +292,7 @@ async function measureLogin(realmName: string, cost: PasswordHashCost, withTarge
   report('argon2id verifies/s (raw, 2 in flight)', `${fmt(Math.min(...logins.raws), 1)}–${fmt(Math.max(...logins.raws), 1)} (${logins.raws.length} slices of ${fmt(RAW_SLICE_SECONDS, 1)} s)`);
   report('login/s at 16 concurrent', `${fmt(login.perSecond, 1)} (p50 ${fmt(login.p50, 1)} / p99 ${fmt(login.p99, 1)} ms)`);
   report('logins/s ÷ raw verifies/s (slices around)', ratioLine(logins), withTargets ? '≥ 0.90' : '', withTargets ? logins.ratio >= 0.9 : null);
-  report('event-loop lag p99 while saturated', `${fmt(lag, 1)} ms (the worst slice)`, withTargets ? '≤ 20 ms' : '', withTargets ? lag <= 20 : null);
+  report('event-loop lag p99 while saturated', `${fmt(lag, 1)} ms`, withTargets ? '≤ 20 ms' : '', withTargets ? lag <= 20 : null);
   if (withTargets) results.loginEventLoopLagP99Ms = lag;
   if (logins.cpu) {
     // ratio ≈ hash ÷ (everything a login costs the machine): what is not the hash, the ratio loses.
