@@ -178,7 +178,7 @@ function cpuLine(cpu: NonNullable<Awaited<ReturnType<typeof driveMeasured>>['cpu
     .join(', ');
 }
 
-/** Login slices (BENCH_LOGIN_ROUNDS) and the raw slices around each: see measureLogin. */
+/** Request slices (BENCH_LOGIN_ROUNDS of them) and the raw slices around each: see slicedAgainstRaw. */
 const LOGIN_ROUNDS = Math.max(1, Number(process.env.BENCH_LOGIN_ROUNDS ?? 4));
 const RAW_SLICE_SECONDS = Math.max(1, SECONDS * 0.4);
 const LOGIN_SLICE_SECONDS = Math.max(1, SECONDS * 0.6);
