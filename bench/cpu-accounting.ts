@@ -64,15 +64,21 @@ export function cpuSnapshot(loadClientPid: number | undefined): CpuSnapshot {
   };
 }
 
-/** CPU milliseconds per operation, by consumer, between two snapshots. */
-export function cpuPerOperation(before: CpuSnapshot, after: CpuSnapshot, operations: number): Omit<CpuSnapshot, 'at'> {
-  const per = (key: Exclude<keyof CpuSnapshot, 'at'>) => (after[key] - before[key]) / operations;
-  return {
-    serverMainThread: per('serverMainThread'),
-    serverOtherThreads: per('serverOtherThreads'),
-    postgres: per('postgres'),
-    redis: per('redis'),
-    loadClient: per('loadClient'),
-    idle: per('idle'),
-  };
+/** CPU milliseconds, by consumer. */
+export type CpuTotals = Omit<CpuSnapshot, 'at'>;
+const CONSUMERS = ['serverMainThread', 'serverOtherThreads', 'postgres', 'redis', 'loadClient', 'idle'] as const;
+
+/** CPU milliseconds spent between two snapshots, by consumer. */
+export function cpuSpent(before: CpuSnapshot, after: CpuSnapshot): CpuTotals {
+  return Object.fromEntries(CONSUMERS.map((key) => [key, after[key] - before[key]])) as CpuTotals;
+}
+
+/** Two spans' CPU together (`sum` null: nothing yet). */
+export function cpuSum(sum: CpuTotals | null, spent: CpuTotals): CpuTotals {
+  return Object.fromEntries(CONSUMERS.map((key) => [key, (sum?.[key] ?? 0) + spent[key]])) as CpuTotals;
+}
+
+/** CPU milliseconds per operation, by consumer. */
+export function cpuPerOperation(spent: CpuTotals, operations: number): CpuTotals {
+  return Object.fromEntries(CONSUMERS.map((key) => [key, spent[key] / operations])) as CpuTotals;
 }

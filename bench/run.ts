@@ -17,7 +17,7 @@ import { createServices } from '../src/services.js';
 import { ADMIN_SCOPES } from '../src/db/entities/index.js';
 import type { AdminCaller } from '../src/auth/caller.js';
 import { PasswordHasher, type PasswordHashCost } from '../src/auth/password.js';
-import { cpuAccountingAvailable, cpuPerOperation, cpuSnapshot, type CpuSnapshot } from './cpu-accounting.js';
+import { cpuAccountingAvailable, cpuPerOperation, cpuSnapshot, cpuSpent, cpuSum, type CpuTotals } from './cpu-accounting.js';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
 /** Each throughput phase first runs unmeasured for this long. */
@@ -158,13 +158,13 @@ async function driveMeasured(phase: Record<string, unknown> & { warmupSeconds: n
   const operations = (result.latencies.length / result.seconds) * (after && before ? (after.at - before.at) / 1000 : 0);
   return {
     result,
-    cpu: before && after && operations > 0 ? cpuPerOperation(before, after, operations) : null,
-    cpuTotal: before && after && operations > 0 ? { before, after, operations } : null,
+    /** What the window cost, and the operations done in it. */
+    cpu: before && after && operations > 0 ? { spent: cpuSpent(before, after), operations } : null,
   };
 }
 
 /** One line: what one operation cost each part of the machine, in CPU milliseconds. */
-function cpuLine(cpu: NonNullable<Awaited<ReturnType<typeof driveMeasured>>['cpu']>, digits = 1, otherThreads = true): string {
+function cpuLine(cpu: CpuTotals, digits = 1, otherThreads = true): string {
   // The embedded database runs on the server's main thread; PostgreSQL and Redis count only when used.
   const embedded = app.database.kind === 'embedded';
   return [
@@ -182,15 +182,6 @@ function cpuLine(cpu: NonNullable<Awaited<ReturnType<typeof driveMeasured>>['cpu
 const LOGIN_ROUNDS = Math.max(1, Number(process.env.BENCH_LOGIN_ROUNDS ?? 4));
 const RAW_SLICE_SECONDS = Math.max(1, SECONDS * 0.4);
 const LOGIN_SLICE_SECONDS = Math.max(1, SECONDS * 0.6);
-
-type CpuTotals = Omit<CpuSnapshot, 'at'>;
-function addCpu(total: CpuTotals | null, before: CpuSnapshot, after: CpuSnapshot): CpuTotals {
-  const sum = { ...(total ?? { serverMainThread: 0, serverOtherThreads: 0, postgres: 0, redis: 0, loadClient: 0, idle: 0 }) };
-  for (const key of Object.keys(sum) as (keyof CpuTotals)[]) sum[key] += after[key] - before[key];
-  return sum;
-}
-const perOperation = (total: CpuTotals, operations: number): CpuTotals =>
-  Object.fromEntries(Object.entries(total).map(([key, value]) => [key, value / operations])) as CpuTotals;
 
 /**
  * Requests at 16 concurrent (`phase`) against raw argon2 verifies of `hash` (2 in flight, this
@@ -216,7 +207,7 @@ async function slicedAgainstRaw(hash: string, phase: (seconds: number) => unknow
       }),
     );
     const perSecond = verifies / ((performance.now() - started) / 1000);
-    if (before) rawCpu = addCpu(rawCpu, before, cpuSnapshot(client.pid));
+    if (before) rawCpu = cpuSum(rawCpu, cpuSpent(before, cpuSnapshot(client.pid)));
     rawVerifies += verifies;
     return perSecond;
   };
@@ -245,9 +236,9 @@ async function slicedAgainstRaw(hash: string, phase: (seconds: number) => unknow
     errors += slice.errors;
     expectedVerifies += rawAround * slice.seconds;
     sliceRatios.push(slice.latencies.length / slice.seconds / rawAround);
-    if (measured.cpuTotal) {
-      cpu = addCpu(cpu, measured.cpuTotal.before, measured.cpuTotal.after);
-      cpuOperations += measured.cpuTotal.operations;
+    if (measured.cpu) {
+      cpu = cpuSum(cpu, measured.cpu.spent);
+      cpuOperations += measured.cpu.operations;
     }
   }
   return {
@@ -256,7 +247,7 @@ async function slicedAgainstRaw(hash: string, phase: (seconds: number) => unknow
     raws,
     lagP99: lag.percentile(99) / 1e6,
     run: { latencies, errors, seconds },
-    cpu: cpu && rawCpu && cpuOperations > 0 ? { perRequest: perOperation(cpu, cpuOperations), rawHash: perOperation(rawCpu, rawVerifies).serverOtherThreads } : null,
+    cpu: cpu && rawCpu && cpuOperations > 0 ? { perRequest: cpuPerOperation(cpu, cpuOperations), rawHash: cpuPerOperation(rawCpu, rawVerifies).serverOtherThreads } : null,
   };
 }
 
@@ -392,8 +383,9 @@ try {
       const ok = algorithm === 'HS256' ? r.perSecond >= 2000 && (!latencyChecked || r.p99 <= 25) : null;
       report(`refresh/s ${algorithm} at ${concurrency}`, `${fmt(r.perSecond)} (p50 ${fmt(r.p50, 1)} / p99 ${fmt(r.p99, 1)} ms)`, target, ok);
       if (measured.cpu) {
-        results[`${name}CpuMillis`] = measured.cpu;
-        if (algorithm === 'HS256' && concurrency === 16) report('CPU ms per refresh (HS256 at 16)', cpuLine(measured.cpu, 2));
+        const perRefresh = cpuPerOperation(measured.cpu.spent, measured.cpu.operations);
+        results[`${name}CpuMillis`] = perRefresh;
+        if (algorithm === 'HS256' && concurrency === 16) report('CPU ms per refresh (HS256 at 16)', cpuLine(perRefresh, 2));
       }
     }
   }

@@ -19,7 +19,7 @@ export const DEFAULT_PASSWORD_HASH_COST: PasswordHashCost = { memoryKib: 19456, 
  * all spend at least 7 MiB × 5 passes of memory traffic per hash.
  */
 export const MIN_MEMORY_KIB = 7168;
-export const MIN_MEMORY_KIB_PASSES = 7168 * 5;
+export const MIN_MEMORY_KIB_PASSES = MIN_MEMORY_KIB * 5;
 
 /** Longer passwords are refused before hashing: argon2 cost grows with input, an easy DoS lever. */
 export const MAX_PASSWORD_BYTES = 1024;
