@@ -116,7 +116,11 @@ async function runForcedLogout(phase: Extract<Phase, { kind: 'forced-logout' }>)
     await subscribed;
     await new Promise((r) => setTimeout(r, 2)); // let the subscribe message reach the server
     const started = performance.now();
-    void post(phase.terminateUrl, JSON.stringify({ query: 'mutation T($id: ID!) { terminateSession(id: $id) { id } }', variables: { id: sessionId } }), phase.adminKey);
+    void post(
+      phase.terminateUrl,
+      JSON.stringify({ query: 'mutation T($id: ID!) { terminateSession(id: $id) { id } }', variables: { id: sessionId } }),
+      phase.adminKey,
+    );
     latencies.push((await received) - started);
     await client.dispose();
   }
@@ -133,9 +137,7 @@ function bareSubscriber(wsUrl: string, token: string): { socket: WebSocket; subs
   let subscribed!: Promise<void>;
   const received = new Promise<number>((resolve, reject) => {
     subscribed = new Promise<void>((ready, fail) => {
-      socket.once('open', () =>
-        socket.send(JSON.stringify({ type: 'connection_init', payload: { authorization: `Bearer ${token}` } })),
-      );
+      socket.once('open', () => socket.send(JSON.stringify({ type: 'connection_init', payload: { authorization: `Bearer ${token}` } })));
       socket.on('message', (data) => {
         const message = JSON.parse(String(data)) as { type: string; id?: string; payload?: { data?: { sessionTerminated?: { reason?: string } } } };
         if (message.type === 'connection_ack') {
@@ -187,14 +189,20 @@ async function runFanOutConnect(phase: Extract<Phase, { kind: 'fan-out-connect' 
 async function runFanOutFire(phase: Extract<Phase, { kind: 'fan-out-fire' }>) {
   if (!fanOut) throw new Error('connect first');
   const started = performance.now();
-  const response = await post(phase.url, JSON.stringify({ query: 'mutation E($r: ID!) { terminateRealmSessions(realmId: $r) }', variables: { r: phase.realmId } }), phase.adminKey);
+  const response = await post(
+    phase.url,
+    JSON.stringify({ query: 'mutation E($r: ID!) { terminateRealmSessions(realmId: $r) }', variables: { r: phase.realmId } }),
+    phase.adminKey,
+  );
   const mutationMs = performance.now() - started;
-  const times = await Promise.race([
-    Promise.all(fanOut.received),
-    new Promise<number[]>((resolve) => setTimeout(() => resolve([]), 60_000)),
-  ]);
+  const times = await Promise.race([Promise.all(fanOut.received), new Promise<number[]>((resolve) => setTimeout(() => resolve([]), 60_000))]);
   const delivered = times.filter((t) => Number.isFinite(t));
-  return { mutationMs, delivered: delivered.length, lastEventMs: delivered.length ? Math.max(...delivered) - started : null, response: response.text.slice(0, 200) };
+  return {
+    mutationMs,
+    delivered: delivered.length,
+    lastEventMs: delivered.length ? Math.max(...delivered) - started : null,
+    response: response.text.slice(0, 200),
+  };
 }
 
 process.on('message', async (message: { id: number; phase: Phase }) => {

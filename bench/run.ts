@@ -247,7 +247,10 @@ async function slicedAgainstRaw(hash: string, phase: (seconds: number) => unknow
     raws,
     lagP99: lag.percentile(99) / 1e6,
     run: { latencies, errors, seconds },
-    cpu: cpu && rawCpu && cpuOperations > 0 ? { perRequest: cpuPerOperation(cpu, cpuOperations), rawHash: cpuPerOperation(rawCpu, rawVerifies).serverOtherThreads } : null,
+    cpu:
+      cpu && rawCpu && cpuOperations > 0
+        ? { perRequest: cpuPerOperation(cpu, cpuOperations), rawHash: cpuPerOperation(rawCpu, rawVerifies).serverOtherThreads }
+        : null,
   };
 }
 
@@ -266,7 +269,9 @@ async function measureLogin(realmName: string, cost: PasswordHashCost, withTarge
   const hash = await argon2.hash(PASSWORD, { type: argon2.argon2id, memoryCost: cost.memoryKib, timeCost: cost.iterations, parallelism: cost.parallelism });
   const users = await seedUsers((await seedRealm(realmName)).id, 16);
   const realmId = users[0].realmId;
-  const loginBodies = users.map((u) => gqlBody('mutation L($i: LoginInput!) { login(input: $i) { accessToken } }', { i: { realmId, username: u.username, password: PASSWORD } }));
+  const loginBodies = users.map((u) =>
+    gqlBody('mutation L($i: LoginInput!) { login(input: $i) { accessToken } }', { i: { realmId, username: u.username, password: PASSWORD } }),
+  );
   const loginPhase = (seconds: number) => ({
     kind: 'graphql',
     url: `${url}/graphql`,
@@ -278,9 +283,15 @@ async function measureLogin(realmName: string, cost: PasswordHashCost, withTarge
   const logins = await slicedAgainstRaw(hash, loginPhase);
   const lag = logins.lagP99;
   const login = throughput(withTargets ? 'login' : 'loginStrongHash', logins.run);
-  results[withTargets ? 'argon2RawPerSecond' : 'argon2RawPerSecondStrongHash'] = { slices: logins.raws, mean: logins.raws.reduce((a, b) => a + b, 0) / logins.raws.length };
+  results[withTargets ? 'argon2RawPerSecond' : 'argon2RawPerSecondStrongHash'] = {
+    slices: logins.raws,
+    mean: logins.raws.reduce((a, b) => a + b, 0) / logins.raws.length,
+  };
   results[withTargets ? 'loginSliceRatios' : 'loginSliceRatiosStrongHash'] = logins.sliceRatios;
-  report('argon2id verifies/s (raw, 2 in flight)', `${fmt(Math.min(...logins.raws), 1)}–${fmt(Math.max(...logins.raws), 1)} (${logins.raws.length} slices of ${fmt(RAW_SLICE_SECONDS, 1)} s)`);
+  report(
+    'argon2id verifies/s (raw, 2 in flight)',
+    `${fmt(Math.min(...logins.raws), 1)}–${fmt(Math.max(...logins.raws), 1)} (${logins.raws.length} slices of ${fmt(RAW_SLICE_SECONDS, 1)} s)`,
+  );
   report('login/s at 16 concurrent', `${fmt(login.perSecond, 1)} (p50 ${fmt(login.p50, 1)} / p99 ${fmt(login.p99, 1)} ms)`);
   report('logins/s ÷ raw verifies/s (slices around)', ratioLine(logins), withTargets ? '≥ 0.90' : '', withTargets ? logins.ratio >= 0.9 : null);
   report('event-loop lag p99 while saturated', `${fmt(lag, 1)} ms`, withTargets ? '≤ 20 ms' : '', withTargets ? lag <= 20 : null);
@@ -349,7 +360,10 @@ try {
       seconds: WARMUP_SECONDS * 3,
       requests: {
         mode: 'fixed',
-        bodies: warmSessions.flatMap((s) => [gqlBody('{ me { user { id } } }'), gqlBody('query V($t: String!) { verifyToken(token: $t) { valid } }', { t: s.accessToken })]),
+        bodies: warmSessions.flatMap((s) => [
+          gqlBody('{ me { user { id } } }'),
+          gqlBody('query V($t: String!) { verifyToken(token: $t) { valid } }', { t: s.accessToken }),
+        ]),
         auth: warmSessions.flatMap((s) => [s.accessToken, null]),
       },
     });
@@ -363,159 +377,221 @@ try {
 
   // 2. Refresh ───────────────────────────────────────────────────────────────────────────────
   if (PHASES.has('refresh')) {
-  console.log('Refresh');
-  for (const algorithm of ['HS256', 'RS256'] as const) {
-    const realm = await seedRealm(`bench-refresh-${algorithm}`, { jwtAlgorithm: algorithm });
-    const users = await seedUsers(realm.id, 2);
-    const sessions = await seedSessions(realm.id, users.map((u) => u.id), 80);
-    for (const [concurrency, slice] of [
-      [16, sessions.slice(0, 16)],
-      [64, sessions.slice(16, 80)],
-    ] as const) {
-      const name = `refresh${algorithm}c${concurrency}`;
-      const measured = await driveMeasured({ kind: 'graphql', url: `${url}/graphql`, warmupSeconds: WARMUP_SECONDS, concurrency, seconds: SECONDS, requests: { mode: 'refresh', refreshTokens: slice.map((s) => s.refreshToken) } });
-      const r = throughput(name, measured.result);
-      // With 64 refreshes always in flight, the mean latency is 64 ÷ throughput (Little's law): a
-      // p99 of 25 ms would take more than 2,560/s even if every refresh took exactly as long. The
-      // latency target is checked at 16 in flight, the throughput target at both.
-      const latencyChecked = concurrency === 16;
-      const target = algorithm === 'HS256' ? (latencyChecked ? '≥ 2,000/s, p99 ≤ 25 ms' : '≥ 2,000/s') : '';
-      const ok = algorithm === 'HS256' ? r.perSecond >= 2000 && (!latencyChecked || r.p99 <= 25) : null;
-      report(`refresh/s ${algorithm} at ${concurrency}`, `${fmt(r.perSecond)} (p50 ${fmt(r.p50, 1)} / p99 ${fmt(r.p99, 1)} ms)`, target, ok);
-      if (measured.cpu) {
-        const perRefresh = cpuPerOperation(measured.cpu.spent, measured.cpu.operations);
-        results[`${name}CpuMillis`] = perRefresh;
-        if (algorithm === 'HS256' && concurrency === 16) report('CPU ms per refresh (HS256 at 16)', cpuLine(perRefresh, 2));
+    console.log('Refresh');
+    for (const algorithm of ['HS256', 'RS256'] as const) {
+      const realm = await seedRealm(`bench-refresh-${algorithm}`, { jwtAlgorithm: algorithm });
+      const users = await seedUsers(realm.id, 2);
+      const sessions = await seedSessions(
+        realm.id,
+        users.map((u) => u.id),
+        80,
+      );
+      for (const [concurrency, slice] of [
+        [16, sessions.slice(0, 16)],
+        [64, sessions.slice(16, 80)],
+      ] as const) {
+        const name = `refresh${algorithm}c${concurrency}`;
+        const measured = await driveMeasured({
+          kind: 'graphql',
+          url: `${url}/graphql`,
+          warmupSeconds: WARMUP_SECONDS,
+          concurrency,
+          seconds: SECONDS,
+          requests: { mode: 'refresh', refreshTokens: slice.map((s) => s.refreshToken) },
+        });
+        const r = throughput(name, measured.result);
+        // With 64 refreshes always in flight, the mean latency is 64 ÷ throughput (Little's law): a
+        // p99 of 25 ms would take more than 2,560/s even if every refresh took exactly as long. The
+        // latency target is checked at 16 in flight, the throughput target at both.
+        const latencyChecked = concurrency === 16;
+        const target = algorithm === 'HS256' ? (latencyChecked ? '≥ 2,000/s, p99 ≤ 25 ms' : '≥ 2,000/s') : '';
+        const ok = algorithm === 'HS256' ? r.perSecond >= 2000 && (!latencyChecked || r.p99 <= 25) : null;
+        report(`refresh/s ${algorithm} at ${concurrency}`, `${fmt(r.perSecond)} (p50 ${fmt(r.p50, 1)} / p99 ${fmt(r.p99, 1)} ms)`, target, ok);
+        if (measured.cpu) {
+          const perRefresh = cpuPerOperation(measured.cpu.spent, measured.cpu.operations);
+          results[`${name}CpuMillis`] = perRefresh;
+          if (algorithm === 'HS256' && concurrency === 16) report('CPU ms per refresh (HS256 at 16)', cpuLine(perRefresh, 2));
+        }
       }
     }
   }
 
-  }
-
   // 3. Authenticated session check ───────────────────────────────────────────────────────────
   if (PHASES.has('check')) {
-  console.log('Session check');
-  const checkRealm = await seedRealm('bench-check');
-  const checkUsers = await seedUsers(checkRealm.id, 1);
-  const checkSessions = await seedSessions(checkRealm.id, [checkUsers[0].id], 64);
-  const me = throughput(
-    'me',
-    await drive({
-      kind: 'graphql',
-      url: `${url}/graphql`,
-      warmupSeconds: WARMUP_SECONDS,
-      concurrency: 32,
-      seconds: SECONDS,
-      requests: { mode: 'fixed', bodies: checkSessions.map(() => gqlBody('{ me { user { id } } }')), auth: checkSessions.map((s) => s.accessToken) },
-    }),
-  );
-  report('me (managed token)/s at 32', `${fmt(me.perSecond)} (p50 ${fmt(me.p50, 1)} / p99 ${fmt(me.p99, 1)} ms)`, '≥ 4,000/s, p99 ≤ 10 ms', me.perSecond >= 4000 && me.p99 <= 10);
-  const verify = throughput(
-    'verifyToken',
-    await drive({
-      kind: 'graphql',
-      url: `${url}/graphql`,
-      warmupSeconds: WARMUP_SECONDS,
-      concurrency: 32,
-      seconds: SECONDS,
-      requests: { mode: 'fixed', bodies: checkSessions.map((s) => gqlBody('query V($t: String!) { verifyToken(token: $t) { valid } }', { t: s.accessToken })), auth: checkSessions.map(() => null) },
-    }),
-  );
-  report('verifyToken/s at 32', `${fmt(verify.perSecond)} (p50 ${fmt(verify.p50, 1)} / p99 ${fmt(verify.p99, 1)} ms)`, '≥ 4,000/s, p99 ≤ 10 ms', verify.perSecond >= 4000 && verify.p99 <= 10);
-
+    console.log('Session check');
+    const checkRealm = await seedRealm('bench-check');
+    const checkUsers = await seedUsers(checkRealm.id, 1);
+    const checkSessions = await seedSessions(checkRealm.id, [checkUsers[0].id], 64);
+    const me = throughput(
+      'me',
+      await drive({
+        kind: 'graphql',
+        url: `${url}/graphql`,
+        warmupSeconds: WARMUP_SECONDS,
+        concurrency: 32,
+        seconds: SECONDS,
+        requests: { mode: 'fixed', bodies: checkSessions.map(() => gqlBody('{ me { user { id } } }')), auth: checkSessions.map((s) => s.accessToken) },
+      }),
+    );
+    report(
+      'me (managed token)/s at 32',
+      `${fmt(me.perSecond)} (p50 ${fmt(me.p50, 1)} / p99 ${fmt(me.p99, 1)} ms)`,
+      '≥ 4,000/s, p99 ≤ 10 ms',
+      me.perSecond >= 4000 && me.p99 <= 10,
+    );
+    const verify = throughput(
+      'verifyToken',
+      await drive({
+        kind: 'graphql',
+        url: `${url}/graphql`,
+        warmupSeconds: WARMUP_SECONDS,
+        concurrency: 32,
+        seconds: SECONDS,
+        requests: {
+          mode: 'fixed',
+          bodies: checkSessions.map((s) => gqlBody('query V($t: String!) { verifyToken(token: $t) { valid } }', { t: s.accessToken })),
+          auth: checkSessions.map(() => null),
+        },
+      }),
+    );
+    report(
+      'verifyToken/s at 32',
+      `${fmt(verify.perSecond)} (p50 ${fmt(verify.p50, 1)} / p99 ${fmt(verify.p99, 1)} ms)`,
+      '≥ 4,000/s, p99 ≤ 10 ms',
+      verify.perSecond >= 4000 && verify.p99 <= 10,
+    );
   }
 
   // 4. terminateSession ──────────────────────────────────────────────────────────────────────
   if (PHASES.has('terminate')) {
-  console.log('Terminate');
-  const terminateRealm = await seedRealm('bench-terminate');
-  // Enough for the warm-up and the measured seconds at well over the target rate.
-  const terminateCount = Math.round(3000 * (SECONDS + WARMUP_SECONDS) * SCALE);
-  const terminateUsers = await seedUsers(terminateRealm.id, Math.ceil(terminateCount / 100));
-  const toTerminate = await seedSessions(terminateRealm.id, terminateUsers.map((u) => u.id), terminateCount);
-  const terminate = throughput(
-    'terminateSession',
-    await drive({
-      kind: 'graphql',
-      url: `${url}/graphql`,
-      warmupSeconds: WARMUP_SECONDS,
-      concurrency: 16,
-      seconds: SECONDS,
-      requests: { mode: 'drain', bodies: toTerminate.map((s) => gqlBody('mutation T($id: ID!) { terminateSession(id: $id) { id } }', { id: s.sessionId })), auth: adminKey },
-    }),
-  );
-  report('terminateSession/s at 16', `${fmt(terminate.perSecond)} (p50 ${fmt(terminate.p50, 1)} / p99 ${fmt(terminate.p99, 1)} ms)`, '≥ 1,500/s', terminate.perSecond >= 1500);
-
+    console.log('Terminate');
+    const terminateRealm = await seedRealm('bench-terminate');
+    // Enough for the warm-up and the measured seconds at well over the target rate.
+    const terminateCount = Math.round(3000 * (SECONDS + WARMUP_SECONDS) * SCALE);
+    const terminateUsers = await seedUsers(terminateRealm.id, Math.ceil(terminateCount / 100));
+    const toTerminate = await seedSessions(
+      terminateRealm.id,
+      terminateUsers.map((u) => u.id),
+      terminateCount,
+    );
+    const terminate = throughput(
+      'terminateSession',
+      await drive({
+        kind: 'graphql',
+        url: `${url}/graphql`,
+        warmupSeconds: WARMUP_SECONDS,
+        concurrency: 16,
+        seconds: SECONDS,
+        requests: {
+          mode: 'drain',
+          bodies: toTerminate.map((s) => gqlBody('mutation T($id: ID!) { terminateSession(id: $id) { id } }', { id: s.sessionId })),
+          auth: adminKey,
+        },
+      }),
+    );
+    report(
+      'terminateSession/s at 16',
+      `${fmt(terminate.perSecond)} (p50 ${fmt(terminate.p50, 1)} / p99 ${fmt(terminate.p99, 1)} ms)`,
+      '≥ 1,500/s',
+      terminate.perSecond >= 1500,
+    );
   }
 
   // 5. Forced-logout latency ─────────────────────────────────────────────────────────────────
   if (PHASES.has('latency')) {
-  console.log('Forced-logout latency');
-  const latencyRealm = await seedRealm('bench-latency');
-  const latencyUsers = await seedUsers(latencyRealm.id, Math.ceil((2 * LATENCY_SAMPLES) / 100));
-  const latencySessions = await seedSessions(latencyRealm.id, latencyUsers.map((u) => u.id), 2 * LATENCY_SAMPLES);
-  const same = await drive<{ latencies: number[] }>({
-    kind: 'forced-logout',
-    terminateUrl: `${url}/graphql`,
-    subscribeWsUrl: wsUrl,
-    adminKey,
-    sessions: latencySessions.slice(0, LATENCY_SAMPLES).map((s) => ({ token: s.accessToken, sessionId: s.sessionId })),
-  });
-  results.forcedLogoutSameInstance = { p50: percentile(same.latencies, 50), p99: percentile(same.latencies, 99), samples: same.latencies.length };
-  report(`terminate → event, same instance (n=${same.latencies.length})`, `p50 ${fmt(percentile(same.latencies, 50), 2)} / p99 ${fmt(percentile(same.latencies, 99), 2)} ms`);
-  if (config.databaseUrl && config.redisUrl) {
-    const portB = 20000 + Math.floor(Math.random() * 20000);
-    instanceB = spawn(process.execPath, ['--max-semi-space-size=32', '--import', 'tsx', 'src/main.ts'], { env: { ...env, PORT: String(portB) }, stdio: ['ignore', 'ignore', 'inherit'] });
-    for (let i = 0; i < 100; i++) {
-      if (await fetch(`http://127.0.0.1:${portB}/ready`).then((r) => r.ok).catch(() => false)) break;
-      await new Promise((r) => setTimeout(r, 200));
-    }
-    const cross = await drive<{ latencies: number[] }>({
+    console.log('Forced-logout latency');
+    const latencyRealm = await seedRealm('bench-latency');
+    const latencyUsers = await seedUsers(latencyRealm.id, Math.ceil((2 * LATENCY_SAMPLES) / 100));
+    const latencySessions = await seedSessions(
+      latencyRealm.id,
+      latencyUsers.map((u) => u.id),
+      2 * LATENCY_SAMPLES,
+    );
+    const same = await drive<{ latencies: number[] }>({
       kind: 'forced-logout',
       terminateUrl: `${url}/graphql`,
-      subscribeWsUrl: `ws://127.0.0.1:${portB}/graphql`,
+      subscribeWsUrl: wsUrl,
       adminKey,
-      sessions: latencySessions.slice(LATENCY_SAMPLES).map((s) => ({ token: s.accessToken, sessionId: s.sessionId })),
+      sessions: latencySessions.slice(0, LATENCY_SAMPLES).map((s) => ({ token: s.accessToken, sessionId: s.sessionId })),
     });
-    const p99 = percentile(cross.latencies, 99);
-    results.forcedLogoutCrossInstance = { p50: percentile(cross.latencies, 50), p99, samples: cross.latencies.length };
-    report(`terminate → event, across instances (n=${cross.latencies.length})`, `p50 ${fmt(percentile(cross.latencies, 50), 2)} / p99 ${fmt(p99, 2)} ms`, 'p99 ≤ 20 ms', p99 <= 20);
-  } else {
-    report('terminate → event, across instances', 'not run: needs DATABASE_URL and REDIS_URL');
-  }
-
+    results.forcedLogoutSameInstance = { p50: percentile(same.latencies, 50), p99: percentile(same.latencies, 99), samples: same.latencies.length };
+    report(
+      `terminate → event, same instance (n=${same.latencies.length})`,
+      `p50 ${fmt(percentile(same.latencies, 50), 2)} / p99 ${fmt(percentile(same.latencies, 99), 2)} ms`,
+    );
+    if (config.databaseUrl && config.redisUrl) {
+      const portB = 20000 + Math.floor(Math.random() * 20000);
+      instanceB = spawn(process.execPath, ['--max-semi-space-size=32', '--import', 'tsx', 'src/main.ts'], {
+        env: { ...env, PORT: String(portB) },
+        stdio: ['ignore', 'ignore', 'inherit'],
+      });
+      for (let i = 0; i < 100; i++) {
+        if (
+          await fetch(`http://127.0.0.1:${portB}/ready`)
+            .then((r) => r.ok)
+            .catch(() => false)
+        )
+          break;
+        await new Promise((r) => setTimeout(r, 200));
+      }
+      const cross = await drive<{ latencies: number[] }>({
+        kind: 'forced-logout',
+        terminateUrl: `${url}/graphql`,
+        subscribeWsUrl: `ws://127.0.0.1:${portB}/graphql`,
+        adminKey,
+        sessions: latencySessions.slice(LATENCY_SAMPLES).map((s) => ({ token: s.accessToken, sessionId: s.sessionId })),
+      });
+      const p99 = percentile(cross.latencies, 99);
+      results.forcedLogoutCrossInstance = { p50: percentile(cross.latencies, 50), p99, samples: cross.latencies.length };
+      report(
+        `terminate → event, across instances (n=${cross.latencies.length})`,
+        `p50 ${fmt(percentile(cross.latencies, 50), 2)} / p99 ${fmt(p99, 2)} ms`,
+        'p99 ≤ 20 ms',
+        p99 <= 20,
+      );
+    } else {
+      report('terminate → event, across instances', 'not run: needs DATABASE_URL and REDIS_URL');
+    }
   }
 
   // 6. Fan-out ───────────────────────────────────────────────────────────────────────────────
   if (PHASES.has('fanout')) {
-  console.log(`Fan-out (${FAN_OUT} subscribers)`);
-  const fanRealm = await seedRealm('bench-fan-out');
-  const fanUsers = await seedUsers(fanRealm.id, Math.ceil(FAN_OUT / 100));
-  const fanSessions = await seedSessions(fanRealm.id, fanUsers.map((u) => u.id), FAN_OUT);
-  const settle = async () => {
-    for (let i = 0; i < 3; i++) {
-      (globalThis as { gc?: () => void }).gc?.();
-      await new Promise((r) => setTimeout(r, 200));
-    }
-    return process.memoryUsage();
-  };
-  const before = await settle();
-  await drive({ kind: 'fan-out-connect', wsUrl, tokens: fanSessions.map((s) => s.accessToken) });
-  const after = await settle();
-  const rssPer = (after.rss - before.rss) / FAN_OUT / 1024;
-  const heapPer = (after.heapUsed - before.heapUsed) / FAN_OUT / 1024;
-  results.fanOutMemory = { rssKiBPerSubscriber: rssPer, heapKiBPerSubscriber: heapPer, subscribers: FAN_OUT };
-  report(`memory per idle subscriber (${FAN_OUT})`, `RSS ${fmt(rssPer, 1)} KiB, heap ${fmt(heapPer, 1)} KiB`, '≤ 16 KiB RSS', rssPer <= 16);
-  const fire = await drive<{ mutationMs: number; delivered: number; lastEventMs: number | null }>({ kind: 'fan-out-fire', url: `${url}/graphql`, adminKey, realmId: fanRealm.id });
-  results.fanOut = fire;
-  report(
-    `terminateRealmSessions → last of ${FAN_OUT} events`,
-    `${fire.lastEventMs === null ? 'n/a' : fmt(fire.lastEventMs)} ms (${fire.delivered} delivered; mutation ${fmt(fire.mutationMs)} ms)`,
-    '≤ 1,000 ms, all delivered',
-    fire.delivered === FAN_OUT && (fire.lastEventMs ?? Infinity) <= 1000,
-  );
-  await drive({ kind: 'fan-out-close' });
-
+    console.log(`Fan-out (${FAN_OUT} subscribers)`);
+    const fanRealm = await seedRealm('bench-fan-out');
+    const fanUsers = await seedUsers(fanRealm.id, Math.ceil(FAN_OUT / 100));
+    const fanSessions = await seedSessions(
+      fanRealm.id,
+      fanUsers.map((u) => u.id),
+      FAN_OUT,
+    );
+    const settle = async () => {
+      for (let i = 0; i < 3; i++) {
+        (globalThis as { gc?: () => void }).gc?.();
+        await new Promise((r) => setTimeout(r, 200));
+      }
+      return process.memoryUsage();
+    };
+    const before = await settle();
+    await drive({ kind: 'fan-out-connect', wsUrl, tokens: fanSessions.map((s) => s.accessToken) });
+    const after = await settle();
+    const rssPer = (after.rss - before.rss) / FAN_OUT / 1024;
+    const heapPer = (after.heapUsed - before.heapUsed) / FAN_OUT / 1024;
+    results.fanOutMemory = { rssKiBPerSubscriber: rssPer, heapKiBPerSubscriber: heapPer, subscribers: FAN_OUT };
+    report(`memory per idle subscriber (${FAN_OUT})`, `RSS ${fmt(rssPer, 1)} KiB, heap ${fmt(heapPer, 1)} KiB`, '≤ 16 KiB RSS', rssPer <= 16);
+    const fire = await drive<{ mutationMs: number; delivered: number; lastEventMs: number | null }>({
+      kind: 'fan-out-fire',
+      url: `${url}/graphql`,
+      adminKey,
+      realmId: fanRealm.id,
+    });
+    results.fanOut = fire;
+    report(
+      `terminateRealmSessions → last of ${FAN_OUT} events`,
+      `${fire.lastEventMs === null ? 'n/a' : fmt(fire.lastEventMs)} ms (${fire.delivered} delivered; mutation ${fmt(fire.mutationMs)} ms)`,
+      '≤ 1,000 ms, all delivered',
+      fire.delivered === FAN_OUT && (fire.lastEventMs ?? Infinity) <= 1000,
+    );
+    await drive({ kind: 'fan-out-close' });
   }
 
   // 7. Login at a costlier hash ──────────────────────────────────────────────────────────────

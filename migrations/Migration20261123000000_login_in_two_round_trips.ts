@@ -47,7 +47,9 @@ export class Migration20261123000000_login_in_two_round_trips extends Migration 
   }
 
   override async down(): Promise<void> {
-    this.addSql(`drop function if exists tessera_open_session(text, text, timestamptz, text, integer, text, timestamptz, integer, integer, text, text, text, text, text, jsonb, text[], text, integer);`);
+    this.addSql(
+      `drop function if exists tessera_open_session(text, text, timestamptz, text, integer, text, timestamptz, integer, integer, text, text, text, text, text, jsonb, text[], text, integer);`,
+    );
     this.addSql(`drop function if exists tessera_settle_login_throttle;`);
   }
 }

@@ -15,7 +15,11 @@ export class Migration20261123000100_no_foreign_keys_to_hot_realm_rows extends M
   }
 
   override async down(): Promise<void> {
-    this.addSql(`alter table refresh_token add constraint refresh_token_realm_id_fkey foreign key (realm_id) references realm(id) on delete cascade deferrable initially deferred;`);
-    this.addSql(`alter table audit_event add constraint audit_event_realm_id_fkey foreign key (realm_id) references realm(id) on delete cascade deferrable initially deferred;`);
+    this.addSql(
+      `alter table refresh_token add constraint refresh_token_realm_id_fkey foreign key (realm_id) references realm(id) on delete cascade deferrable initially deferred;`,
+    );
+    this.addSql(
+      `alter table audit_event add constraint audit_event_realm_id_fkey foreign key (realm_id) references realm(id) on delete cascade deferrable initially deferred;`,
+    );
   }
 }

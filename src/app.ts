@@ -136,8 +136,7 @@ function corsFor(allowedOrigins: string[]) {
 
 /** HTTP requests carry node's request; WebSocket operations the connection's params and its client address. */
 type ServerContext =
-  | { req: IncomingMessage; res?: ServerResponse; connectionParams?: undefined }
-  | { connectionParams: Record<string, unknown>; ip: string | null };
+  { req: IncomingMessage; res?: ServerResponse; connectionParams?: undefined } | { connectionParams: Record<string, unknown>; ip: string | null };
 
 export async function buildApp(config: Config, options: AppOptions = {}): Promise<App> {
   const clock = options.clock ?? systemClock;

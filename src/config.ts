@@ -102,13 +102,19 @@ export function loadConfig(env: Env = process.env): Config {
     throw new ConfigError('BOOTSTRAP_ADMIN_KEY', 'must be at least 32 characters');
   }
 
-  const keyEncryptionKeys = (env.KEY_ENCRYPTION_KEY ?? '').split(',').map((key) => key.trim()).filter(Boolean);
+  const keyEncryptionKeys = (env.KEY_ENCRYPTION_KEY ?? '')
+    .split(',')
+    .map((key) => key.trim())
+    .filter(Boolean);
   if (keyEncryptionKeys.some((key) => key.length < 32)) {
     throw new ConfigError('KEY_ENCRYPTION_KEY', 'every key must be at least 32 characters');
   }
 
   const allowedOrigins: string[] = [];
-  for (const entry of (env.ALLOWED_ORIGINS ?? '').split(',').map((origin) => origin.trim()).filter(Boolean)) {
+  for (const entry of (env.ALLOWED_ORIGINS ?? '')
+    .split(',')
+    .map((origin) => origin.trim())
+    .filter(Boolean)) {
     if (entry === '*') {
       allowedOrigins.push(entry);
       continue;

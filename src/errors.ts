@@ -2,14 +2,7 @@
 // Their messages are written for API clients: never put secrets, SQL or internals in them.
 
 export type ErrorCode =
-  | 'INVALID_CREDENTIALS'
-  | 'INVALID_REFRESH_TOKEN'
-  | 'UNAUTHENTICATED'
-  | 'FORBIDDEN'
-  | 'NOT_FOUND'
-  | 'BAD_USER_INPUT'
-  | 'RATE_LIMITED'
-  | 'SERVICE_UNAVAILABLE';
+  'INVALID_CREDENTIALS' | 'INVALID_REFRESH_TOKEN' | 'UNAUTHENTICATED' | 'FORBIDDEN' | 'NOT_FOUND' | 'BAD_USER_INPUT' | 'RATE_LIMITED' | 'SERVICE_UNAVAILABLE';
 
 export class DomainError extends Error {
   constructor(

@@ -11,9 +11,11 @@ export interface Logger {
 
 /** One JSON line per entry on stderr. Callers must never pass credentials or tokens as fields. */
 export function createLogger(level: LogLevel): Logger {
-  const write = (at: Exclude<LogLevel, 'silent'>) => (message: string, fields: Record<string, unknown> = {}) => {
-    if (ORDER[at] < ORDER[level]) return;
-    process.stderr.write(JSON.stringify({ time: new Date().toISOString(), level: at, message, ...fields }) + '\n');
-  };
+  const write =
+    (at: Exclude<LogLevel, 'silent'>) =>
+    (message: string, fields: Record<string, unknown> = {}) => {
+      if (ORDER[at] < ORDER[level]) return;
+      process.stderr.write(JSON.stringify({ time: new Date().toISOString(), level: at, message, ...fields }) + '\n');
+    };
   return { debug: write('debug'), info: write('info'), warn: write('warn'), error: write('error') };
 }

@@ -56,7 +56,13 @@ export class Services {
   }
 
   get users(): UserService {
-    return (this.#users ??= new UserService({ em: this.em, clock: this.deps.clock, events: this.deps.events, userSnapshots: this.deps.userSnapshots, passwords: this.deps.passwords }));
+    return (this.#users ??= new UserService({
+      em: this.em,
+      clock: this.deps.clock,
+      events: this.deps.events,
+      userSnapshots: this.deps.userSnapshots,
+      passwords: this.deps.passwords,
+    }));
   }
 
   get orgs(): OrgService {
@@ -66,12 +72,12 @@ export class Services {
   get sessions(): SessionService {
     if (!this.#sessions) {
       const { clock, keys, events, config, userSnapshots, passwords } = this.deps;
-      const services = this;
+      const em = () => this.em;
       // The EntityManager is forked when the service first touches it, not here: a `me` answered
       // from the user cache needs none, and a fork cost as much as the rest of that request.
       this.#sessions = new SessionService({
         get em() {
-          return services.em;
+          return em();
         },
         clock,
         keys,

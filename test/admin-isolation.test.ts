@@ -60,7 +60,11 @@ const OPERATIONS: Operation[] = [
     query: `mutation ($id: ID!) { createMembership(input: { userId: $id, permissions: ["owner"] }) { id } }`,
     vars: (w) => ({ id: w.other.id }),
   },
-  { name: 'updateMembership', query: `mutation ($id: ID!) { updateMembership(id: $id, input: { permissions: ["x"] }) { id } }`, vars: (w) => ({ id: w.membership.id }) },
+  {
+    name: 'updateMembership',
+    query: `mutation ($id: ID!) { updateMembership(id: $id, input: { permissions: ["x"] }) { id } }`,
+    vars: (w) => ({ id: w.membership.id }),
+  },
   { name: 'session', query: `query ($id: ID!) { session(id: $id) { id state } }`, vars: (w) => ({ id: w.sessionId }) },
   { name: 'sessions', query: `query ($id: ID!) { sessions(realmId: $id) { edges { node { id } } } }`, vars: (w) => ({ id: w.realm.id }) },
   { name: 'auditEvents', query: `query ($id: ID!) { auditEvents(realmId: $id) { edges { node { id type } } } }`, vars: (w) => ({ id: w.realm.id }) },
@@ -91,7 +95,9 @@ async function snapshot(w: World): Promise<Record<string, any>> {
       server.adminKey,
     ),
   );
-  const audit = ok(await server.gql(`query ($id: ID!) { auditEvents(realmId: $id, first: 100) { edges { node { id } } } }`, { id: w.realm.id }, server.adminKey));
+  const audit = ok(
+    await server.gql(`query ($id: ID!) { auditEvents(realmId: $id, first: 100) { edges { node { id } } } }`, { id: w.realm.id }, server.adminKey),
+  );
   return { ...data, auditCount: audit.auditEvents.edges.length };
 }
 
@@ -111,22 +117,41 @@ describe('a realm-limited admin key', () => {
       const response = await server.gql(op.query, op.vars(foreign), key);
       expect(codes(response), `${op.name}: ${JSON.stringify(response)}`).toEqual(['NOT_FOUND']);
       const data = response.data ? Object.values(response.data) : [];
-      expect(data.every((value) => value === null), op.name).toBe(true);
+      expect(
+        data.every((value) => value === null),
+        op.name,
+      ).toBe(true);
       for (const secret of secrets) expect(JSON.stringify(response), op.name).not.toContain(secret);
     }
     expect(await snapshot(foreign)).toEqual(before);
     // The other realm's credentials keep working.
     expect((await foreign.other.login()).user.id).toBe(foreign.other.id);
-    const apiLogin = ok(await server.gql(`mutation ($input: ApiKeyLoginInput!) { loginWithApiKey(input: $input) { user { id } } }`, { input: { realmId: foreign.realm.id, apiKey: foreign.apiKey.apiKey } }));
+    const apiLogin = ok(
+      await server.gql(`mutation ($input: ApiKeyLoginInput!) { loginWithApiKey(input: $input) { user { id } } }`, {
+        input: { realmId: foreign.realm.id, apiKey: foreign.apiKey.apiKey },
+      }),
+    );
     expect(apiLogin.loginWithApiKey.user.id).toBe(foreign.bot.id);
   });
 
   it('cannot cross realms through input either: an org of another realm is refused, a foreign user not found', async () => {
-    const crossOrg = await server.gql(`mutation ($u: ID!, $o: ID!) { createMembership(input: { userId: $u, orgId: $o }) { id } }`, { u: home.other.id, o: foreign.org.id }, key);
+    const crossOrg = await server.gql(
+      `mutation ($u: ID!, $o: ID!) { createMembership(input: { userId: $u, orgId: $o }) { id } }`,
+      { u: home.other.id, o: foreign.org.id },
+      key,
+    );
     expect(crossOrg.errors?.[0].extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'orgId' });
-    const crossUser = await server.gql(`mutation ($u: ID!, $o: ID!) { createMembership(input: { userId: $u, orgId: $o }) { id } }`, { u: foreign.other.id, o: home.org.id }, key);
+    const crossUser = await server.gql(
+      `mutation ($u: ID!, $o: ID!) { createMembership(input: { userId: $u, orgId: $o }) { id } }`,
+      { u: foreign.other.id, o: home.org.id },
+      key,
+    );
     expect(codes(crossUser)).toEqual(['NOT_FOUND']);
-    const foreignSearch = await server.gql(`query ($id: ID!, $q: String) { users(realmId: $id, query: $q) { edges { node { id } } } }`, { id: foreign.realm.id, q: foreign.human.username }, key);
+    const foreignSearch = await server.gql(
+      `query ($id: ID!, $q: String) { users(realmId: $id, query: $q) { edges { node { id } } } }`,
+      { id: foreign.realm.id, q: foreign.human.username },
+      key,
+    );
     expect(codes(foreignSearch)).toEqual(['NOT_FOUND']);
   });
 
@@ -134,7 +159,10 @@ describe('a realm-limited admin key', () => {
     for (const op of OPERATIONS) {
       const response = await server.gql(op.query, op.vars(home), key);
       expect(response.errors, `${op.name}: ${JSON.stringify(response.errors)}`).toBeUndefined();
-      expect(Object.values(response.data ?? {}).every((value) => value !== null), op.name).toBe(true);
+      expect(
+        Object.values(response.data ?? {}).every((value) => value !== null),
+        op.name,
+      ).toBe(true);
     }
     const after = await snapshot(home);
     expect(after.realm.maxActiveSessions).toBe(7);
@@ -157,7 +185,8 @@ describe('a key missing a scope', () => {
     home = await makeWorld();
   });
 
-  const run = (name: string, key: string) => server.gql(OPERATIONS.find((op) => op.name === name)!.query, OPERATIONS.find((op) => op.name === name)!.vars(home), key);
+  const run = (name: string, key: string) =>
+    server.gql(OPERATIONS.find((op) => op.name === name)!.query, OPERATIONS.find((op) => op.name === name)!.vars(home), key);
 
   it('is FORBIDDEN in its own realm for what its scopes do not cover, and allowed the rest', async () => {
     const before = await snapshot(home);
@@ -178,7 +207,19 @@ describe('a key missing a scope', () => {
         for (const op of OPERATIONS) {
           const writes = !reads.includes(op.name);
           const scopeCoversWrite =
-            (scopes.includes('USERS_MANAGE') && ['createUser', 'updateUser', 'setPassword', 'createApiKey', 'createOrg', 'updateOrg', 'createMembership', 'updateMembership', 'deleteMembership', 'revokeApiKey'].includes(op.name)) ||
+            (scopes.includes('USERS_MANAGE') &&
+              [
+                'createUser',
+                'updateUser',
+                'setPassword',
+                'createApiKey',
+                'createOrg',
+                'updateOrg',
+                'createMembership',
+                'updateMembership',
+                'deleteMembership',
+                'revokeApiKey',
+              ].includes(op.name)) ||
             (scopes.includes('REALMS_MANAGE') && ['updateRealm', 'rotateRealmKey'].includes(op.name)) ||
             (scopes.includes('SESSIONS_TERMINATE') && op.name.startsWith('terminate'));
           if (writes && scopeCoversWrite) continue; // would change the realm
@@ -283,7 +324,9 @@ describe('callers without an admin key', () => {
       expect(codes(await server.gql(op.query, op.vars(home), accessToken)), name).toEqual(['FORBIDDEN']);
     }
     // Updating itself is an admin operation too.
-    expect(codes(await server.gql(`mutation ($id: ID!) { updateUser(id: $id, input: { disabled: false }) { id } }`, { id: home.other.id }, accessToken))).toEqual(['FORBIDDEN']);
+    expect(
+      codes(await server.gql(`mutation ($id: ID!) { updateUser(id: $id, input: { disabled: false }) { id } }`, { id: home.other.id }, accessToken)),
+    ).toEqual(['FORBIDDEN']);
     expect(codes(await server.gql(`{ realms { edges { cursor } } }`, {}, accessToken))).toEqual(['FORBIDDEN']);
     expect(codes(await server.gql(`mutation { createRealm(input: { name: "mine" }) { id } }`, {}, accessToken))).toEqual(['FORBIDDEN']);
 
@@ -353,7 +396,11 @@ describe('masked errors', () => {
     // An odd org id next to a real user is bad input, not a fault.
     // "" included: only an absent or null orgId means a realm-wide membership.
     for (const orgId of WEIRD_IDS) {
-      const response = await server.gql(`mutation ($u: ID!, $o: ID!) { createMembership(input: { userId: $u, orgId: $o }) { id } }`, { u: user.id, o: orgId }, server.adminKey);
+      const response = await server.gql(
+        `mutation ($u: ID!, $o: ID!) { createMembership(input: { userId: $u, orgId: $o }) { id } }`,
+        { u: user.id, o: orgId },
+        server.adminKey,
+      );
       await expectClean(response, `membership org ${JSON.stringify(orgId.slice(0, 20))}`, ['BAD_USER_INPUT']);
       if (!orgId.includes('\u0000')) expect(response.errors![0].extensions?.field).toBe('orgId');
       else expect(response.errors![0].extensions?.field).toEqual(expect.any(String));
@@ -367,11 +414,20 @@ describe('masked errors', () => {
     const cases: [string, Record<string, unknown>][] = [
       [`mutation ($v: String!) { createRealm(input: { name: $v }) { id } }`, { v: 'a\u0000b' }],
       [`mutation ($id: ID!, $v: String!) { updateRealm(id: $id, input: { name: $v }) { id } }`, { id: realm.id, v: 'a\u0000b' }],
-      [`mutation ($id: ID!, $v: String!) { createUser(input: { realmId: $id, username: $v, password: "long enough password" }) { id } }`, { id: realm.id, v: 'a\u0000b' }],
-      [`mutation ($id: ID!, $v: String!) { createUser(input: { realmId: $id, username: "nul-mail", email: $v, password: "long enough password" }) { id } }`, { id: realm.id, v: 'a\u0000b@example.com' }],
+      [
+        `mutation ($id: ID!, $v: String!) { createUser(input: { realmId: $id, username: $v, password: "long enough password" }) { id } }`,
+        { id: realm.id, v: 'a\u0000b' },
+      ],
+      [
+        `mutation ($id: ID!, $v: String!) { createUser(input: { realmId: $id, username: "nul-mail", email: $v, password: "long enough password" }) { id } }`,
+        { id: realm.id, v: 'a\u0000b@example.com' },
+      ],
       [`mutation ($id: ID!, $v: String!) { updateUser(id: $id, input: { firstName: $v }) { id } }`, { id: user.id, v: 'a\u0000b' }],
       [`mutation ($id: ID!, $v: JSONObject!) { updateUser(id: $id, input: { customAttributes: $v }) { id } }`, { id: user.id, v: { 'k\u0000': 1 } }],
-      [`mutation ($id: ID!, $v: JSONObject!) { updateUser(id: $id, input: { customAttributes: $v }) { id } }`, { id: user.id, v: { deep: [{ x: 'a\u0000' }] } }],
+      [
+        `mutation ($id: ID!, $v: JSONObject!) { updateUser(id: $id, input: { customAttributes: $v }) { id } }`,
+        { id: user.id, v: { deep: [{ x: 'a\u0000' }] } },
+      ],
       [`mutation ($id: ID!, $v: String!) { createOrg(input: { realmId: $id, name: $v }) { id } }`, { id: realm.id, v: 'a\u0000b' }],
       [`mutation ($id: ID!, $v: String!) { updateOrg(id: $id, input: { name: $v }) { id } }`, { id: org.id, v: 'a\u0000b' }],
       [`mutation ($id: ID!, $v: String!) { createMembership(input: { userId: $id, permissions: [$v] }) { id } }`, { id: user.id, v: 'a\u0000b' }],
@@ -383,7 +439,13 @@ describe('masked errors', () => {
       await expectClean(await server.gql(query, variables, server.adminKey), query, ['BAD_USER_INPUT']);
     }
     // Nothing was written by any of them.
-    const after = ok(await server.gql(`query ($id: ID!, $u: ID!, $o: ID!) { realm(id: $id) { name } user(id: $u) { firstName customAttributes memberships { id } } org(id: $o) { name } users(realmId: $id) { edges { cursor } } }`, { id: realm.id, u: user.id, o: org.id }, server.adminKey));
+    const after = ok(
+      await server.gql(
+        `query ($id: ID!, $u: ID!, $o: ID!) { realm(id: $id) { name } user(id: $u) { firstName customAttributes memberships { id } } org(id: $o) { name } users(realmId: $id) { edges { cursor } } }`,
+        { id: realm.id, u: user.id, o: org.id },
+        server.adminKey,
+      ),
+    );
     expect(after).toMatchObject({ realm: { name: realm.name }, user: { firstName: null, customAttributes: {}, memberships: [] }, org: { name: org.name } });
     expect(after.users.edges).toHaveLength(1);
   });
@@ -391,11 +453,27 @@ describe('masked errors', () => {
   it('values GraphQL itself refuses are BAD_USER_INPUT naming the field, not internal errors', async () => {
     const realm = await seedRealm(server);
     const cases: [string, Record<string, unknown>, string][] = [
-      [`mutation ($id: ID!, $input: UpdateRealmInput!) { updateRealm(id: $id, input: $input) { id } }`, { id: realm.id, input: { jwtAlgorithm: 'none' } }, 'jwtAlgorithm'],
-      [`mutation ($id: ID!, $input: UpdateRealmInput!) { updateRealm(id: $id, input: $input) { id } }`, { id: realm.id, input: { maxActiveSessions: 1.5 } }, 'maxActiveSessions'],
-      [`mutation ($id: ID!, $input: UpdateRealmInput!) { updateRealm(id: $id, input: $input) { id } }`, { id: realm.id, input: { jwtFields: ['EMAIL'] } }, 'jwtFields'],
+      [
+        `mutation ($id: ID!, $input: UpdateRealmInput!) { updateRealm(id: $id, input: $input) { id } }`,
+        { id: realm.id, input: { jwtAlgorithm: 'none' } },
+        'jwtAlgorithm',
+      ],
+      [
+        `mutation ($id: ID!, $input: UpdateRealmInput!) { updateRealm(id: $id, input: $input) { id } }`,
+        { id: realm.id, input: { maxActiveSessions: 1.5 } },
+        'maxActiveSessions',
+      ],
+      [
+        `mutation ($id: ID!, $input: UpdateRealmInput!) { updateRealm(id: $id, input: $input) { id } }`,
+        { id: realm.id, input: { jwtFields: ['EMAIL'] } },
+        'jwtFields',
+      ],
       [`mutation ($input: CreateUserInput!) { createUser(input: $input) { id } }`, { input: { realmId: realm.id, username: 'u', kind: 'ROBOT' } }, 'kind'],
-      [`mutation ($input: CreateUserInput!) { createUser(input: $input) { id } }`, { input: { realmId: realm.id, username: 'u', customAttributes: [1] } }, 'customAttributes'],
+      [
+        `mutation ($input: CreateUserInput!) { createUser(input: $input) { id } }`,
+        { input: { realmId: realm.id, username: 'u', customAttributes: [1] } },
+        'customAttributes',
+      ],
     ];
     for (const [query, variables, field] of cases) {
       const response = await server.gql(query, variables, server.adminKey);

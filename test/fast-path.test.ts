@@ -62,11 +62,23 @@ describe('GraphQL fast path', () => {
       { body: { query: me }, headers: { authorization: 'Basic abc' } },
       { body: { query: 'query V($t: String!) { verifyToken(token: $t) { valid reason claims } }', variables: { t: login.accessToken } } },
       { body: { query: 'query V($t: String!) { verifyToken(token: $t) { valid reason } }', variables: { t: 'a.b.c' } } },
-      { body: { query: 'query A { __typename } query B { me { user { id } } }', operationName: 'B' }, headers: { authorization: `Bearer ${login.accessToken}` } },
-      { body: { query: 'query ($id: ID!) { realm(id: $id) { id name } }', variables: { id: realm.id } }, headers: { authorization: `Bearer ${server.adminKey}` } },
-      { body: { query: 'query ($id: ID!) { realm(id: $id) { id } }', variables: { id: 'rlm_missing' } }, headers: { authorization: `Bearer ${server.adminKey}` } },
+      {
+        body: { query: 'query A { __typename } query B { me { user { id } } }', operationName: 'B' },
+        headers: { authorization: `Bearer ${login.accessToken}` },
+      },
+      {
+        body: { query: 'query ($id: ID!) { realm(id: $id) { id name } }', variables: { id: realm.id } },
+        headers: { authorization: `Bearer ${server.adminKey}` },
+      },
+      {
+        body: { query: 'query ($id: ID!) { realm(id: $id) { id } }', variables: { id: 'rlm_missing' } },
+        headers: { authorization: `Bearer ${server.adminKey}` },
+      },
       { body: { query: 'mutation ($t: String!) { refresh(refreshToken: $t) { accessToken } }', variables: { t: 'not-a-refresh-token' } } },
-      { body: { query: 'query ($id: ID!) { session(id: $id) { id } }', variables: { id: 'ses_\u0000' } }, headers: { authorization: `Bearer ${server.adminKey}` } },
+      {
+        body: { query: 'query ($id: ID!) { session(id: $id) { id } }', variables: { id: 'ses_\u0000' } },
+        headers: { authorization: `Bearer ${server.adminKey}` },
+      },
     ];
     for (const { body, headers } of cases) {
       const { fast, yoga, tookFastPath } = await bothWays(body, headers);
@@ -85,7 +97,10 @@ describe('GraphQL fast path', () => {
       { body: { query: '{ __typename }', variables: 'x' }, status: 400 },
       { body: { query: '{ nope }' }, status: 200 }, // fails validation
       { body: { query: '{ __typename ' }, status: 200 }, // fails to parse
-      { body: { query: `{ ${'a: __typename '.repeat(3)} me { user { id } } ${Array.from({ length: 11 }, (_, i) => `x${i}: me { user { id } }`).join(' ')} }` }, status: 200 }, // graphql-armor's rule throws
+      {
+        body: { query: `{ ${'a: __typename '.repeat(3)} me { user { id } } ${Array.from({ length: 11 }, (_, i) => `x${i}: me { user { id } }`).join(' ')} }` },
+        status: 200,
+      }, // graphql-armor's rule throws
       { body: { query: 'subscription { sessionTerminated { reason } }' }, headers: { accept: 'text/event-stream' }, status: 200 },
       { body: { query: '{ __typename }' }, headers: { accept: 'text/html' }, status: 406 },
       { body: { query: '{ __typename }' }, headers: { 'content-type': 'application/graphql+json' }, status: 200 },
@@ -116,18 +131,32 @@ describe('in production', () => {
     try {
       const query = '{ __schema { types { name } } }';
       for (const headers of [{}, { origin: 'http://elsewhere.example' }] as Record<string, string>[]) {
-        const response = await fetch(`${prod.url}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify({ query }) });
+        const response = await fetch(`${prod.url}/graphql`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', ...headers },
+          body: JSON.stringify({ query }),
+        });
         const json = (await response.json()) as { data?: unknown; errors?: { message: string }[] };
         expect(json.data ?? null, JSON.stringify(headers)).toBeNull();
         expect(json.errors?.[0]?.message, JSON.stringify(headers)).toMatch(/introspection/i);
       }
-      const client = createClient({ url: prod.wsUrl, webSocketImpl: WebSocket, retryAttempts: 0, lazy: true, connectionParams: { authorization: `Bearer ${prod.adminKey}` } });
+      const client = createClient({
+        url: prod.wsUrl,
+        webSocketImpl: WebSocket,
+        retryAttempts: 0,
+        lazy: true,
+        connectionParams: { authorization: `Bearer ${prod.adminKey}` },
+      });
       try {
         const result = await new Promise<{ data?: unknown; errors?: unknown }>((resolve, reject) => {
           let settled: { data?: unknown; errors?: unknown } | undefined;
           client.subscribe(
             { query },
-            { next: (value) => (settled = value as never), error: (error) => resolve({ errors: error }), complete: () => (settled ? resolve(settled) : reject(new Error('no result'))) },
+            {
+              next: (value) => (settled = value as never),
+              error: (error) => resolve({ errors: error }),
+              complete: () => (settled ? resolve(settled) : reject(new Error('no result'))),
+            },
           );
         });
         expect(result.data ?? null).toBeNull();

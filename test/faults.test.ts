@@ -45,13 +45,23 @@ const LOGIN = 'mutation ($i: LoginInput!) { login(input: $i) { accessToken refre
 const REFRESH = 'mutation ($t: String!) { refresh(refreshToken: $t) { accessToken refreshToken session { id } } }';
 
 async function seed(tessera: TesseraProcess, realmInput: Record<string, unknown>, users: number) {
-  const realm = await gql(tessera, 'mutation ($i: CreateRealmInput!) { createRealm(input: $i) { id } }', { i: { name: `faults-${Date.now()}`, ...realmInput } }, ADMIN_KEY);
+  const realm = await gql(
+    tessera,
+    'mutation ($i: CreateRealmInput!) { createRealm(input: $i) { id } }',
+    { i: { name: `faults-${Date.now()}`, ...realmInput } },
+    ADMIN_KEY,
+  );
   expect(realm.json?.errors, realm.text).toBeUndefined();
   const realmId = realm.json!.data.createRealm.id as string;
   const usernames: string[] = [];
   for (let i = 0; i < users; i++) {
     const username = `user-${i}-${Date.now().toString(36)}`;
-    const created = await gql(tessera, 'mutation ($i: CreateUserInput!) { createUser(input: $i) { id } }', { i: { realmId, username, password: PASSWORD } }, ADMIN_KEY);
+    const created = await gql(
+      tessera,
+      'mutation ($i: CreateUserInput!) { createUser(input: $i) { id } }',
+      { i: { realmId, username, password: PASSWORD } },
+      ADMIN_KEY,
+    );
     expect(created.json?.errors, created.text).toBeUndefined();
     usernames.push(username);
   }
@@ -107,12 +117,20 @@ describe('the database goes away and comes back', () => {
     await attempt('admin query', () => gql(tessera, '{ realms { edges { node { id } } } }', {}, ADMIN_KEY));
     await attempt('user query', () => gql(tessera, '{ me { user { id } } }', {}, accessToken));
     await attempt('createUser', () =>
-      gql(tessera, 'mutation ($i: CreateUserInput!) { createUser(input: $i) { id } }', { i: { realmId, username: 'during-outage', password: PASSWORD } }, ADMIN_KEY),
+      gql(
+        tessera,
+        'mutation ($i: CreateUserInput!) { createUser(input: $i) { id } }',
+        { i: { realmId, username: 'during-outage', password: PASSWORD } },
+        ADMIN_KEY,
+      ),
     );
     for (const { name, answer, ms } of failures) {
       expectNoInternals(answer.text);
       expect(answer.json, `${name}: ${answer.text}`).not.toBeNull();
-      expect(answer.json!.errors?.map((e) => e.extensions?.code), `${name}: ${answer.text}`).toEqual(['SERVICE_UNAVAILABLE']);
+      expect(
+        answer.json!.errors?.map((e) => e.extensions?.code),
+        `${name}: ${answer.text}`,
+      ).toEqual(['SERVICE_UNAVAILABLE']);
       // No token of any kind while the database cannot say who is who.
       expect(answer.text, name).not.toMatch(/accessToken"\s*:\s*"|refreshToken"\s*:\s*"/);
       // Failing closed means failing fast, not holding the client for the pool's whole timeout.
@@ -138,7 +156,12 @@ describe('the database goes away and comes back', () => {
     // Everything works again, on the same process: reads, writes, the old session's refresh.
     const refreshed = await gql(tessera, REFRESH, { t: refreshToken });
     expect(refreshed.json?.errors, refreshed.text).toBeUndefined();
-    const created = await gql(tessera, 'mutation ($i: CreateUserInput!) { createUser(input: $i) { id } }', { i: { realmId, username: 'after-outage', password: PASSWORD } }, ADMIN_KEY);
+    const created = await gql(
+      tessera,
+      'mutation ($i: CreateUserInput!) { createUser(input: $i) { id } }',
+      { i: { realmId, username: 'after-outage', password: PASSWORD } },
+      ADMIN_KEY,
+    );
     expect(created.json?.errors, created.text).toBeUndefined();
     // The user attempted during the outage was not created.
     const users = await gql(tessera, 'query ($r: ID!) { users(realmId: $r, query: "during-outage") { edges { node { id } } } }', { r: realmId }, ADMIN_KEY);
@@ -179,7 +202,10 @@ describe('the database hangs (a frozen host, a network black hole)', () => {
       );
       for (const { answer, ms } of calls) {
         expectNoInternals(answer.text);
-        expect(answer.json?.errors?.map((e) => e.extensions?.code), `${answer.text}\n${tessera.output().slice(-2000)}`).toEqual(['SERVICE_UNAVAILABLE']);
+        expect(
+          answer.json?.errors?.map((e) => e.extensions?.code),
+          `${answer.text}\n${tessera.output().slice(-2000)}`,
+        ).toEqual(['SERVICE_UNAVAILABLE']);
         expect(answer.text).not.toMatch(/accessToken"\s*:\s*"/);
         expect(ms, `took ${ms} ms`).toBeLessThan(25_000);
       }
@@ -261,7 +287,9 @@ describe('SIGKILL in the middle of logins and refreshes', () => {
     const database: Database = await openDatabase({ databaseUrl: url, dataDir: '' });
     try {
       const em = database.orm.em.fork();
-      const sessions = await em.execute<{ id: string; user_id: string; state: string }[]>(`select id, user_id, state from session where realm_id = ?`, [realmId]);
+      const sessions = await em.execute<{ id: string; user_id: string; state: string }[]>(`select id, user_id, state from session where realm_id = ?`, [
+        realmId,
+      ]);
       const ids = new Set(sessions.map((s) => s.id));
       // Every session a client got a token for exists.
       for (const id of receivedSessions) expect(ids.has(id), `session ${id} was handed to a client but is not in the database`).toBe(true);
@@ -280,7 +308,9 @@ describe('SIGKILL in the middle of logins and refreshes', () => {
       );
       expect(Number(orphans[0].n)).toBe(0);
       // Every refresh token a client received is stored (as a hash) for the session it came with.
-      const stored = await em.execute<{ token_hash: string; session_id: string }[]>(`select token_hash, session_id from refresh_token where realm_id = ?`, [realmId]);
+      const stored = await em.execute<{ token_hash: string; session_id: string }[]>(`select token_hash, session_id from refresh_token where realm_id = ?`, [
+        realmId,
+      ]);
       const byHash = new Map(stored.map((row) => [row.token_hash, row.session_id]));
       for (const [token, sessionId] of receivedRefreshTokens) expect(byHash.get(sha256(token)), 'a refresh token handed out is not stored').toBe(sessionId);
       // The session cap held through it all: evictions committed with the logins that caused them.
@@ -319,7 +349,12 @@ describe('migrations', () => {
     const instances = await Promise.all([0, 1, 2].map(() => startTessera({ DATABASE_URL: cluster.url('rollout'), BOOTSTRAP_ADMIN_KEY: ADMIN_KEY })));
     try {
       for (const tessera of instances) {
-        const realm = await gql(tessera, 'mutation ($i: CreateRealmInput!) { createRealm(input: $i) { id } }', { i: { name: `rollout-${tessera.port}` } }, ADMIN_KEY);
+        const realm = await gql(
+          tessera,
+          'mutation ($i: CreateRealmInput!) { createRealm(input: $i) { id } }',
+          { i: { name: `rollout-${tessera.port}` } },
+          ADMIN_KEY,
+        );
         expect(realm.json?.errors, realm.text).toBeUndefined();
       }
       const applied = await cluster.psql('select count(*), count(distinct name) from tessera_migrations', 'rollout');
@@ -339,9 +374,20 @@ describe('migrations', () => {
       await cluster.psql(`alter database slow_migrations set statement_timeout = '200ms'`);
       // Another session holds the migrations table for 1.5 s: migrating has to wait for it, far
       // longer than the database's statement timeout lets any of its statements run.
-      const holder = cluster.psql('begin; set local statement_timeout = 0; lock table tessera_migrations in access exclusive mode; select pg_sleep(1.5); commit;', 'slow_migrations');
-      await until('the lock to be held', 10_000, async () =>
-        (await cluster.psql(`select count(*) from pg_locks where relation = 'tessera_migrations'::regclass and mode = 'AccessExclusiveLock' and granted`, 'slow_migrations')).trim() === '1',
+      const holder = cluster.psql(
+        'begin; set local statement_timeout = 0; lock table tessera_migrations in access exclusive mode; select pg_sleep(1.5); commit;',
+        'slow_migrations',
+      );
+      await until(
+        'the lock to be held',
+        10_000,
+        async () =>
+          (
+            await cluster.psql(
+              `select count(*) from pg_locks where relation = 'tessera_migrations'::regclass and mode = 'AccessExclusiveLock' and granted`,
+              'slow_migrations',
+            )
+          ).trim() === '1',
       );
       const started = Date.now();
       await database.migrate();

@@ -128,7 +128,11 @@ describe('request shape limits', () => {
     expect(hashing(), 'argon2 ran for a refused operation').toBe(0);
     console.log(`50 aliased logins refused in ${fiftyMs.toFixed(1)} ms`);
     // Nothing logged in: no session exists for the user, and the password is unchanged.
-    const sessions = await dev.gql(`query ($realmId: ID!, $userId: ID) { sessions(realmId: $realmId, userId: $userId) { edges { node { id } } } }`, { realmId: realm.id, userId: victim.id }, dev.adminKey);
+    const sessions = await dev.gql(
+      `query ($realmId: ID!, $userId: ID) { sessions(realmId: $realmId, userId: $userId) { edges { node { id } } } }`,
+      { realmId: realm.id, userId: victim.id },
+      dev.adminKey,
+    );
     expect(sessions.data?.sessions.edges).toEqual([]);
     const stillWorks = await victim.login();
     expect(stillWorks.accessToken).toBeTruthy();
@@ -173,7 +177,10 @@ describe('request shape limits', () => {
       query: 'mutation ($i: LoginInput!) { login(input: $i) { accessToken } }',
       variables: { i: { realmId: realm.id, username: 'nobody-at-all', password } },
     });
-    const batchOfLogins = await post(dev, Array.from({ length: 20 }, (_, i) => login(`guess number ${i}`)));
+    const batchOfLogins = await post(
+      dev,
+      Array.from({ length: 20 }, (_, i) => login(`guess number ${i}`)),
+    );
     expect(batchOfLogins.status).toBeGreaterThanOrEqual(400);
     expect(hashing()).toBe(0);
   });
@@ -207,7 +214,12 @@ describe('request shape limits', () => {
         controller.close();
       },
     });
-    const served = await fetch(`${dev.url}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: smallStream, duplex: 'half' } as RequestInit);
+    const served = await fetch(`${dev.url}/graphql`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: smallStream,
+      duplex: 'half',
+    } as RequestInit);
     expect(served.status).toBe(200);
     expect(await served.json()).toEqual({ data: { __typename: 'Query' } });
     // And the server is fine afterwards.
@@ -296,9 +308,17 @@ describe('CSRF and CORS', () => {
       expect(refused.headers.get('access-control-allow-credentials'), origin).toBeNull();
     }
     // Actual requests carry the same answer.
-    const fromEvil = await fetch(`${prod.url}/graphql`, { method: 'POST', headers: { origin: 'https://evil.example', 'content-type': 'application/json' }, body: '{"query":"{ __typename }"}' });
+    const fromEvil = await fetch(`${prod.url}/graphql`, {
+      method: 'POST',
+      headers: { origin: 'https://evil.example', 'content-type': 'application/json' },
+      body: '{"query":"{ __typename }"}',
+    });
     expect(fromEvil.headers.get('access-control-allow-origin')).toBeNull();
-    const fromApp = await fetch(`${prod.url}/graphql`, { method: 'POST', headers: { origin: APP, 'content-type': 'application/json' }, body: '{"query":"{ __typename }"}' });
+    const fromApp = await fetch(`${prod.url}/graphql`, {
+      method: 'POST',
+      headers: { origin: APP, 'content-type': 'application/json' },
+      body: '{"query":"{ __typename }"}',
+    });
     expect(fromApp.headers.get('access-control-allow-origin')).toBe(APP);
     expect(fromApp.headers.get('vary') ?? '').toMatch(/origin/i);
   });
@@ -321,21 +341,53 @@ describe('CSRF and CORS', () => {
 
 describe('error masking', () => {
   // Ours (SPEC §5), and GraphQL's own for a document that is refused before it runs.
-  const OUR_CODES = ['GRAPHQL_VALIDATION_FAILED', 'GRAPHQL_PARSE_FAILED', 'INVALID_CREDENTIALS', 'INVALID_REFRESH_TOKEN', 'UNAUTHENTICATED', 'FORBIDDEN', 'NOT_FOUND', 'BAD_USER_INPUT', 'RATE_LIMITED', 'SERVICE_UNAVAILABLE'];
+  const OUR_CODES = [
+    'GRAPHQL_VALIDATION_FAILED',
+    'GRAPHQL_PARSE_FAILED',
+    'INVALID_CREDENTIALS',
+    'INVALID_REFRESH_TOKEN',
+    'UNAUTHENTICATED',
+    'FORBIDDEN',
+    'NOT_FOUND',
+    'BAD_USER_INPUT',
+    'RATE_LIMITED',
+    'SERVICE_UNAVAILABLE',
+  ];
 
   it('answers absurd input with one of our codes, never a stack or SQL', async () => {
     const huge = 'r'.repeat(10_000);
     const cases: { query: string; variables: Record<string, unknown>; auth?: string }[] = [
-      { query: 'mutation ($i: LoginInput!) { login(input: $i) { accessToken } }', variables: { i: { realmId: huge, username: 'alice', password: 'whatever-whatever' } } },
-      { query: 'mutation ($i: LoginInput!) { login(input: $i) { accessToken } }', variables: { i: { realmId: 'x', username: huge, password: 'whatever-whatever' } } },
-      { query: 'mutation ($i: LoginInput!) { login(input: $i) { accessToken } }', variables: { i: { realmId: 'x', username: 'alice', password: 'p'.repeat(5000) } } },
+      {
+        query: 'mutation ($i: LoginInput!) { login(input: $i) { accessToken } }',
+        variables: { i: { realmId: huge, username: 'alice', password: 'whatever-whatever' } },
+      },
+      {
+        query: 'mutation ($i: LoginInput!) { login(input: $i) { accessToken } }',
+        variables: { i: { realmId: 'x', username: huge, password: 'whatever-whatever' } },
+      },
+      {
+        query: 'mutation ($i: LoginInput!) { login(input: $i) { accessToken } }',
+        variables: { i: { realmId: 'x', username: 'alice', password: 'p'.repeat(5000) } },
+      },
       { query: 'query ($r: ID!) { users(realmId: $r) { edges { node { id } } } }', variables: { r: huge }, auth: dev.adminKey },
-      { query: 'query ($r: ID!) { users(realmId: $r, query: "%\' or 1=1 --", first: 5) { edges { node { id } } } }', variables: { r: huge }, auth: dev.adminKey },
+      {
+        query: 'query ($r: ID!) { users(realmId: $r, query: "%\' or 1=1 --", first: 5) { edges { node { id } } } }',
+        variables: { r: huge },
+        auth: dev.adminKey,
+      },
       { query: 'query ($r: ID!) { realm(id: $r) { id } }', variables: { r: huge }, auth: dev.adminKey },
-      { query: 'query ($r: ID!) { sessions(realmId: $r, after: "not-a-cursor\\u0000") { edges { node { id } } } }', variables: { r: huge }, auth: dev.adminKey },
+      {
+        query: 'query ($r: ID!) { sessions(realmId: $r, after: "not-a-cursor\\u0000") { edges { node { id } } } }',
+        variables: { r: huge },
+        auth: dev.adminKey,
+      },
       { query: 'query ($r: ID!) { users(realmId: $r, first: 100000, after: "////") { edges { node { id } } } }', variables: { r: 'x' }, auth: dev.adminKey },
       { query: 'query ($r: ID!) { users(realmId: $r, first: 5, after: "////") { edges { node { id } } } }', variables: { r: 'x' }, auth: dev.adminKey },
-      { query: 'query ($r: ID!) { sessions(realmId: $r, first: -1, after: "eyJpZCI6MX0") { edges { node { id } } } }', variables: { r: 'x' }, auth: dev.adminKey },
+      {
+        query: 'query ($r: ID!) { sessions(realmId: $r, first: -1, after: "eyJpZCI6MX0") { edges { node { id } } } }',
+        variables: { r: 'x' },
+        auth: dev.adminKey,
+      },
       { query: 'mutation ($t: String!) { refresh(refreshToken: $t) { accessToken } }', variables: { t: huge } },
       { query: 'mutation ($t: String!) { refresh(refreshToken: $t) { accessToken } }', variables: { t: '\u0000' } },
       { query: 'query ($t: String!) { verifyToken(token: $t) { valid reason } }', variables: { t: 'a.b.c'.repeat(3000) } },
@@ -361,17 +413,37 @@ describe('error masking', () => {
     const cases: { body: unknown; field: string }[] = [
       { body: { query: 'query ($id: ID!) { session(id: $id) { id } }', variables: { id: 'ses_\u0000' } }, field: 'id' },
       { body: { query: '{ session(id: "ses_\\u0000") { id } }' }, field: 'id' },
-      { body: { query: 'mutation ($i: LoginInput!) { login(input: $i) { accessToken } }', variables: { i: { realmId: realm.id, username: 'a\u0000b', password: 'whatever-whatever' } } }, field: 'username' },
       {
-        body: { query: 'mutation ($i: CreateUserInput!) { createUser(input: $i) { id } }', variables: { i: { realmId: realm.id, username: 'nul-attrs', password: 'long enough pw', customAttributes: { 'k\u0000': 1 } } } },
+        body: {
+          query: 'mutation ($i: LoginInput!) { login(input: $i) { accessToken } }',
+          variables: { i: { realmId: realm.id, username: 'a\u0000b', password: 'whatever-whatever' } },
+        },
+        field: 'username',
+      },
+      {
+        body: {
+          query: 'mutation ($i: CreateUserInput!) { createUser(input: $i) { id } }',
+          variables: { i: { realmId: realm.id, username: 'nul-attrs', password: 'long enough pw', customAttributes: { 'k\u0000': 1 } } },
+        },
         field: 'customAttributes',
       },
       {
-        body: { query: 'mutation ($i: CreateUserInput!) { createUser(input: $i) { id } }', variables: { i: { realmId: realm.id, username: 'nul-attrs2', password: 'long enough pw', customAttributes: { list: ['ok', 'bad\u0000'] } } } },
+        body: {
+          query: 'mutation ($i: CreateUserInput!) { createUser(input: $i) { id } }',
+          variables: { i: { realmId: realm.id, username: 'nul-attrs2', password: 'long enough pw', customAttributes: { list: ['ok', 'bad\u0000'] } } },
+        },
         field: 'customAttributes',
       },
-      { body: { query: `mutation { createUser(input: { realmId: "${realm.id}", username: "nul-lit", password: "long enough pw", customAttributes: { k: "a\\u0000" } }) { id } }` }, field: 'customAttributes' },
-      { body: { query: `mutation { createUser(input: { realmId: "${realm.id}", username: "nul\\u0000lit", password: "long enough pw" }) { id } }` }, field: 'username' },
+      {
+        body: {
+          query: `mutation { createUser(input: { realmId: "${realm.id}", username: "nul-lit", password: "long enough pw", customAttributes: { k: "a\\u0000" } }) { id } }`,
+        },
+        field: 'customAttributes',
+      },
+      {
+        body: { query: `mutation { createUser(input: { realmId: "${realm.id}", username: "nul\\u0000lit", password: "long enough pw" }) { id } }` },
+        field: 'username',
+      },
     ];
     for (const { body, field } of cases) {
       const answer = await post(dev, body, auth);
@@ -384,7 +456,14 @@ describe('error masking', () => {
   });
 
   it('rejects a bad credential with UNAUTHENTICATED, not a server error', async () => {
-    for (const authorization of ['Bearer', 'Basic abc', `Bearer ${'x'.repeat(9_000)}`, 'Bearer a.b.c', 'Bearer tsa_not-a-real-admin-key', 'Bearer eyJhbGciOiJub25lIn0.e30.']) {
+    for (const authorization of [
+      'Bearer',
+      'Basic abc',
+      `Bearer ${'x'.repeat(9_000)}`,
+      'Bearer a.b.c',
+      'Bearer tsa_not-a-real-admin-key',
+      'Bearer eyJhbGciOiJub25lIn0.e30.',
+    ]) {
       const answer = await post(dev, { query: '{ realms { edges { node { id } } } }' }, { authorization });
       expectNoInternals(answer.text);
       expect(errorCode(answer.json!), `${authorization.slice(0, 30)} → ${answer.text.slice(0, 200)}`).toBe('UNAUTHENTICATED');

@@ -23,7 +23,9 @@ async function storedKeys(server: TestServer) {
   return server.app.deps.orm.em
     .fork()
     .getConnection()
-    .execute<{ id: string; realm_id: string; secret: string | null; private_key_pem: string | null }[]>('select id, realm_id, secret, private_key_pem from signing_key');
+    .execute<{ id: string; realm_id: string; secret: string | null; private_key_pem: string | null }[]>(
+      'select id, realm_id, secret, private_key_pem from signing_key',
+    );
 }
 
 /** Log in on this server (the seeded users' own login() stays bound to the server that made them). */
@@ -97,6 +99,8 @@ describe('signing keys encrypted at rest (KEY_ENCRYPTION_KEY)', () => {
   }, 120_000);
 
   it('refuses a key shorter than 32 characters', async () => {
-    await expect(startTestServer({ ...database.env, KEY_ENCRYPTION_KEY: 'too-short' })).rejects.toThrow(/KEY_ENCRYPTION_KEY: every key must be at least 32 characters/);
+    await expect(startTestServer({ ...database.env, KEY_ENCRYPTION_KEY: 'too-short' })).rejects.toThrow(
+      /KEY_ENCRYPTION_KEY: every key must be at least 32 characters/,
+    );
   });
 });

@@ -92,7 +92,10 @@ describe('a burst of logins', () => {
     console.log(
       `200 parallel logins: ${elapsed.toFixed(0)} ms (${((200 / elapsed) * 1000).toFixed(1)}/s); /health max ${Math.max(...samples.map((s) => s.ms)).toFixed(0)} ms over ${samples.length} probes`,
     );
-    expect(codes.filter((code) => code !== 'OK'), JSON.stringify(answers.find((a) => a.errors)?.errors)).toEqual([]);
+    expect(
+      codes.filter((code) => code !== 'OK'),
+      JSON.stringify(answers.find((a) => a.errors)?.errors),
+    ).toEqual([]);
     expect(samples.length).toBeGreaterThan(0);
     expect(samples.every((sample) => sample.status === 200)).toBe(true);
     expect(new Set(answers.map((answer) => answer.data!.login.session!.id)).size).toBe(200);
@@ -141,7 +144,10 @@ describe('a thousand live subscribers', () => {
         },
       };
     });
-    await em.insertMany(Session, sessions.map((s) => s.row));
+    await em.insertMany(
+      Session,
+      sessions.map((s) => s.row),
+    );
     await em.insertMany(
       RefreshToken,
       sessions.map((s) => ({ tokenHash: sha256(randomUUID()), sessionId: s.row.id, realmId: realm.id, createdAt: now, rotatedAt: null, successorSeed: null })),
@@ -150,7 +156,15 @@ describe('a thousand live subscribers', () => {
       sessions.map(({ user, row }) =>
         server.app.deps.keys.sign(
           realm.id,
-          buildClaims({ realm: { jwtFields: [] }, user, memberships: [], sessionId: row.id, tokenId: randomUUID(), issuedAt: now, expiresAt: new Date(now.getTime() + 300_000) }) as never,
+          buildClaims({
+            realm: { jwtFields: [] },
+            user,
+            memberships: [],
+            sessionId: row.id,
+            tokenId: randomUUID(),
+            issuedAt: now,
+            expiresAt: new Date(now.getTime() + 300_000),
+          }) as never,
         ),
       ),
     );
@@ -210,5 +224,3 @@ describe('a thousand live subscribers', () => {
     }
   }, 90_000);
 });
-
-

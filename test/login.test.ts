@@ -18,7 +18,6 @@ function expectError(response: GraphQLResponse<unknown>, code: string) {
   return response.errors![0];
 }
 
-
 describe('login with username and password', () => {
   it('returns a login token, a refresh token, the new session and the user', async () => {
     const realm = await seedRealm(server);
@@ -71,7 +70,11 @@ describe('login with username and password', () => {
     const user = await realm.createUser();
     const old = await user.login();
     ok(await server.gql(LogoutDocument, {}, old.accessToken));
-    const response = await login(server, { realmId: realm.id, username: user.username, password: DEFAULT_PASSWORD }, { authorization: `Bearer ${old.accessToken}` });
+    const response = await login(
+      server,
+      { realmId: realm.id, username: user.username, password: DEFAULT_PASSWORD },
+      { authorization: `Bearer ${old.accessToken}` },
+    );
     expect(response.errors, JSON.stringify(response.errors)).toBeUndefined();
     expect(response.data!.login.session).toMatchObject({ state: 'ACTIVE', current: false });
     // A bad credential still gets no anonymous fallback where one is needed.
@@ -212,11 +215,7 @@ describe('login with username and password', () => {
       expect(result.session!.ip).toBe('203.0.113.9');
       // Only the entry our proxy appended counts: anything the client put further left is ignored.
       const spoofed = ok(
-        await login(
-          proxied,
-          { realmId: realm.id, username: hank.username, password: DEFAULT_PASSWORD },
-          { 'x-forwarded-for': '10.0.0.1, 198.51.100.4' },
-        ),
+        await login(proxied, { realmId: realm.id, username: hank.username, password: DEFAULT_PASSWORD }, { 'x-forwarded-for': '10.0.0.1, 198.51.100.4' }),
       ).login;
       expect(spoofed.session!.ip).toBe('198.51.100.4');
       // Without the header the socket address is used.

@@ -77,7 +77,12 @@ describe.skipIf(!DATABASE_URL)('forced logout across instances [real PostgreSQL:
   }
 
   async function seed(settings: Record<string, unknown> = {}) {
-    const { createRealm: realm } = await gql(a, 'mutation ($input: CreateRealmInput!) { createRealm(input: $input) { id } }', { input: { name: `multi-${counter++}`, ...settings } }, adminKey);
+    const { createRealm: realm } = await gql(
+      a,
+      'mutation ($input: CreateRealmInput!) { createRealm(input: $input) { id } }',
+      { input: { name: `multi-${counter++}`, ...settings } },
+      adminKey,
+    );
     const username = `user-${counter++}`;
     const password = 'correct horse battery staple';
     const { createUser: user } = await gql(

@@ -36,9 +36,32 @@ async function readRealm(id: string, auth = server.adminKey): Promise<Realm> {
 
 /** Settings and name only: what a rejected update must leave exactly as it was. */
 function settingsOf(realm: Realm) {
-  const { name, jwtAlgorithm, jwtFields, sessionType, sessionMinutes, apiKeyMinutes, accessTokenSeconds, idleTimeoutSeconds, maxActiveSessions, updatedAt, signingKeyId } =
-    realm;
-  return { name, jwtAlgorithm, jwtFields, sessionType, sessionMinutes, apiKeyMinutes, accessTokenSeconds, idleTimeoutSeconds, maxActiveSessions, updatedAt, signingKeyId };
+  const {
+    name,
+    jwtAlgorithm,
+    jwtFields,
+    sessionType,
+    sessionMinutes,
+    apiKeyMinutes,
+    accessTokenSeconds,
+    idleTimeoutSeconds,
+    maxActiveSessions,
+    updatedAt,
+    signingKeyId,
+  } = realm;
+  return {
+    name,
+    jwtAlgorithm,
+    jwtFields,
+    sessionType,
+    sessionMinutes,
+    apiKeyMinutes,
+    accessTokenSeconds,
+    idleTimeoutSeconds,
+    maxActiveSessions,
+    updatedAt,
+    signingKeyId,
+  };
 }
 
 function expectBadInput(response: GraphQLResponse, field: string) {
@@ -58,7 +81,11 @@ async function allRealms(): Promise<Realm[]> {
   let after: string | null = null;
   for (;;) {
     const page: any = ok(
-      await server.gql(`query ($after: String) { realms(first: 100, after: $after) { edges { cursor node { id name } } pageInfo { hasNextPage endCursor } } }`, { after }, server.adminKey),
+      await server.gql(
+        `query ($after: String) { realms(first: 100, after: $after) { edges { cursor node { id name } } pageInfo { hasNextPage endCursor } } }`,
+        { after },
+        server.adminKey,
+      ),
     ).realms;
     realms.push(...page.edges.map((e: any) => e.node));
     if (!page.pageInfo.hasNextPage) return realms;
@@ -203,7 +230,9 @@ describe('updating a realm', () => {
 
   it('an explicit null makes an UNMANAGED realm open-ended; leaving the field out keeps it open-ended', async () => {
     const realm = await createRealm({ sessionType: 'UNMANAGED', sessionMinutes: 60 });
-    const open = ok(await server.gql(UPDATE, { id: realm.id, input: { sessionMinutes: null, apiKeyMinutes: null, idleTimeoutSeconds: null } }, server.adminKey)).updateRealm;
+    const open = ok(
+      await server.gql(UPDATE, { id: realm.id, input: { sessionMinutes: null, apiKeyMinutes: null, idleTimeoutSeconds: null } }, server.adminKey),
+    ).updateRealm;
     expect(open).toMatchObject({ sessionMinutes: null, apiKeyMinutes: null, idleTimeoutSeconds: null });
     const renamed = ok(await server.gql(UPDATE, { id: realm.id, input: { name: 'still open' } }, server.adminKey)).updateRealm;
     expect(renamed).toMatchObject({ sessionMinutes: null, apiKeyMinutes: null, name: 'still open' });
@@ -228,7 +257,11 @@ describe('updating a realm', () => {
     const realm = await createRealm();
     ok(await server.gql(UPDATE, { id: realm.id, input: { maxActiveSessions: 4 } }, server.adminKey));
     const events = ok(
-      await server.gql(`query ($id: ID!) { auditEvents(realmId: $id, type: "REALM_UPDATED") { edges { node { type actor data } } } }`, { id: realm.id }, server.adminKey),
+      await server.gql(
+        `query ($id: ID!) { auditEvents(realmId: $id, type: "REALM_UPDATED") { edges { node { type actor data } } } }`,
+        { id: realm.id },
+        server.adminKey,
+      ),
     ).auditEvents.edges.map((e: any) => e.node);
     expect(events).toHaveLength(1);
     expect(events[0].actor).toMatch(/^admin:/);
@@ -385,7 +418,11 @@ describe('listing realms', () => {
     let pages = 0;
     for (;;) {
       const page: any = ok(
-        await server.gql(`query ($after: String) { realms(first: 2, after: $after) { edges { cursor node { id createdAt } } pageInfo { hasNextPage endCursor } } }`, { after }, server.adminKey),
+        await server.gql(
+          `query ($after: String) { realms(first: 2, after: $after) { edges { cursor node { id createdAt } } pageInfo { hasNextPage endCursor } } }`,
+          { after },
+          server.adminKey,
+        ),
       ).realms;
       pages++;
       expect(page.edges.length).toBeLessThanOrEqual(2);

@@ -98,7 +98,17 @@ describe('refresh', () => {
     const realm = await seedRealm(server);
     const user = await realm.createUser();
     const login = await user.login();
-    for (const token of ['', 'x', 'A'.repeat(43), login.refreshToken!.slice(0, -1), `${login.refreshToken}x`, 'r'.repeat(5000), login.accessToken, `${login.refreshToken}\u0000`, '\u0000']) {
+    for (const token of [
+      '',
+      'x',
+      'A'.repeat(43),
+      login.refreshToken!.slice(0, -1),
+      `${login.refreshToken}x`,
+      'r'.repeat(5000),
+      login.accessToken,
+      `${login.refreshToken}\u0000`,
+      '\u0000',
+    ]) {
       expectInvalidRefresh(await refresh(server, token));
     }
     // None of that hurt the real session.
@@ -306,7 +316,10 @@ describe('concurrent refreshes and reuse detection', () => {
       const parallel = Promise.all(Array.from({ length: 4 }, () => refresh(server, login.refreshToken!)));
       await new Promise((resolve) => setTimeout(resolve, round * 3));
       ok(await server.gql(TerminateSessionDocument, { id: login.session!.id }, server.adminKey));
-      const handedOut = [...(await chain), ...(await parallel).flatMap((r) => (r.data ? [{ accessToken: r.data.refresh.accessToken, refreshToken: r.data.refresh.refreshToken! }] : []))];
+      const handedOut = [
+        ...(await chain),
+        ...(await parallel).flatMap((r) => (r.data ? [{ accessToken: r.data.refresh.accessToken, refreshToken: r.data.refresh.refreshToken! }] : [])),
+      ];
 
       expect((await sessionAsAdmin(server, login.session!.id)).state).toBe('TERMINATED');
       for (const { accessToken, refreshToken } of handedOut) {

@@ -40,7 +40,9 @@ describe('retention: ended sessions and old audit events are pruned', () => {
     const pruned = await server.app.sweeper.pruneNow();
     expect(pruned.sessions).toBe(1);
 
-    const sessions = ok(await server.gql(SESSION_IDS, { realmId: realm.id }, server.adminKey)).sessions.edges.map((e: { node: { id: string; state: string } }) => e.node);
+    const sessions = ok(await server.gql(SESSION_IDS, { realmId: realm.id }, server.adminKey)).sessions.edges.map(
+      (e: { node: { id: string; state: string } }) => e.node,
+    );
     expect(sessions.map((s: { id: string }) => s.id).sort()).toEqual([active.session!.id, endedRecently.session!.id].sort());
     expect(sessions.find((s: { id: string }) => s.id === active.session!.id).state).toBe('ACTIVE');
 

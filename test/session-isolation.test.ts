@@ -94,9 +94,7 @@ describe('session operations across realms', () => {
       it('terminateSession of realm B: NOT_FOUND, and the session lives on', async () => {
         const caller = w.callers[callerName];
         const message = expectNotFound(await server.gql(TerminateSessionDocument, { id: w.loginB.session!.id }, caller), 'terminateSession(B)');
-        expect(expectNotFound(await server.gql(TerminateSessionDocument, { id: 'ses_doesnotexist' }, caller), 'terminateSession(missing)')).toBe(
-          message,
-        );
+        expect(expectNotFound(await server.gql(TerminateSessionDocument, { id: 'ses_doesnotexist' }, caller), 'terminateSession(missing)')).toBe(message);
         await expectRealmBUntouched(w);
       });
 

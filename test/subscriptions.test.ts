@@ -29,7 +29,12 @@ const REALM_EVENTS = `subscription RealmEvents($realmId: ID!) {
 type Login = Awaited<ReturnType<Awaited<ReturnType<SeededRealm['createUser']>>['login']>>;
 type TerminatedEvent = { sessionTerminated: { sessionId: string; userId: string; realmId: string; reason: string; terminatedAt: string } };
 type RealmEvent = {
-  sessionEvents: { type: string; reason: string | null; at: string; session: { id: string; state: string; terminationReason: string | null; lastActiveAt: string } };
+  sessionEvents: {
+    type: string;
+    reason: string | null;
+    at: string;
+    session: { id: string; state: string; terminationReason: string | null; lastActiveAt: string };
+  };
 };
 
 function connect(credential: string | null, options?: Parameters<typeof openWs>[2]): WsConnection {
@@ -70,11 +75,7 @@ async function expectForcedLogout(
 
 /** The first error code of a subscription the server refused (error sink or an errors-only result). */
 async function refusal(sub: RecordedSubscription): Promise<string | undefined> {
-  const outcome = await within(
-    Promise.race([sub.result(0).then((r) => ({ result: r })), sub.ended().then((end) => ({ end }))]),
-    5_000,
-    'the refusal',
-  );
+  const outcome = await within(Promise.race([sub.result(0).then((r) => ({ result: r })), sub.ended().then((end) => ({ end }))]), 5_000, 'the refusal');
   if ('result' in outcome) {
     expect(outcome.result.data ?? null).toBeNull();
     return codeOf(outcome.result);
@@ -114,7 +115,9 @@ describe('sessionTerminated is delivered for every reason, then the socket of th
     const { user, login } = await newUserWithLogin(realm);
     const other = await user.login();
     const { ws, sub } = await watchOwnSession(login);
-    const ended = ok(await server.gql('mutation ($id: ID!) { terminateSession(id: $id) { id state terminationReason } }', { id: login.session!.id }, other.accessToken));
+    const ended = ok(
+      await server.gql('mutation ($id: ID!) { terminateSession(id: $id) { id state terminationReason } }', { id: login.session!.id }, other.accessToken),
+    );
     expect(ended.terminateSession).toEqual({ id: login.session!.id, state: 'TERMINATED', terminationReason: 'TERMINATED_BY_USER' });
     await expectForcedLogout(ws, sub, { sessionId: login.session!.id, userId: user.id, realmId: realm.id, reason: 'TERMINATED_BY_USER' });
   });
@@ -168,7 +171,13 @@ describe('sessionTerminated is delivered for every reason, then the socket of th
     const realm = await seedRealm(server);
     const { user, login } = await newUserWithLogin(realm);
     const { ws, sub } = await watchOwnSession(login);
-    ok(await server.gql('mutation ($u: ID!, $p: String!) { setPassword(userId: $u, password: $p) { id } }', { u: user.id, p: 'a brand new passphrase 42' }, server.adminKey));
+    ok(
+      await server.gql(
+        'mutation ($u: ID!, $p: String!) { setPassword(userId: $u, password: $p) { id } }',
+        { u: user.id, p: 'a brand new passphrase 42' },
+        server.adminKey,
+      ),
+    );
     await expectForcedLogout(ws, sub, { sessionId: login.session!.id, userId: user.id, realmId: realm.id, reason: 'PASSWORD_CHANGED' });
   });
 
@@ -176,7 +185,9 @@ describe('sessionTerminated is delivered for every reason, then the socket of th
     const realm = await seedRealm(server);
     const { user, login } = await newUserWithLogin(realm);
     const { ws, sub } = await watchOwnSession(login);
-    const updated = ok(await server.gql('mutation ($id: ID!) { updateUser(id: $id, input: { disabled: true }) { id disabled } }', { id: user.id }, server.adminKey));
+    const updated = ok(
+      await server.gql('mutation ($id: ID!) { updateUser(id: $id, input: { disabled: true }) { id disabled } }', { id: user.id }, server.adminKey),
+    );
     expect(updated.updateUser.disabled).toBe(true);
     await expectForcedLogout(ws, sub, { sessionId: login.session!.id, userId: user.id, realmId: realm.id, reason: 'USER_DISABLED' });
   });
@@ -205,7 +216,9 @@ describe('sessionTerminated is delivered for every reason, then the socket of th
     // The sweeper ends every due session in the database — with a shared PostgreSQL, those of
     // other test files too — so the metric is checked against what this instance announced.
     const announced: string[] = [];
-    const stopListening = server.app.deps.events.onPublish((event) => event.type === 'TERMINATED' && event.reason === 'EXPIRED' && announced.push(event.sessionId));
+    const stopListening = server.app.deps.events.onPublish(
+      (event) => event.type === 'TERMINATED' && event.reason === 'EXPIRED' && announced.push(event.sessionId),
+    );
 
     server.clock.advance(61_000);
     await server.app.sweeper.sweepNow();
@@ -317,7 +330,9 @@ describe('the socket lifecycle of a forced logout', () => {
     await ws.connected();
     // One subscription on a session that stays alive (its id in a variable not named sessionId),
     // one on the own session written inline: neither may be mistaken for the other.
-    const bystander = ws.subscribe<TerminatedEvent>(`subscription ($id: ID) { sessionTerminated(sessionId: $id) { ${EVENT_FIELDS} } }`, { id: other.session!.id });
+    const bystander = ws.subscribe<TerminatedEvent>(`subscription ($id: ID) { sessionTerminated(sessionId: $id) { ${EVENT_FIELDS} } }`, {
+      id: other.session!.id,
+    });
     const sub = ws.subscribe<TerminatedEvent>(`subscription { sessionTerminated(sessionId: "${login.session!.id}") { ${EVENT_FIELDS} } }`);
     await untilWatched(login.session!.id, 2);
     await untilWatched(other.session!.id, 1);
@@ -475,11 +490,18 @@ describe('connection authentication', () => {
     // The 20 that were accepted work; freeing a slot admits a new one.
     await untilRealmEventsListen(realm, subs[19]);
     subs[0].unsubscribe();
-    const again = await eventually(async () => {
-      const candidate = ws.subscribe<RealmEvent>(REALM_EVENTS, { realmId: realm.id });
-      const refused = await within(candidate.ended(), 300, 'x').then(() => true, () => false);
-      return refused ? null : candidate;
-    }, 5_000, 'a free slot after unsubscribing');
+    const again = await eventually(
+      async () => {
+        const candidate = ws.subscribe<RealmEvent>(REALM_EVENTS, { realmId: realm.id });
+        const refused = await within(candidate.ended(), 300, 'x').then(
+          () => true,
+          () => false,
+        );
+        return refused ? null : candidate;
+      },
+      5_000,
+      'a free slot after unsubscribing',
+    );
     await untilRealmEventsListen(realm, again);
   });
 });
@@ -709,7 +731,14 @@ describe('SSE', () => {
         text
           .split('\n\n')
           .filter((block) => /^event: next$/m.test(block))
-          .map((block) => JSON.parse(block.split('\n').find((l) => l.startsWith('data: '))!.slice(6))),
+          .map((block) =>
+            JSON.parse(
+              block
+                .split('\n')
+                .find((l) => l.startsWith('data: '))!
+                .slice(6),
+            ),
+          ),
       ended: (ms = 5_000) => within(pump, ms, 'the SSE stream to end'),
       cancel: () => reader.cancel(),
     };
@@ -723,7 +752,17 @@ describe('SSE', () => {
     ok(await server.gql('mutation ($id: ID!) { terminateSession(id: $id) { id } }', { id: login.session!.id }, server.adminKey));
     await stream.ended();
     expect(stream.events()).toEqual([
-      { data: { sessionTerminated: { sessionId: login.session!.id, userId: user.id, realmId: realm.id, reason: 'TERMINATED_BY_ADMIN', terminatedAt: expect.any(String) } } },
+      {
+        data: {
+          sessionTerminated: {
+            sessionId: login.session!.id,
+            userId: user.id,
+            realmId: realm.id,
+            reason: 'TERMINATED_BY_ADMIN',
+            terminatedAt: expect.any(String),
+          },
+        },
+      },
     ]);
   });
 
@@ -799,10 +838,14 @@ describe('metrics', () => {
     await sub.ended();
     await ws.closed();
     await sse.text();
-    const after = await eventually(async () => {
-      const text = await metricsText();
-      return metricValue(text, 'tessera_live_subscriptions') === live ? text : null;
-    }, 3_000, 'live subscriptions back to the start');
+    const after = await eventually(
+      async () => {
+        const text = await metricsText();
+        return metricValue(text, 'tessera_live_subscriptions') === live ? text : null;
+      },
+      3_000,
+      'live subscriptions back to the start',
+    );
     expect(metricValue(after, 'tessera_session_terminations_total', 'reason="LOGOUT"') - logouts).toBe(2);
     expect(delivered(after, 'websocket') - delivered(before, 'websocket')).toBe(1);
     expect(delivered(after, 'sse') - delivered(before, 'sse')).toBe(1);

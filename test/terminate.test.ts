@@ -350,9 +350,7 @@ describe('listing sessions', () => {
     const page1 = ok(await server.gql(SessionsOfRealmDocument, { realmId: realm.id, first: 2 }, server.adminKey)).sessions;
     expect(page1.edges.map((e) => e.node.id)).toEqual([b1, a3].map((l) => l.session!.id));
     expect(page1.pageInfo.hasNextPage).toBe(true);
-    const page2 = ok(
-      await server.gql(SessionsOfRealmDocument, { realmId: realm.id, first: 2, after: page1.pageInfo.endCursor }, server.adminKey),
-    ).sessions;
+    const page2 = ok(await server.gql(SessionsOfRealmDocument, { realmId: realm.id, first: 2, after: page1.pageInfo.endCursor }, server.adminKey)).sessions;
     expect(page2.edges.map((e) => e.node.id)).toEqual([a2, a1].map((l) => l.session!.id));
     expect(page2.pageInfo.hasNextPage).toBe(false);
   });

@@ -14,7 +14,17 @@ const throttleKey = (raw: string) => sha256(raw);
 
 const LOGIN = /* GraphQL */ `
   mutation Login($input: LoginInput!) {
-    login(input: $input) { accessToken refreshToken session { id ip } user { id } }
+    login(input: $input) {
+      accessToken
+      refreshToken
+      session {
+        id
+        ip
+      }
+      user {
+        id
+      }
+    }
   }
 `;
 
@@ -153,7 +163,10 @@ describe('one account from one address', () => {
     const elapsedSeconds = (performance.now() - started) / 1000;
     const codes = answers.map(({ response }) => errorCode(response));
     const checked = codes.filter((code) => code === 'INVALID_CREDENTIALS').length;
-    expect(codes.filter((code) => code !== 'INVALID_CREDENTIALS' && code !== 'RATE_LIMITED'), JSON.stringify(codes)).toEqual([]);
+    expect(
+      codes.filter((code) => code !== 'INVALID_CREDENTIALS' && code !== 'RATE_LIMITED'),
+      JSON.stringify(codes),
+    ).toEqual([]);
     // Five guesses, then the 1 s block; should the burst outlast a block (a loaded machine), one
     // more guess per block that ran out (1 s, 2 s, 4 s …) is what the backoff allows.
     const allowed = 5 + (elapsedSeconds > 1 ? Math.floor(Math.log2(elapsedSeconds)) + 1 : 0);
@@ -162,10 +175,11 @@ describe('one account from one address', () => {
     expect(checked, JSON.stringify(codes)).toBeLessThanOrEqual(allowed);
     expect(verifyCount.count()).toBe(checked);
     // The counter saw exactly the attempts that were checked, and it is (or was) blocking.
-    const [row] = await server.app.deps.orm.em.fork().execute<{ failures: number; blocked_until: Date | null }[]>(
-      `select failures, blocked_until from login_throttle where key = ?`,
-      [throttleKey(`account-ip:${realm.id}:${judy.username.toLowerCase()}:127.0.0.1`)],
-    );
+    const [row] = await server.app.deps.orm.em
+      .fork()
+      .execute<{ failures: number; blocked_until: Date | null }[]>(`select failures, blocked_until from login_throttle where key = ?`, [
+        throttleKey(`account-ip:${realm.id}:${judy.username.toLowerCase()}:127.0.0.1`),
+      ]);
     expect(row.failures).toBe(checked);
     expect(row.blocked_until).not.toBeNull();
   });
@@ -177,9 +191,9 @@ describe('one account from one address', () => {
     for (const { response } of both) expect(response.errors, JSON.stringify(response.errors)).toBeUndefined();
     // Ten successful logins leave no counter on the account and only refunded ones on the address.
     for (let i = 0; i < 8; i++) expect((await login(server, realm.id, kim.username, DEFAULT_PASSWORD)).response.errors).toBeUndefined();
-    const rows = await server.app.deps.orm.em.fork().execute<{ failures: number }[]>(`select failures from login_throttle where key = ?`, [
-      throttleKey(`ip:${realm.id}:127.0.0.1`),
-    ]);
+    const rows = await server.app.deps.orm.em
+      .fork()
+      .execute<{ failures: number }[]>(`select failures from login_throttle where key = ?`, [throttleKey(`ip:${realm.id}:127.0.0.1`)]);
     expect(rows.map((row) => row.failures)).toEqual([0]);
   });
 
@@ -258,7 +272,7 @@ describe('behind a trusted proxy (TRUST_PROXY=true)', () => {
     expect(other.response.data!.login.session!.ip).toBe('203.0.113.45');
   });
 
-  it('ignores a forwarded entry that is not an address and uses the connection\'s', async () => {
+  it("ignores a forwarded entry that is not an address and uses the connection's", async () => {
     const realm = await seedRealm(proxied);
     const nia = await realm.createUser();
     const { response } = await login(proxied, realm.id, nia.username, DEFAULT_PASSWORD, 'unknown');
@@ -336,7 +350,9 @@ describe('timing', () => {
     const [mUnknown, mWrong] = [median(unknown), median(wrong)];
     // Each pair ran back to back, so the ratio within a pair cancels the machine's load drift.
     const ratio = median(unknown.map((ms, i) => ms / wrong[i]));
-    console.log(`login timing: unknown user median ${mUnknown.toFixed(1)} ms, wrong password median ${mWrong.toFixed(1)} ms, median pair ratio ${ratio.toFixed(3)}`);
+    console.log(
+      `login timing: unknown user median ${mUnknown.toFixed(1)} ms, wrong password median ${mWrong.toFixed(1)} ms, median pair ratio ${ratio.toFixed(3)}`,
+    );
     expect(mUnknown).toBeGreaterThan(8);
     expect(mWrong).toBeGreaterThan(8);
     expect(Math.abs(Math.log(ratio))).toBeLessThan(Math.log(1.25));
@@ -370,9 +386,14 @@ describe('a burst of logins', () => {
     const burstMs = performance.now() - started;
     burstDone = true;
     await probe;
-    console.log(`300-login burst: ${burstMs.toFixed(0)} ms, answers ${JSON.stringify(Object.fromEntries(codes))}, ` +
-      `/health max ${Math.max(...healthChecks.map((h) => h.ms)).toFixed(0)} ms over ${healthChecks.length} probes`);
-    expect([...codes.keys()].every((code) => code === 'INVALID_CREDENTIALS' || code === 'RATE_LIMITED'), JSON.stringify([...codes])).toBe(true);
+    console.log(
+      `300-login burst: ${burstMs.toFixed(0)} ms, answers ${JSON.stringify(Object.fromEntries(codes))}, ` +
+        `/health max ${Math.max(...healthChecks.map((h) => h.ms)).toFixed(0)} ms over ${healthChecks.length} probes`,
+    );
+    expect(
+      [...codes.keys()].every((code) => code === 'INVALID_CREDENTIALS' || code === 'RATE_LIMITED'),
+      JSON.stringify([...codes]),
+    ).toBe(true);
     expect(codes.get('INVALID_CREDENTIALS') ?? 0).toBeGreaterThan(0);
     expect(healthChecks.length).toBeGreaterThan(0);
     expect(healthChecks.every((h) => h.status === 200)).toBe(true);

@@ -131,7 +131,10 @@ describe('mutated login tokens', () => {
 describe('realm boundaries', () => {
   it("a token signed with realm A's key whose payload claims realm B's issuer is rejected", async () => {
     const { token } = tokens[0];
-    const [header, payload] = token.split('.').slice(0, 2).map((part) => JSON.parse(Buffer.from(part, 'base64url').toString('utf8')));
+    const [header, payload] = token
+      .split('.')
+      .slice(0, 2)
+      .map((part) => JSON.parse(Buffer.from(part, 'base64url').toString('utf8')));
     expect(header.kid).toBe(hsRealm.signingKeyId);
     const b64 = (value: unknown) => Buffer.from(JSON.stringify(value)).toString('base64url');
     const forge = (h: unknown, p: unknown) => {

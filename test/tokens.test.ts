@@ -201,7 +201,10 @@ describe('claims chosen by jwtFields', () => {
     {
       fields: ['MEMBERSHIPS', 'CUSTOM_ATTRIBUTES'],
       expectCs: true,
-      membership: () => [{ p: ['billing:read', 'admin'], cs: { role: 'owner' } }, { p: ['support'], cs: { shift: 'night' } }],
+      membership: () => [
+        { p: ['billing:read', 'admin'], cs: { role: 'owner' } },
+        { p: ['support'], cs: { shift: 'night' } },
+      ],
     },
     { fields: ['CUSTOM_ATTRIBUTES'], expectCs: true, membership: () => undefined },
   ];
@@ -354,7 +357,10 @@ describe('forged and broken tokens', () => {
 
   it('alg none, in any casing, with or without a signature', async () => {
     for (const alg of ['none', 'None', 'NONE', 'nOnE']) {
-      for (const header of [{ ...hsParts.header, alg }, { alg, typ: 'JWT' }]) {
+      for (const header of [
+        { ...hsParts.header, alg },
+        { alg, typ: 'JWT' },
+      ]) {
         const unsigned = `${b64(header)}.${b64(hsParts.payload)}.`;
         await expectRejected(unsigned);
         await expectRejected(`${b64(header)}.${b64(hsParts.payload)}`);
@@ -488,9 +494,7 @@ describe('forged and broken tokens', () => {
       const bytes = Buffer.from(sig, 'base64url');
       const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
       // Same bytes, other last character: a lenient decoder would accept it as the same signature.
-      const aliases = [...alphabet]
-        .map((c) => sig.slice(0, -1) + c)
-        .filter((alias) => alias !== sig && Buffer.from(alias, 'base64url').equals(bytes));
+      const aliases = [...alphabet].map((c) => sig.slice(0, -1) + c).filter((alias) => alias !== sig && Buffer.from(alias, 'base64url').equals(bytes));
       expect(aliases.length).toBeGreaterThan(0);
       for (const alias of aliases) await expectRejected(`${h}.${p}.${alias}`, 'MALFORMED');
       await expectRejected(`${h}.${p}.${sig}=`, 'MALFORMED');

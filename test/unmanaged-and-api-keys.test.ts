@@ -35,9 +35,7 @@ describe('unmanaged realms', () => {
   it('log in without a session or refresh token; exp = login + sessionMinutes', async () => {
     const realm = await seedRealm(server, { sessionType: 'UNMANAGED', sessionMinutes: 90 });
     const user = await realm.createUser({ firstName: 'Una' });
-    const result = ok(
-      await server.gql(LoginDetailedDocument, { input: { realmId: realm.id, username: user.username, password: DEFAULT_PASSWORD } }),
-    ).login;
+    const result = ok(await server.gql(LoginDetailedDocument, { input: { realmId: realm.id, username: user.username, password: DEFAULT_PASSWORD } })).login;
     expect(result.session).toBeNull();
     expect(result.refreshToken).toBeNull();
     expect(result.user.lastLoginAt).not.toBeNull();

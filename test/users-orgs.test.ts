@@ -184,7 +184,9 @@ describe('searching users', () => {
     await other.createUser({ username: 'ada.elsewhere', firstName: 'Ada' });
 
     const search = async (query: string | null) =>
-      ok(await server.gql(SEARCH, { realmId: realm.id, query }, server.adminKey)).users.edges.map((e: any) => e.node.id).sort();
+      ok(await server.gql(SEARCH, { realmId: realm.id, query }, server.adminKey))
+        .users.edges.map((e: any) => e.node.id)
+        .sort();
     expect(await search('ADA.L')).toEqual([ada.id]);
     expect(await search('analytical')).toEqual([ada.id]);
     expect(await search('grace')).toEqual([grace.id]);
@@ -207,9 +209,20 @@ describe('updating users', () => {
     const realm = await seedRealm(server);
     const user = await realm.createUser({ username: 'before', firstName: 'Ada', lastName: 'Byron', customAttributes: { a: 1 } });
     const updated = ok(
-      await server.gql(UPDATE_USER, { id: user.id, input: { username: 'After', lastName: 'Lovelace', email: 'ada@example.com', customAttributes: { b: 2 } } }, server.adminKey),
+      await server.gql(
+        UPDATE_USER,
+        { id: user.id, input: { username: 'After', lastName: 'Lovelace', email: 'ada@example.com', customAttributes: { b: 2 } } },
+        server.adminKey,
+      ),
     ).updateUser;
-    expect(updated).toMatchObject({ username: 'After', firstName: 'Ada', lastName: 'Lovelace', name: 'Ada Lovelace', email: 'ada@example.com', customAttributes: { b: 2 } });
+    expect(updated).toMatchObject({
+      username: 'After',
+      firstName: 'Ada',
+      lastName: 'Lovelace',
+      name: 'Ada Lovelace',
+      email: 'ada@example.com',
+      customAttributes: { b: 2 },
+    });
     expect(Date.parse(updated.updatedAt)).toBeGreaterThanOrEqual(Date.parse(user.createdAt));
     const cleared = ok(await server.gql(UPDATE_USER, { id: user.id, input: { firstName: null, email: null } }, server.adminKey)).updateUser;
     expect(cleared).toMatchObject({ firstName: null, lastName: 'Lovelace', name: 'Lovelace', email: null, username: 'After' });
@@ -271,7 +284,9 @@ describe('setPassword', () => {
     expect(hashAfter).not.toBe(hashBefore);
     expect(hashAfter).toMatch(/^\$argon2id\$v=19\$m=19456,t=2,p=1\$/);
 
-    const session = ok(await server.gql(`query ($id: ID!) { session(id: $id) { state terminationReason } }`, { id: before.session!.id }, server.adminKey)).session;
+    const session = ok(
+      await server.gql(`query ($id: ID!) { session(id: $id) { state terminationReason } }`, { id: before.session!.id }, server.adminKey),
+    ).session;
     expect(session).toEqual({ state: 'TERMINATED', terminationReason: 'PASSWORD_CHANGED' });
   });
 
@@ -291,7 +306,9 @@ describe('setPassword', () => {
 describe('orgs', () => {
   it('creates, reads and updates an org', async () => {
     const realm = await seedRealm(server);
-    const org = ok(await server.gql(CREATE_ORG, { input: { realmId: realm.id, name: ' Acme ', customAttributes: { tier: 'gold' } } }, server.adminKey)).createOrg;
+    const org = ok(
+      await server.gql(CREATE_ORG, { input: { realmId: realm.id, name: ' Acme ', customAttributes: { tier: 'gold' } } }, server.adminKey),
+    ).createOrg;
     expect(org).toMatchObject({ realmId: realm.id, name: 'Acme', customAttributes: { tier: 'gold' }, memberships: [] });
     expect(ok(await server.gql(READ_ORG, { id: org.id }, server.adminKey)).org).toEqual(org);
 
@@ -307,13 +324,19 @@ describe('orgs', () => {
     expectBadInput(await server.gql(CREATE_ORG, { input: { realmId: realm.id, name: '' } }, server.adminKey), 'name');
     expectBadInput(await server.gql(CREATE_ORG, { input: { realmId: realm.id, name: 'x'.repeat(201) } }, server.adminKey), 'name');
     expectBadInput(await server.gql(CREATE_ORG, { input: { realmId: realm.id, name: 'ok', customAttributes: ['x'] } }, server.adminKey), 'customAttributes');
-    expectBadInput(await server.gql(CREATE_ORG, { input: { realmId: realm.id, name: 'ok', customAttributes: { s: 'x'.repeat(5000) } } }, server.adminKey), 'customAttributes');
+    expectBadInput(
+      await server.gql(CREATE_ORG, { input: { realmId: realm.id, name: 'ok', customAttributes: { s: 'x'.repeat(5000) } } }, server.adminKey),
+      'customAttributes',
+    );
     expect(ok(await server.gql(`query ($id: ID!) { orgs(realmId: $id) { edges { node { id } } } }`, { id: realm.id }, server.adminKey)).orgs.edges).toEqual([]);
 
     const org = await realm.createOrg({ name: 'Keep' });
     expectBadInput(await server.gql(UPDATE_ORG, { id: org.id, input: { name: '  ' } }, server.adminKey), 'name');
     expectBadInput(await server.gql(UPDATE_ORG, { id: org.id, input: { name: null } }, server.adminKey), 'name');
-    expectBadInput(await server.gql(UPDATE_ORG, { id: org.id, input: { name: 'New', customAttributes: { s: 'x'.repeat(5000) } } }, server.adminKey), 'customAttributes');
+    expectBadInput(
+      await server.gql(UPDATE_ORG, { id: org.id, input: { name: 'New', customAttributes: { s: 'x'.repeat(5000) } } }, server.adminKey),
+      'customAttributes',
+    );
     expect(ok(await server.gql(READ_ORG, { id: org.id }, server.adminKey)).org).toMatchObject({ name: 'Keep', customAttributes: {} });
     expect(errorCode(await server.gql(CREATE_ORG, { input: { realmId: 'rlm_doesnotexist', name: 'x' } }, server.adminKey))).toBe('NOT_FOUND');
     expect(errorCode(await server.gql(READ_ORG, { id: 'org_doesnotexist' }, server.adminKey))).toBe('NOT_FOUND');
@@ -329,13 +352,28 @@ describe('memberships', () => {
   it('links a user to an org, or realm-wide (orgId null), visible from both sides', async () => {
     const { realm, user, org } = await setup();
     const inOrg = ok(
-      await server.gql(CREATE_MEMBERSHIP, { input: { userId: user.id, orgId: org.id, permissions: ['billing:read', 'admin', 'admin'], customAttributes: { role: 'owner' } } }, server.adminKey),
+      await server.gql(
+        CREATE_MEMBERSHIP,
+        { input: { userId: user.id, orgId: org.id, permissions: ['billing:read', 'admin', 'admin'], customAttributes: { role: 'owner' } } },
+        server.adminKey,
+      ),
     ).createMembership;
-    expect(inOrg).toMatchObject({ userId: user.id, orgId: org.id, org: { id: org.id, name: 'Acme' }, permissions: ['billing:read', 'admin'], customAttributes: { role: 'owner' } });
-    const realmWide = ok(await server.gql(CREATE_MEMBERSHIP, { input: { userId: user.id, orgId: null, permissions: ['support'] } }, server.adminKey)).createMembership;
+    expect(inOrg).toMatchObject({
+      userId: user.id,
+      orgId: org.id,
+      org: { id: org.id, name: 'Acme' },
+      permissions: ['billing:read', 'admin'],
+      customAttributes: { role: 'owner' },
+    });
+    const realmWide = ok(
+      await server.gql(CREATE_MEMBERSHIP, { input: { userId: user.id, orgId: null, permissions: ['support'] } }, server.adminKey),
+    ).createMembership;
     expect(realmWide).toMatchObject({ userId: user.id, orgId: null, org: null, permissions: ['support'], customAttributes: {} });
     const omitted = await realm.createUser();
-    expect(ok(await server.gql(CREATE_MEMBERSHIP, { input: { userId: omitted.id } }, server.adminKey)).createMembership).toMatchObject({ orgId: null, permissions: [] });
+    expect(ok(await server.gql(CREATE_MEMBERSHIP, { input: { userId: omitted.id } }, server.adminKey)).createMembership).toMatchObject({
+      orgId: null,
+      permissions: [],
+    });
 
     const fromUser = ok(await server.gql(USER_MEMBERSHIPS, { id: user.id }, server.adminKey)).user.memberships;
     expect(fromUser.map((m: any) => m.id)).toEqual([inOrg.id, realmWide.id]);
@@ -388,7 +426,10 @@ describe('memberships', () => {
     const updated = ok(await server.gql(UPDATE_MEMBERSHIP, { id: membership.id, input: { permissions: ['read', 'write'] } }, server.adminKey)).updateMembership;
     expect(updated).toMatchObject({ permissions: ['read', 'write'], customAttributes: { a: 1 }, orgId: org.id });
     expectBadInput(await server.gql(UPDATE_MEMBERSHIP, { id: membership.id, input: { permissions: ['no good'] } }, server.adminKey), 'permissions');
-    expectBadInput(await server.gql(UPDATE_MEMBERSHIP, { id: membership.id, input: { customAttributes: { s: 'x'.repeat(5000) } } }, server.adminKey), 'customAttributes');
+    expectBadInput(
+      await server.gql(UPDATE_MEMBERSHIP, { id: membership.id, input: { customAttributes: { s: 'x'.repeat(5000) } } }, server.adminKey),
+      'customAttributes',
+    );
     const [stored] = ok(await server.gql(USER_MEMBERSHIPS, { id: user.id }, server.adminKey)).user.memberships;
     expect(stored).toMatchObject({ permissions: ['read', 'write'], customAttributes: { a: 1 } });
     expect(errorCode(await server.gql(UPDATE_MEMBERSHIP, { id: 'mem_doesnotexist', input: { permissions: [] } }, server.adminKey))).toBe('NOT_FOUND');
@@ -545,7 +586,13 @@ describe('me and profile changes', () => {
     const user = await realm.createUser();
     const login = await user.login();
     expect(ok(await server.gql(ME, {}, login.accessToken)).me.user.firstName).toBeNull();
-    ok(await server.gql('mutation ($id: ID!, $i: UpdateUserInput!) { updateUser(id: $id, input: $i) { id } }', { id: user.id, i: { firstName: 'Renamed' } }, server.adminKey));
+    ok(
+      await server.gql(
+        'mutation ($id: ID!, $i: UpdateUserInput!) { updateUser(id: $id, input: $i) { id } }',
+        { id: user.id, i: { firstName: 'Renamed' } },
+        server.adminKey,
+      ),
+    );
     expect(ok(await server.gql(ME, {}, login.accessToken)).me.user.firstName).toBe('Renamed');
 
     const before = ok(await server.gql(ME, {}, login.accessToken)).me.user.lastLoginAt;

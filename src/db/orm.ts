@@ -72,8 +72,10 @@ async function openEmbedded(dataDir: string): Promise<Database> {
         // PGlite is one session for every connection in turn: statements prepared on a connection
         // the pool has since closed (idle, or broken) are still there, while the new connection's
         // client knows of none and would prepare them again ("already exists"). Start it clean.
-        afterCreate: (connection: { query(sql: string, done: (error: Error | null) => void): void }, done: (error: Error | null, connection: unknown) => void) =>
-          connection.query('deallocate all', (error) => done(error, connection)),
+        afterCreate: (
+          connection: { query(sql: string, done: (error: Error | null) => void): void },
+          done: (error: Error | null, connection: unknown) => void,
+        ) => connection.query('deallocate all', (error) => done(error, connection)),
       },
     }),
   );
@@ -81,7 +83,11 @@ async function openEmbedded(dataDir: string): Promise<Database> {
     orm,
     kind: 'embedded',
     // The data directory's lock already makes this process the only one on these files.
-    migrate: () => orm.getMigrator().up().then(() => undefined),
+    migrate: () =>
+      orm
+        .getMigrator()
+        .up()
+        .then(() => undefined),
     async close() {
       await orm.close(true);
       await socketServer.stop();
@@ -107,9 +113,9 @@ async function lockDataDir(dir: string): Promise<() => Promise<void>> {
       if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
       const owner = Number((await readFile(lockPath, 'utf8').catch(() => '')).trim());
       if (owner && owner !== process.pid && isAlive(owner)) {
-        throw new Error(
-          `The embedded database in ${dir} is in use by process ${owner} (a running Tessera?). Stop it first, or use the API / DATABASE_URL.`,
-        );
+        throw new Error(`The embedded database in ${dir} is in use by process ${owner} (a running Tessera?). Stop it first, or use the API / DATABASE_URL.`, {
+          cause: error,
+        });
       }
       await rm(lockPath, { force: true });
     }

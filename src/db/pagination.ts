@@ -50,12 +50,7 @@ export function pageSize(first: number | null | undefined): number {
  * Keyset pagination, newest first, over (createdAt, id): stable under concurrent inserts and as
  * fast on page 1,000 as on page 1 (an index on (realm, created_at desc, id desc) serves it).
  */
-export async function paginate<T extends Keyed>(
-  em: EntityManager,
-  entity: EntityName<T>,
-  where: FilterQuery<T>,
-  args: PageArgs,
-): Promise<Connection<T>> {
+export async function paginate<T extends Keyed>(em: EntityManager, entity: EntityName<T>, where: FilterQuery<T>, args: PageArgs): Promise<Connection<T>> {
   const limit = pageSize(args.first);
   let filter = where;
   if (args.after) {

@@ -114,7 +114,6 @@ builder.mutationFields((t) => ({
   refresh: t.field({
     type: LoginResultRef,
     args: { refreshToken: t.arg.string({ required: true }) },
-    resolve: (_root, { refreshToken }, ctx) =>
-      counted(ctx.services.sessions.refresh(refreshToken, ctx.ip), (result) => ctx.metrics.refreshes({ result })),
+    resolve: (_root, { refreshToken }, ctx) => counted(ctx.services.sessions.refresh(refreshToken, ctx.ip), (result) => ctx.metrics.refreshes({ result })),
   }),
 }));

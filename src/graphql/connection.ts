@@ -2,16 +2,14 @@ import type { ArgBuilder, ObjectRef } from '@pothos/core';
 import { builder, type Types } from './builder.js';
 import type { Connection } from '../db/pagination.js';
 
-const PageInfo = builder
-  .objectRef<Connection<unknown>['pageInfo']>('PageInfo')
-  .implement({
-    fields: (t) => ({
-      hasNextPage: t.exposeBoolean('hasNextPage'),
-      hasPreviousPage: t.exposeBoolean('hasPreviousPage'),
-      startCursor: t.exposeString('startCursor', { nullable: true }),
-      endCursor: t.exposeString('endCursor', { nullable: true }),
-    }),
-  });
+const PageInfo = builder.objectRef<Connection<unknown>['pageInfo']>('PageInfo').implement({
+  fields: (t) => ({
+    hasNextPage: t.exposeBoolean('hasNextPage'),
+    hasPreviousPage: t.exposeBoolean('hasPreviousPage'),
+    startCursor: t.exposeString('startCursor', { nullable: true }),
+    endCursor: t.exposeString('endCursor', { nullable: true }),
+  }),
+});
 
 /** A Relay connection type (`<Name>Connection` with `<Name>Edge`) over a node type. */
 export function connectionOf<T>(name: string, node: ObjectRef<Types, T>) {

@@ -1,13 +1,5 @@
 import { builder } from './builder.js';
-import {
-  ADMIN_SCOPES,
-  JWT_ALGORITHMS,
-  JWT_FIELDS,
-  SESSION_STATES,
-  SESSION_TYPES,
-  TERMINATION_REASONS,
-  USER_KINDS,
-} from '../db/entities/index.js';
+import { ADMIN_SCOPES, JWT_ALGORITHMS, JWT_FIELDS, SESSION_STATES, SESSION_TYPES, TERMINATION_REASONS, USER_KINDS } from '../db/entities/index.js';
 
 export const JwtAlgorithmEnum = builder.enumType('JwtAlgorithm', { values: JWT_ALGORITHMS });
 export const JwtFieldEnum = builder.enumType('JwtField', { values: JWT_FIELDS });

@@ -50,7 +50,10 @@ export function oneHashingFieldPerOperation(context: ValidationContext): ASTVisi
     OperationDefinition(node) {
       if (countRootFields(context, node.selectionSet) > 1) {
         context.reportError(
-          new GraphQLError('At most one of login, setPassword or createUser per operation', { nodes: [node], extensions: { code: 'BAD_USER_INPUT', field: 'operation' } }),
+          new GraphQLError('At most one of login, setPassword or createUser per operation', {
+            nodes: [node],
+            extensions: { code: 'BAD_USER_INPUT', field: 'operation' },
+          }),
         );
       }
     },

@@ -71,8 +71,7 @@ builder.queryFields((t) => ({
   realms: t.field({
     type: RealmConnection,
     args: pageArgs(t.arg),
-    resolve: async (_root, args, ctx) =>
-      ctx.services.realms.listRealms(await ctx.caller(), args),
+    resolve: async (_root, args, ctx) => ctx.services.realms.listRealms(await ctx.caller(), args),
   }),
 }));
 

@@ -38,8 +38,7 @@ const SessionEventRef = builder.objectRef<SessionLifecycleEvent>('SessionEvent')
 builder.subscriptionFields((t) => ({
   sessionTerminated: t.field({
     type: SessionTerminatedEventRef,
-    description:
-      'Fires once when the session ends, for any reason (expiry included), then completes. A user token watches its own current session by default.',
+    description: 'Fires once when the session ends, for any reason (expiry included), then completes. A user token watches its own current session by default.',
     args: { sessionId: t.arg.id({ required: false }) },
     subscribe: async (_root, { sessionId }, ctx) => {
       const caller = await ctx.caller();

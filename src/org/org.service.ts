@@ -57,8 +57,7 @@ export class OrgService {
   private async findMembership(caller: Caller, id: string, scope: 'USERS_READ' | 'USERS_MANAGE'): Promise<Membership> {
     if (!isWellFormedId(id)) return missingInReach(caller, scope, 'Membership');
     const realmId = realmFilter(caller);
-    const membership =
-      (await this.deps.em.findOne(Membership, realmId ? { id, realmId } : { id })) ?? missingInReach(caller, scope, 'Membership');
+    const membership = (await this.deps.em.findOne(Membership, realmId ? { id, realmId } : { id })) ?? missingInReach(caller, scope, 'Membership');
     requireRealmScope(caller, membership.realmId, scope, 'Membership');
     return membership;
   }
@@ -69,7 +68,8 @@ export class OrgService {
   ): Promise<Membership> {
     if (!isWellFormedId(input.userId)) return missingInReach(caller, 'USERS_MANAGE', 'User');
     const realmId = realmFilter(caller);
-    const user = (await this.deps.em.findOne(User, realmId ? { id: input.userId, realmId } : { id: input.userId })) ?? missingInReach(caller, 'USERS_MANAGE', 'User');
+    const user =
+      (await this.deps.em.findOne(User, realmId ? { id: input.userId, realmId } : { id: input.userId })) ?? missingInReach(caller, 'USERS_MANAGE', 'User');
     requireRealmScope(caller, user.realmId, 'USERS_MANAGE', 'User');
     // The org must live in the user's realm: a membership never bridges two realms.
     const orgId = input.orgId ?? null;

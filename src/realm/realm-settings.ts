@@ -1,12 +1,5 @@
 import { badInput } from '../errors.js';
-import {
-  JWT_ALGORITHMS,
-  JWT_FIELDS,
-  SESSION_TYPES,
-  type JwtAlgorithm,
-  type JwtField,
-  type SessionType,
-} from '../db/entities/realm.js';
+import { JWT_ALGORITHMS, JWT_FIELDS, SESSION_TYPES, type JwtAlgorithm, type JwtField, type SessionType } from '../db/entities/realm.js';
 
 /** The settings of SPEC §2: pure data and pure rules, so they are unit-tested directly. */
 export interface RealmSettings {
@@ -94,13 +87,7 @@ export function resolveRealmSettings(current: RealmSettings, input: RealmSetting
   }
 
   const managed = next.sessionType === 'MANAGED';
-  checkRange(
-    'sessionMinutes',
-    next.sessionMinutes,
-    1,
-    managed ? MAX_MANAGED_SESSION_MINUTES : MAX_UNMANAGED_SESSION_MINUTES,
-    !managed,
-  );
+  checkRange('sessionMinutes', next.sessionMinutes, 1, managed ? MAX_MANAGED_SESSION_MINUTES : MAX_UNMANAGED_SESSION_MINUTES, !managed);
   checkRange('apiKeyMinutes', next.apiKeyMinutes, 1, MAX_UNMANAGED_SESSION_MINUTES, true);
 
   const sessionSeconds = (next.sessionMinutes ?? MAX_UNMANAGED_SESSION_MINUTES) * 60;

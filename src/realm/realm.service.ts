@@ -9,13 +9,7 @@ import { reachesRealm, requireGlobalScope, requireRealmScope } from '../auth/acc
 import { paginate, type Connection, type PageArgs } from '../db/pagination.js';
 import { recordAudit } from '../audit/audit-log.js';
 import type { TokenKeys } from '../token/jwt.js';
-import {
-  checkRealmName,
-  defaultsFor,
-  resolveRealmSettings,
-  type RealmSettings,
-  type RealmSettingsInput,
-} from './realm-settings.js';
+import { checkRealmName, defaultsFor, resolveRealmSettings, type RealmSettings, type RealmSettingsInput } from './realm-settings.js';
 import { findActiveSigningKey, findRealmSigningKeys, generateSigningKey } from './signing-keys.js';
 
 export interface RealmServiceDeps {

@@ -66,9 +66,7 @@ export async function sealSigningKeys(em: EntityManager, sealer: SigningKeySeale
   const prefix = sealer.currentPrefix;
   // Only the rows that need work are read (and locked): sealed with another key or in clear when a
   // key is set, sealed at all when none is.
-  const needsWork = prefix
-    ? { sql: 'not like ?', value: `${escapeLike(prefix)}%` }
-    : { sql: 'like ?', value: `${escapeLike(PREFIX)}%` };
+  const needsWork = prefix ? { sql: 'not like ?', value: `${escapeLike(prefix)}%` } : { sql: 'like ?', value: `${escapeLike(PREFIX)}%` };
   return em.transactional(async (tx) => {
     const connection = tx.getConnection();
     const context = tx.getTransactionContext();

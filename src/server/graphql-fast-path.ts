@@ -116,8 +116,7 @@ interface GraphqlParams {
 }
 
 const PARAM_NAMES = new Set(['query', 'variables', 'operationName', 'extensions']);
-const isPlainObject = (value: unknown): value is Record<string, unknown> =>
-  typeof value === 'object' && value !== null && !Array.isArray(value);
+const isPlainObject = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
 
 /** The body as GraphQL parameters when it is exactly what yoga accepts without a word, else null. */
 function graphqlParams(body: Buffer): GraphqlParams | null {

@@ -61,6 +61,9 @@ export function createMetrics(): TesseraMetrics {
     refreshes: registry.counter('tessera_refreshes_total', 'Refresh attempts by result'),
     terminations: registry.counter('tessera_session_terminations_total', 'Sessions ended, by reason'),
     eventsDelivered: registry.counter('tessera_subscription_events_delivered_total', 'Events sent to subscribers'),
-    graphqlRequests: registry.counter('tessera_graphql_http_requests_total', 'GraphQL requests over HTTP, by the handler that answered (see server/graphql-fast-path.ts)'),
+    graphqlRequests: registry.counter(
+      'tessera_graphql_http_requests_total',
+      'GraphQL requests over HTTP, by the handler that answered (see server/graphql-fast-path.ts)',
+    ),
   };
 }

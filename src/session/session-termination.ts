@@ -42,7 +42,12 @@ export async function endSessions(
   const expiring = reason === 'EXPIRED' || reason === 'IDLE_TIMEOUT';
   // A session that ran out ended at its deadline, not when someone noticed: the same terminatedAt
   // the API shows for it before anything was written (graphql/session.ts), and the same the sweeper writes.
-  const endedAt = reason === 'EXPIRED' ? 'least(?::timestamptz, expires_at)' : reason === 'IDLE_TIMEOUT' ? 'least(?::timestamptz, coalesce(idle_expires_at, expires_at))' : '?';
+  const endedAt =
+    reason === 'EXPIRED'
+      ? 'least(?::timestamptz, expires_at)'
+      : reason === 'IDLE_TIMEOUT'
+        ? 'least(?::timestamptz, coalesce(idle_expires_at, expires_at))'
+        : '?';
   const rows = await em.getConnection().execute<TerminatedRow[]>(
     `with ended as (
        update session set state = ?, terminated_at = ${endedAt}, termination_reason = ?

@@ -155,9 +155,7 @@ export class SessionWatchers {
   private async checkAdminKeys(ids: string[]): Promise<void> {
     if (ids.length === 0) return;
     try {
-      const rows = await this.deps.orm.em
-        .getConnection()
-        .execute<{ id: string }[]>('select id from admin_key where id in (?) and revoked_at is null', [ids]);
+      const rows = await this.deps.orm.em.getConnection().execute<{ id: string }[]>('select id from admin_key where id in (?) and revoked_at is null', [ids]);
       const live = new Set(rows.map((row) => row.id));
       for (const id of ids) {
         if (live.has(id)) continue;

@@ -21,13 +21,7 @@ import { buildClaims } from '../token/claims.js';
 import { OrgService } from '../org/org.service.js';
 import { endSessions, terminationEvent, type EndSessionsTarget } from './session-termination.js';
 import { effectiveState, expiryReason } from './session-state.js';
-import {
-  MAX_REFRESH_TOKEN_LENGTH,
-  hashRefreshToken,
-  newRefreshToken,
-  newSuccessorSeed,
-  successorOf,
-} from './refresh-tokens.js';
+import { MAX_REFRESH_TOKEN_LENGTH, hashRefreshToken, newRefreshToken, newSuccessorSeed, successorOf } from './refresh-tokens.js';
 
 export interface LoginResult {
   accessToken: string;
@@ -183,7 +177,8 @@ export class SessionService {
   ): Promise<LoginResult> {
     const now = this.deps.clock.now();
     if (realm.sessionType === 'UNMANAGED') {
-      if (throttle) await hotQuery(this.deps.em, 'select tessera_settle_login_throttle($1, $2, $3)', [throttle.clear, throttle.refund, throttle.refundThreshold]);
+      if (throttle)
+        await hotQuery(this.deps.em, 'select tessera_settle_login_throttle($1, $2, $3)', [throttle.clear, throttle.refund, throttle.refundThreshold]);
       await hotQuery(
         this.deps.em,
         `with touched as (update app_user set last_login_at = $1, password_hash = coalesce($2, password_hash) where id = $3 and realm_id = $4)
@@ -201,16 +196,29 @@ export class SessionService {
     // One round trip: settle the login's throttle counters, lock the user, end its sessions that ran
     // out, evict beyond the cap, create the session (migrations/…_open_session.ts, the rules of
     // endSessions in SQL, behind …_login_in_two_round_trips.ts).
-    const [row] = await hotQuery<{ session: Record<string, unknown>; ended: (Parameters<typeof terminationEvent>[0] & { termination_reason: TerminationReason })[] }>(
-      this.deps.em,
-      'select session, ended from tessera_open_session($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18)',
-      [
-        realm.id, user.id, now, upgradedHash, realm.maxActiveSessions,
-        sessionId, addSeconds(now, (realm.sessionMinutes ?? 0) * 60), realm.idleTimeoutSeconds, realm.accessTokenSeconds,
-        client.ip, client.userAgent ?? null, client.app ?? null, hashRefreshToken(refreshToken), newTimeOrderedId('aud'), JSON.stringify({ app: client.app }),
-        throttle?.clear ?? null, throttle?.refund ?? null, throttle?.refundThreshold ?? null,
-      ],
-    );
+    const [row] = await hotQuery<{
+      session: Record<string, unknown>;
+      ended: (Parameters<typeof terminationEvent>[0] & { termination_reason: TerminationReason })[];
+    }>(this.deps.em, 'select session, ended from tessera_open_session($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18)', [
+      realm.id,
+      user.id,
+      now,
+      upgradedHash,
+      realm.maxActiveSessions,
+      sessionId,
+      addSeconds(now, (realm.sessionMinutes ?? 0) * 60),
+      realm.idleTimeoutSeconds,
+      realm.accessTokenSeconds,
+      client.ip,
+      client.userAgent ?? null,
+      client.app ?? null,
+      hashRefreshToken(refreshToken),
+      newTimeOrderedId('aud'),
+      JSON.stringify({ app: client.app }),
+      throttle?.clear ?? null,
+      throttle?.refund ?? null,
+      throttle?.refundThreshold ?? null,
+    ]);
     const session = hydrate(this.deps.em, Session, row.session);
     const events: SessionLifecycleEvent[] = row.ended.map((ended) => terminationEvent(ended, ended.termination_reason, now));
     events.push({ type: 'CREATED', sessionId, userId: user.id, realmId: realm.id, reason: null, at: now.toISOString() });
@@ -250,7 +258,14 @@ export class SessionService {
     const rotated = await this.rotateInOneStatement(refreshToken, presentedHash, now, ip);
     if (rotated) {
       this.deps.events.publish([
-        { type: 'REFRESHED', sessionId: rotated.session.id, userId: rotated.session.userId, realmId: rotated.session.realmId, reason: null, at: now.toISOString() },
+        {
+          type: 'REFRESHED',
+          sessionId: rotated.session.id,
+          userId: rotated.session.userId,
+          realmId: rotated.session.realmId,
+          reason: null,
+          at: now.toISOString(),
+        },
       ]);
       const accessTokenExpiresAt = this.accessTokenExpiry(rotated.session, now);
       return {
@@ -265,9 +280,7 @@ export class SessionService {
     // Everything else — an unknown token, a spent one (inside the grace window or a reuse), a
     // session that ended or just ran out — takes the careful path: a transaction that locks the
     // session and the token, and hands out the same successor, ends the session, or refuses.
-    type Outcome =
-      | { ok: true; session: Session; nextToken: string }
-      | { ok: false };
+    type Outcome = { ok: true; session: Session; nextToken: string } | { ok: false };
     const events: SessionLifecycleEvent[] = [];
     const outcome = await this.deps.em.transactional(async (em): Promise<Outcome> => {
       const connection = em.getConnection();
@@ -296,7 +309,15 @@ export class SessionService {
         if (!withinGrace || !successorSeed) {
           // A spent token after the grace window: someone kept a copy. End the session for everyone.
           events.push(...(await endSessions(em, { realmId: session.realmId, sessionId: session.id }, 'REFRESH_TOKEN_REUSED', 'system', now, ip)));
-          recordAudit(em, { realmId: session.realmId, type: 'REFRESH_TOKEN_REUSED', actor: 'anonymous', userId: session.userId, sessionId: session.id, ip, at: now });
+          recordAudit(em, {
+            realmId: session.realmId,
+            type: 'REFRESH_TOKEN_REUSED',
+            actor: 'anonymous',
+            userId: session.userId,
+            sessionId: session.id,
+            ip,
+            at: now,
+          });
           await em.flush();
           return { ok: false };
         }
@@ -386,10 +407,7 @@ export class SessionService {
     return session;
   }
 
-  async listSessions(
-    caller: Caller,
-    args: { realmId: string; userId?: string | null; state?: string | null } & PageArgs,
-  ): Promise<Connection<Session>> {
+  async listSessions(caller: Caller, args: { realmId: string; userId?: string | null; state?: string | null } & PageArgs): Promise<Connection<Session>> {
     const where: FilterQuery<Session> = { realmId: args.realmId };
     if (caller.kind === 'user') {
       // Users list their own sessions only, whatever userId they pass.
@@ -527,7 +545,10 @@ export class SessionService {
     );
     if (!row?.session) throw notFound('Session');
     const session = hydrate(this.deps.em, Session, row.session);
-    if (row.ended) this.deps.events.publish([terminationEvent({ id: session.id, user_id: session.userId, realm_id: session.realmId, terminated_at: session.terminatedAt }, reason, now)]);
+    if (row.ended)
+      this.deps.events.publish([
+        terminationEvent({ id: session.id, user_id: session.userId, realm_id: session.realmId, terminated_at: session.terminatedAt }, reason, now),
+      ]);
     return session;
   }
 

@@ -38,9 +38,7 @@ export type TokenClaims = Record<string, unknown> & {
   sid?: string;
 };
 
-export type TokenCheck =
-  | { valid: true; claims: TokenClaims; realmId: string; kid: string }
-  | { valid: false; reason: TokenRejection };
+export type TokenCheck = { valid: true; claims: TokenClaims; realmId: string; kid: string } | { valid: false; reason: TokenRejection };
 
 export type TokenRejection =
   | 'TOKEN_TOO_LARGE'

@@ -173,9 +173,7 @@ export class UserService {
         });
         await em.flush();
         // A disabled user must be out everywhere at once, not at the next token expiry.
-        const events = disabling
-          ? await endSessions(em, { realmId: user.realmId, userId: user.id }, 'USER_DISABLED', actorOf(caller), now, caller.ip)
-          : [];
+        const events = disabling ? await endSessions(em, { realmId: user.realmId, userId: user.id }, 'USER_DISABLED', actorOf(caller), now, caller.ip) : [];
         return { user, events };
       });
       this.deps.userSnapshots.forget(user.id);

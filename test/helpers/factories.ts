@@ -38,9 +38,8 @@ export async function seedRealm(server: TestServer, settings: Partial<CreateReal
         ...user,
         password,
         async login(client: { userAgent?: string; app?: string } = {}, headers: Record<string, string> = {}) {
-          return ok(
-            await server.gql(LoginDocument, { input: { realmId: realm.id, username: user.username, password: password ?? '', client } }, null, headers),
-          ).login;
+          return ok(await server.gql(LoginDocument, { input: { realmId: realm.id, username: user.username, password: password ?? '', client } }, null, headers))
+            .login;
         },
         async createApiKey() {
           return ok(await server.gql(CreateApiKeyDocument, { userId: user.id }, server.adminKey)).createApiKey;
@@ -51,8 +50,13 @@ export async function seedRealm(server: TestServer, settings: Partial<CreateReal
       };
     },
     async createOrg(input: { name?: string; customAttributes?: Record<string, unknown> } = {}) {
-      return ok(await server.gql(CreateOrgDocument, { input: { realmId: realm.id, name: input.name ?? unique('org'), customAttributes: input.customAttributes } }, server.adminKey))
-        .createOrg;
+      return ok(
+        await server.gql(
+          CreateOrgDocument,
+          { input: { realmId: realm.id, name: input.name ?? unique('org'), customAttributes: input.customAttributes } },
+          server.adminKey,
+        ),
+      ).createOrg;
     },
   };
 }

@@ -131,7 +131,7 @@ export async function startPostgresCluster(): Promise<PostgresCluster> {
   } catch (error) {
     const log = await cluster.log();
     await rm(dir, { recursive: true, force: true });
-    throw new Error(`PostgreSQL did not start: ${String(error)}\n${log}`);
+    throw new Error(`PostgreSQL did not start: ${String(error)}\n${log}`, { cause: error });
   }
   return cluster;
 }

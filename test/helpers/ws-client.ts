@@ -64,11 +64,7 @@ export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms))
 
 const DEFAULT_WAIT_MS = 5_000;
 
-export function openWs(
-  wsUrl: string,
-  credential: string | null,
-  options: { connectionParams?: Record<string, unknown> } = {},
-): WsConnection {
+export function openWs(wsUrl: string, credential: string | null, options: { connectionParams?: Record<string, unknown> } = {}): WsConnection {
   const closes: CloseInfo[] = [];
   const closeWaiters: ((close: CloseInfo) => void)[] = [];
   let acknowledged = false;

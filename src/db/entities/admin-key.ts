@@ -1,13 +1,6 @@
 import { EntitySchema } from '@mikro-orm/core';
 
-export const ADMIN_SCOPES = [
-  'REALMS_MANAGE',
-  'REALMS_READ',
-  'USERS_MANAGE',
-  'USERS_READ',
-  'SESSIONS_READ',
-  'SESSIONS_TERMINATE',
-] as const;
+export const ADMIN_SCOPES = ['REALMS_MANAGE', 'REALMS_READ', 'USERS_MANAGE', 'USERS_READ', 'SESSIONS_READ', 'SESSIONS_TERMINATE'] as const;
 export type AdminScope = (typeof ADMIN_SCOPES)[number];
 
 /** An operator credential. Only the SHA-256 of the key is stored; the key is shown once. */
