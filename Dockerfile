@@ -40,5 +40,5 @@ HEALTHCHECK --interval=10s --timeout=3s --start-period=30s --retries=3 \
 # 1001. Node as PID 1 is fine here: main.ts handles SIGTERM and SIGINT itself.
 # --max-semi-space-size=32: a young generation of up to 2 × 32 MiB (Node's default is 2 × 16). Under
 # load most objects live for one request; with more room they die young instead of being promoted
-# and collected again later: fewer, cheaper collections (README, "Performance").
+# and collected again later: fewer, cheaper collections (docs/performance.md).
 CMD ["node", "--max-semi-space-size=32", "--import", "tsx", "src/main.ts"]

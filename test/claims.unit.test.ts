@@ -5,8 +5,8 @@ import { effectiveState, expiryReason } from '../src/session/session-state.js';
 import { successorOf, newRefreshToken, newSuccessorSeed, hashRefreshToken } from '../src/session/refresh-tokens.js';
 import type { JwtField, Membership, Org } from '../src/db/entities/index.js';
 
-// The pure parts of the session core, without a server: the claim set of SPEC §3, session state,
-// and refresh-token derivation.
+// The pure parts of the session core, without a server: the claim set
+// (docs/concepts.md#login-tokens), session state, and refresh-token derivation.
 
 const issuedAt = new Date('2030-01-02T03:04:05.678Z');
 const expiresAt = new Date('2030-01-02T03:09:05.999Z');

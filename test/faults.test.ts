@@ -4,11 +4,11 @@ import { startTessera, stopAll, type TesseraProcess } from './helpers/processes.
 import { openDatabase, type Database } from '../src/db/orm.js';
 import { sha256 } from '../src/auth/opaque-tokens.js';
 
-// Faults with real processes (SPEC §8): a PostgreSQL cluster of this file's own that the test
-// stops and starts, and Tessera started through its real entry point. While the database is down
-// requests fail closed with SERVICE_UNAVAILABLE (no stack, no token), /health stays up, /ready
-// says 503; when it returns, Tessera recovers without a restart. A Tessera killed with SIGKILL in
-// the middle of logins and refreshes leaves nothing half-written.
+// Faults with real processes (docs/security.md#faults-fail-closed): a PostgreSQL cluster of this
+// file's own that the test stops and starts, and Tessera started through its real entry point.
+// While the database is down requests fail closed with SERVICE_UNAVAILABLE (no stack, no token),
+// /health stays up, /ready says 503; when it returns, Tessera recovers without a restart. A Tessera
+// killed with SIGKILL in the middle of logins and refreshes leaves nothing half-written.
 
 const ADMIN_KEY = 'tsa_faults-test-admin-key-0123456789abcdef';
 const PASSWORD = 'correct horse battery staple';

@@ -4,8 +4,9 @@ import { startTestServer, errorCode, type GraphQLResponse, type TestServer } fro
 import { DEFAULT_PASSWORD, seedRealm } from './helpers/factories.js';
 import { GRAPHQL_LIMITS } from '../src/graphql/limits.js';
 
-// Request-shape limits, CSRF and CORS, production hardening, and error masking (SPEC §8): every
-// refusal happens before any resolver runs, and no answer carries internals.
+// Request-shape limits, CSRF and CORS, production hardening, and error masking
+// (docs/security.md#abusive-requests): every refusal happens before any resolver runs, and no
+// answer carries internals.
 
 let dev: TestServer; // NODE_ENV=test: GraphiQL and introspection on
 let prod: TestServer; // NODE_ENV=production, with a CORS allow-list
@@ -340,7 +341,7 @@ describe('CSRF and CORS', () => {
 });
 
 describe('error masking', () => {
-  // Ours (SPEC §5), and GraphQL's own for a document that is refused before it runs.
+  // Ours (docs/concepts.md#errors), and GraphQL's own for a document that is refused before it runs.
   const OUR_CODES = [
     'GRAPHQL_VALIDATION_FAILED',
     'GRAPHQL_PARSE_FAILED',

@@ -9,8 +9,9 @@ import { newId } from '../src/db/ids.js';
 import { buildClaims } from '../src/token/claims.js';
 import { sha256 } from '../src/auth/opaque-tokens.js';
 
-// Load (SPEC §8): concurrent refreshes of one token, a burst of logins, and a thousand live
-// WebSocket subscribers that all hear a realm-wide logout. Figures are printed for the report.
+// Load (docs/performance.md has the full benchmark): concurrent refreshes of one token, a burst of
+// logins, and a thousand live WebSocket subscribers that all hear a realm-wide logout. Figures are
+// printed for the report.
 
 let server: TestServer;
 beforeAll(async () => {

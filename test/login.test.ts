@@ -55,7 +55,7 @@ describe('login with username and password', () => {
     });
     expect(session.id).toMatch(/^ses_/);
     expect(session.createdAt).toBe(session.lastActiveAt);
-    // Defaults of SPEC §2: 600 minutes of session, 1800 s of idle timeout.
+    // Defaults (docs/concepts.md#realm-settings): 600 minutes of session, 1800 s of idle timeout.
     expect(new Date(session.expiresAt).getTime() - new Date(session.createdAt).getTime()).toBe(600 * 60_000);
     expect(new Date(session.idleExpiresAt!).getTime() - new Date(session.createdAt).getTime()).toBe(1800_000);
 

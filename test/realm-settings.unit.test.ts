@@ -14,7 +14,7 @@ import { rejectedField } from './helpers/domain-errors.js';
 const managed = (input: RealmSettingsInput) => resolveRealmSettings(DEFAULT_REALM_SETTINGS, input);
 const unmanaged = (input: RealmSettingsInput) => resolveRealmSettings({ ...DEFAULT_REALM_SETTINGS, sessionType: 'UNMANAGED' }, input);
 
-describe('realm settings defaults (SPEC §2)', () => {
+describe('realm settings defaults (docs/concepts.md#realm-settings)', () => {
   it('are HS256, [], MANAGED, 600, 1440, 300, 1800, 10', () => {
     expect(DEFAULT_REALM_SETTINGS).toEqual({
       jwtAlgorithm: 'HS256',

@@ -94,7 +94,7 @@ async function allRealms(): Promise<Realm[]> {
 }
 
 describe('creating a realm', () => {
-  it('applies the defaults of SPEC §2 and derives issuer and JWKS URL from PUBLIC_URL', async () => {
+  it('applies the default realm settings (docs/concepts.md#realm-settings) and derives issuer and JWKS URL from PUBLIC_URL', async () => {
     const name = unique('defaults');
     const created = await createRealm({ name });
     expect(created).toMatchObject({

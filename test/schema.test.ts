@@ -11,7 +11,7 @@ describe('schema.graphql', () => {
     expect(committed).toBe(printSchema(lexicographicSortSchema(schema)) + '\n');
   });
 
-  it('keeps the contract names of SPEC §5', () => {
+  it('keeps the names clients code against (schema.graphql, docs/concepts.md)', () => {
     const printed = printSchema(schema);
     for (const name of [
       'type LoginResult',

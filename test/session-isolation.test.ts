@@ -10,10 +10,10 @@ import {
   TerminateSessionDocument,
 } from './generated/graphql.js';
 
-// Nothing ever crosses realms (SPEC §1, §4): for every session operation, a caller of realm A gets
-// exactly the answer it would get for an object that does not exist — NOT_FOUND — when it names
-// something of realm B, and realm B is left untouched. (The Kratos habit: an "in another network"
-// case for every operation.)
+// Nothing ever crosses realms (docs/security.md#realm-isolation): for every session operation, a
+// caller of realm A gets exactly the answer it would get for an object that does not exist —
+// NOT_FOUND — when it names something of realm B, and realm B is left untouched. (The Kratos habit:
+// an "in another network" case for every operation.)
 
 const server = useTestServer();
 

@@ -7,10 +7,11 @@ import { sha256 } from '../src/auth/opaque-tokens.js';
 
 const throttleKey = (raw: string) => sha256(raw);
 
-// Login throttling and the argon2 budget (SPEC §8): repeated failures are refused with
-// RATE_LIMITED before any hashing, per account+IP, per account and per realm+IP; the client's
-// address comes from X-Forwarded-For only when TRUST_PROXY says so; an unknown user costs the
-// same time as a wrong password; a burst of logins cannot queue argon2 work without bound.
+// Login throttling and the argon2 budget (docs/security.md#password-guessing-and-enumeration):
+// repeated failures are refused with RATE_LIMITED before any hashing, per account+IP, per account
+// and per realm+IP; the client's address comes from X-Forwarded-For only when TRUST_PROXY says so;
+// an unknown user costs the same time as a wrong password; a burst of logins cannot queue argon2
+// work without bound.
 
 const LOGIN = /* GraphQL */ `
   mutation Login($input: LoginInput!) {

@@ -12,8 +12,9 @@ import {
   type JwtField,
 } from './generated/graphql.js';
 
-// Login tokens per SPEC §3, verified with `jsonwebtoken` — a different JWT library than the one
-// that signs them — given only what a relying party gets: the HS256 secret, or the public key/JWKS.
+// Login tokens as docs/concepts.md#login-tokens describes them, verified with `jsonwebtoken` — a
+// different JWT library than the one that signs them — given only what a relying party gets: the
+// HS256 secret, or the public key/JWKS.
 
 const server = useTestServer({ resetClock: true });
 
@@ -554,7 +555,7 @@ describe('forged and broken tokens', () => {
     await expectRejected(signHs256(hsParts.header, withoutSub, secret));
   });
 
-  it('verifyToken never errors, even for a token with NUL characters (SPEC §5: valid false with a reason)', async () => {
+  it('verifyToken never errors, even for a token with NUL characters (valid false with a reason, docs/concepts.md#login-tokens)', async () => {
     // A relying party passes on whatever its cookie held; it must get an answer, not an error.
     for (const token of ['\u0000', `${hsToken}\u0000`, `${b64({ ...hsParts.header, kid: 'a\u0000b' })}.${b64(hsParts.payload)}.x`]) {
       const verification = await server.gql(VerifyLoginTokenDocument, { token });

@@ -90,8 +90,9 @@ export class PasswordHasher {
 
   /** True when a stored hash was made with other parameters than this hasher's (weaker or not). */
   needsRehash(hash: string): boolean {
-    // argon2.needsRehash compares version and m/t/p only, not the variant: an argon2i or argon2d hash
-    // with today's costs would never become argon2id, the only kind we store (SPEC §1).
+    // argon2.needsRehash compares version and m/t/p only, not the variant: an argon2i or argon2d
+    // hash with today's costs would never become argon2id, the only kind we store
+    // (docs/security.md#secrets-at-rest).
     if (!hash.startsWith('$argon2id$')) return true;
     try {
       return argon2.needsRehash(hash, this.options);

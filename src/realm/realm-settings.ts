@@ -1,7 +1,7 @@
 import { badInput } from '../errors.js';
 import { JWT_ALGORITHMS, JWT_FIELDS, SESSION_TYPES, type JwtAlgorithm, type JwtField, type SessionType } from '../db/entities/realm.js';
 
-/** The settings of SPEC §2: pure data and pure rules, so they are unit-tested directly. */
+/** Realm settings (docs/concepts.md#realm-settings): pure data and pure rules, unit-tested directly. */
 export interface RealmSettings {
   jwtAlgorithm: JwtAlgorithm;
   jwtFields: JwtField[];

@@ -22,7 +22,7 @@ function isEmpty(value: unknown): boolean {
   return false;
 }
 
-/** Drop null and empty values: SPEC §3 leaves them out entirely (tokens live in 4 KB cookies). */
+/** Drop null and empty values, as docs/concepts.md#login-tokens says: tokens live in 4 KB cookies. */
 function compact<T extends Record<string, unknown>>(claims: T): Partial<T> {
   return Object.fromEntries(Object.entries(claims).filter(([, value]) => !isEmpty(value))) as Partial<T>;
 }
