@@ -53,11 +53,14 @@ export const ENDED_COLUMNS = sql`id, user_id, realm_id, termination_reason, term
  */
 export function endWithAudit(which: Sql, ending: Ending, by: { actor: Sql | string; ip: Sql | string | null; now: Sql | Date }): Sql {
   const rule = sessionRule(sql`s.`);
-  const change =
+  const [state, endedAt, reason, guard] =
     ending.kind === 'terminated'
-      ? sql`state = 'TERMINATED', terminated_at = ${by.now}, termination_reason = ${ending.reason} where ${which} and s.state = 'ACTIVE'`
-      : sql`state = 'EXPIRED', terminated_at = ${rule.deadline}, termination_reason = ${rule.deadlineReason} where ${which} and ${rule.ranOutAt(by.now)}`;
-  return sql`ended_sessions as (update session s set ${change} returning s.*),
+      ? [sql`'TERMINATED'`, sql`${by.now}`, sql`${ending.reason}`, sql`s.state = 'ACTIVE'`]
+      : [sql`'EXPIRED'`, rule.deadline, rule.deadlineReason, rule.ranOutAt(by.now)];
+  return sql`ended_sessions as (
+      update session s set state = ${state}, terminated_at = ${endedAt}, termination_reason = ${reason}
+       where ${which} and ${guard}
+      returning s.*),
     ended_audit as (
       insert into audit_event (id, realm_id, type, actor, user_id, session_id, reason, ip, data, created_at)
       select tessera_audit_id(), realm_id, 'SESSION_TERMINATED', ${by.actor}, user_id, id, termination_reason, ${by.ip}, '{}', ${by.now}
