@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openDatabase, type Database } from '../src/db/orm.js';
 import { sql, sqlRows } from '../src/db/sql.js';
 import { SESSION_STATES, TERMINATION_REASONS, type SessionState, type TerminationReason } from '../src/db/entities/index.js';
-import { effectiveState, sessionEnd } from '../src/session/session-state.js';
+import { effectiveState, endedAt, sessionEnd } from '../src/session/session-state.js';
 import { sessionRule } from '../src/session/session-store.sql.js';
 
 // The liveness rule is written twice: in TypeScript (session-state.ts), for what the API shows and
@@ -96,7 +96,8 @@ describe('the liveness rule: TypeScript and SQL agree', () => {
         expect(inSql.ran_out).toBe(sample.state === 'ACTIVE' && inTs.state === 'EXPIRED');
         expect({ at: Number(inSql.deadline_ms), reason: inSql.deadline_reason }).toEqual({ at: end.at.getTime(), reason: end.reason });
         // A session that ran out reads as ended at its deadline, which is what the SQL writes down.
-        if (sample.state === 'ACTIVE' && inTs.state === 'EXPIRED') expect(inTs.endedAt?.getTime()).toBe(Number(inSql.deadline_ms));
+        if (sample.state === 'ACTIVE' && inTs.state === 'EXPIRED')
+          expect(endedAt({ ...sample, terminatedAt: null }, sample.now)?.getTime()).toBe(Number(inSql.deadline_ms));
       }),
       { numRuns: 400 },
     );

@@ -1,6 +1,6 @@
 import { builder } from './builder.js';
 import { Session, type SessionState } from '../db/entities/index.js';
-import { effectiveState } from '../session/session-state.js';
+import { effectiveState, endedAt } from '../session/session-state.js';
 import { connectionOf, pageArgs } from './connection.js';
 import { SessionStateEnum, TerminationReasonEnum } from './enums.js';
 import { RealmRef } from './realm.js';
@@ -23,7 +23,7 @@ export const SessionRef = builder.objectRef<Session>('Session').implement({
     terminatedAt: t.field({
       type: 'DateTime',
       nullable: true,
-      resolve: (s, _args, ctx) => effectiveState(s, ctx.clock.now()).endedAt,
+      resolve: (s, _args, ctx) => endedAt(s, ctx.clock.now()),
     }),
     terminationReason: t.field({
       type: TerminationReasonEnum,

@@ -6,18 +6,22 @@ import type { Session, SessionState, TerminationReason } from '../db/entities/in
 
 /**
  * The state a session has *now*. A session past its absolute or idle expiry reads EXPIRED even
- * before the sweeper has written that down, so no code path can treat it as live; `endedAt` is
- * when it ended (its deadline, for one that ran out), null while it is live.
+ * before the sweeper has written that down, so no code path can treat it as live.
  */
 export function effectiveState(
-  session: Pick<Session, 'state' | 'expiresAt' | 'idleExpiresAt' | 'terminationReason'> & { terminatedAt?: Date | null },
+  session: Pick<Session, 'state' | 'expiresAt' | 'idleExpiresAt' | 'terminationReason'>,
   now: Date,
-): { state: SessionState; reason: TerminationReason | null; endedAt: Date | null } {
-  if (session.state !== 'ACTIVE') {
-    return { state: session.state, reason: session.terminationReason as TerminationReason | null, endedAt: session.terminatedAt ?? null };
-  }
+): { state: SessionState; reason: TerminationReason | null } {
+  if (session.state !== 'ACTIVE') return { state: session.state, reason: session.terminationReason as TerminationReason | null };
+  const expiry = expiryReason(session, now);
+  return expiry ? { state: 'EXPIRED', reason: expiry } : { state: 'ACTIVE', reason: null };
+}
+
+/** When a session ended as it reads now (its deadline, for one that ran out); null while it is live. */
+export function endedAt(session: Pick<Session, 'state' | 'expiresAt' | 'idleExpiresAt' | 'terminatedAt'>, now: Date): Date | null {
+  if (session.state !== 'ACTIVE') return session.terminatedAt ?? null;
   const end = sessionEnd(session);
-  return end.at.getTime() > now.getTime() ? { state: 'ACTIVE', reason: null, endedAt: null } : { state: 'EXPIRED', reason: end.reason, endedAt: end.at };
+  return end.at.getTime() > now.getTime() ? null : end.at;
 }
 
 /**
