@@ -126,13 +126,13 @@ async function seedUsers(realmId: string, count: number) {
   }
   return users;
 }
-/** Managed sessions without argon2, through the session service (100 per user at most). */
+/** Managed sessions without argon2, through the login service (100 per user at most). */
 async function seedSessions(realmId: string, userIds: string[], count: number) {
   const sessions: { accessToken: string; refreshToken: string; sessionId: string }[] = [];
   let next = 0;
   const worker = async () => {
     for (let i = next++; i < count; i = next++) {
-      const result = await services().sessions.openSessionWithoutPassword(realmId, userIds[i % userIds.length], { ip: '127.0.0.1', app: 'bench' });
+      const result = await services().logins.openSessionWithoutPassword(realmId, userIds[i % userIds.length], { ip: '127.0.0.1', app: 'bench' });
       sessions.push({ accessToken: result.accessToken, refreshToken: result.refreshToken!, sessionId: result.session!.id });
     }
   };

@@ -7,6 +7,9 @@ import { RealmService } from './realm/realm.service.js';
 import { UserService } from './user/user.service.js';
 import { OrgService } from './org/org.service.js';
 import { SessionService } from './session/session.service.js';
+import { LoginService } from './session/login.service.js';
+import { TokenIssuer } from './session/token-issuer.js';
+import { TerminationService } from './session/termination.service.js';
 import { AuditService } from './audit/audit.service.js';
 import { TokenVerifier } from './token/token-verifier.js';
 import type { SessionStateCache } from './session/session-state-cache.js';
@@ -37,6 +40,9 @@ export class Services {
   #users: UserService | undefined;
   #orgs: OrgService | undefined;
   #sessions: SessionService | undefined;
+  #logins: LoginService | undefined;
+  #issuer: TokenIssuer | undefined;
+  #terminations: TerminationService | undefined;
   #audit: AuditService | undefined;
   #tokens: TokenVerifier | undefined;
 
@@ -69,25 +75,30 @@ export class Services {
     return (this.#orgs ??= new OrgService({ em: this.em, clock: this.deps.clock }));
   }
 
+  /**
+   * `deps` with an `em` that is forked when a service first touches it, not here: a `me` answered
+   * from the user cache needs none, and a fork cost as much as the rest of that request.
+   */
+  private withLazyEm<T extends object>(deps: T): T & { em: EntityManager } {
+    return Object.defineProperty(deps, 'em', { get: () => this.em, enumerable: true }) as T & { em: EntityManager };
+  }
+
   get sessions(): SessionService {
-    if (!this.#sessions) {
-      const { clock, keys, events, config, userSnapshots, passwords } = this.deps;
-      const em = () => this.em;
-      // The EntityManager is forked when the service first touches it, not here: a `me` answered
-      // from the user cache needs none, and a fork cost as much as the rest of that request.
-      this.#sessions = new SessionService({
-        get em() {
-          return em();
-        },
-        clock,
-        keys,
-        events,
-        userSnapshots,
-        passwords,
-        refreshGraceSeconds: config.refreshGraceSeconds,
-      });
-    }
-    return this.#sessions;
+    return (this.#sessions ??= new SessionService(this.withLazyEm({ clock: this.deps.clock, userSnapshots: this.deps.userSnapshots })));
+  }
+
+  get logins(): LoginService {
+    const { clock, events, userSnapshots, passwords } = this.deps;
+    return (this.#logins ??= new LoginService(this.withLazyEm({ clock, issuer: this.issuer, events, userSnapshots, passwords })));
+  }
+
+  get issuer(): TokenIssuer {
+    const { clock, keys, events, config } = this.deps;
+    return (this.#issuer ??= new TokenIssuer(this.withLazyEm({ clock, keys, events, refreshGraceSeconds: config.refreshGraceSeconds })));
+  }
+
+  get terminations(): TerminationService {
+    return (this.#terminations ??= new TerminationService(this.withLazyEm({ clock: this.deps.clock, events: this.deps.events })));
   }
 
   get audit(): AuditService {

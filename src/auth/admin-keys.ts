@@ -1,11 +1,11 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { ADMIN_SCOPES, AdminKey, Realm, type AdminScope } from '../db/entities/index.js';
 import { newId } from '../db/ids.js';
-import { hotQuery } from '../db/hot-query.js';
 import { badInput } from '../errors.js';
 import type { Clock } from '../clock.js';
 import { constantTimeEqual, randomSecret, sha256 } from './opaque-tokens.js';
 import type { AdminCaller } from './caller.js';
+import { AdminKeyStore } from './admin-key-store.js';
 
 export const ADMIN_KEY_PREFIX = 'tsa_';
 
@@ -47,12 +47,7 @@ export async function createAdminKey(
  * safe when several instances start at once: the insert yields to a concurrent one (unique hash).
  */
 export async function ensureBootstrapAdminKey(em: EntityManager, clock: Clock, secret: string): Promise<void> {
-  const keyHash = sha256(secret);
-  await em.getConnection().execute(
-    `insert into admin_key (id, name, key_hash, scopes, realm_id, created_at) values (?, 'bootstrap', ?, ?, null, ?)
-     on conflict (key_hash) do update set revoked_at = null, realm_id = null, scopes = excluded.scopes`,
-    [newId('adm'), keyHash, JSON.stringify(ADMIN_SCOPES), clock.now()],
-  );
+  await new AdminKeyStore(em).ensureBootstrap({ id: newId('adm'), keyHash: sha256(secret), scopes: ADMIN_SCOPES, now: clock.now() });
 }
 
 export function listAdminKeys(em: EntityManager): Promise<AdminKey[]> {
@@ -70,12 +65,7 @@ export async function revokeAdminKey(em: EntityManager, clock: Clock, id: string
 /** Bearer value → admin caller, or null when it is not a live admin key. */
 export async function authenticateAdminKey(em: EntityManager, secret: string, ip: string | null): Promise<AdminCaller | null> {
   const hash = sha256(secret);
-  // On every admin request (see hotQuery).
-  const [key] = await hotQuery<{ id: string; name: string; key_hash: string; scopes: AdminScope[]; realm_id: string | null }>(
-    em,
-    'select id, name, key_hash, scopes, realm_id from admin_key where key_hash = $1 and revoked_at is null',
-    [hash],
-  );
+  const key = await new AdminKeyStore(em).findLive(hash);
   // The lookup is by hash (an index cannot be timed to learn a secret); the compare is belt and braces.
   if (!key || !constantTimeEqual(key.key_hash, hash)) return null;
   return { kind: 'admin', keyId: key.id, name: key.name, scopes: new Set(key.scopes), realmId: key.realm_id, ip };

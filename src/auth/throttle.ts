@@ -2,8 +2,11 @@ import { isIPv6 } from 'node:net';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { rateLimited } from '../errors.js';
 import type { Clock } from '../clock.js';
+import type { Sql } from '../db/sql.js';
 import { sha256 } from './opaque-tokens.js';
-import { hotQuery } from '../db/hot-query.js';
+import { ThrottleStore, type ThrottleSettlement } from './throttle-store.js';
+
+export type { ThrottleSettlement } from './throttle-store.js';
 
 /**
  * A failure counter: once `threshold` attempts inside the window failed, the key is blocked for
@@ -29,22 +32,6 @@ export const THROTTLE_RULES: ThrottleRule[] = [
   { kind: 'ip', threshold: 100, maxBlockSeconds: 900 },
 ];
 export const THROTTLE_WINDOW_SECONDS = 900;
-
-/** Counters a successful login settles: cleared ones, and one charge taken back (when it was made). */
-export interface ThrottleSettlement {
-  clear: string[];
-  refund: string | null;
-  refundThreshold: number;
-}
-
-/**
- * More select-list expressions for the charging statement, so that a caller's read rides in the
- * same round trip. Their placeholders start at $12 (charging uses $1–$11).
- */
-export interface ReadAlongside {
-  columns: string;
-  values: unknown[];
-}
 
 export interface LoginAttempt {
   realmId: string;
@@ -98,70 +85,36 @@ function fingerprint(attempt: LoginAttempt): string {
 export class LoginThrottle {
   /** Attempts this instance charged and that await their outcome. */
   private readonly charged = new Set<string>();
+  #store: ThrottleStore | undefined;
 
   constructor(private readonly deps: { em: EntityManager; clock: Clock }) {}
 
-  private async blockedUntil(keys: string[], now: Date): Promise<number | null> {
-    const rows = await this.deps.em.execute<{ blocked_until: Date }[]>(
-      `select blocked_until from login_throttle where key in (${keys.map(() => '?').join(', ')}) and blocked_until > ?`,
-      [...keys, now],
-    );
-    if (rows.length === 0) return null;
-    return Math.max(...rows.map((row) => new Date(row.blocked_until).getTime()));
+  private get store(): ThrottleStore {
+    return (this.#store ??= new ThrottleStore(this.deps.em));
   }
 
-  /**
-   * One more attempt on each counter — unless one of them is blocked, then none — in one
-   * statement. Returns when the block ends (or null) and which keys were counted: fewer than all
-   * only when a concurrent attempt blocked a counter after this statement's snapshot (the upsert
-   * re-checks under the row lock). Rows are locked in key order, like the multi-row delete of
-   * tessera_settle_login_throttle, so statements that share counters cannot deadlock.
-   */
-  private async charge<Alongside extends object>(
-    entries: { rule: ThrottleRule; key: string }[],
-    now: Date,
-    alongside?: ReadAlongside,
-  ): Promise<{ blockedUntil: number | null; charged: Set<string>; alongside: Alongside }> {
+  private charge<Alongside extends object>(entries: { rule: ThrottleRule; key: string }[], now: Date, alongside: Sql | null = null) {
     const windowStart = new Date(now.getTime() - THROTTLE_WINDOW_SECONDS * 1000);
-    // Three counters on the login path; a failure is recorded with the same statement.
-    if (entries.length !== THROTTLE_RULES.length) throw new Error('one entry per throttle rule');
-    const [row] = await hotQuery<{ blocked_until: Date | null; charged: string[] | null } & Alongside>(
-      this.deps.em,
-      `with rule (key, threshold, max_block_seconds) as (values ($1, $2::int, $3::int), ($4, $5::int, $6::int), ($7, $8::int, $9::int)),
-       block as (select max(blocked_until) as until from login_throttle where key in (select key from rule) and blocked_until > $10),
-       charged as (
-         insert into login_throttle as t (key, failures, last_failure_at, blocked_until)
-         select key, 1, $10::timestamptz, null from rule where (select until from block) is null order by key
-         on conflict (key) do update set
-              failures = case when t.last_failure_at < $11 then 1 else t.failures + 1 end,
-              last_failure_at = excluded.last_failure_at,
-              blocked_until = (
-                select case
-                  when t.last_failure_at >= $11 and t.failures + 1 >= rule.threshold
-                  then excluded.last_failure_at + make_interval(secs => least(rule.max_block_seconds, power(2, t.failures + 1 - rule.threshold)))
-                  else t.blocked_until end
-                from rule where rule.key = excluded.key)
-            where t.blocked_until is null or t.blocked_until <= excluded.last_failure_at
-         returning key)
-       select (select until from block) as blocked_until, (select array_agg(key) from charged) as charged
-              ${alongside ? `, ${alongside.columns}` : ''}`,
-      [...entries.flatMap(({ rule, key }) => [key, rule.threshold, rule.maxBlockSeconds]), now, windowStart, ...(alongside?.values ?? [])],
-    );
-    const { blocked_until: blockedUntil, charged, ...rest } = row;
-    return { blockedUntil: blockedUntil ? new Date(blockedUntil).getTime() : null, charged: new Set(charged ?? []), alongside: rest as unknown as Alongside };
+    const counters = entries.map(({ rule, key }) => ({ key, threshold: rule.threshold, maxBlockSeconds: rule.maxBlockSeconds }));
+    return this.store.charge<Alongside>(counters, now, windowStart, alongside);
   }
 
   /** Take back one charge (the attempt was refused after all), as settling a success does. */
-  private async refund(rule: ThrottleRule, key: string): Promise<void> {
-    await hotQuery(this.deps.em, 'select tessera_settle_login_throttle($1, $2, $3)', [[], key, rule.threshold]);
+  private refund(rule: ThrottleRule, key: string): Promise<void> {
+    return this.store.settle({ clear: [], refund: key, refundThreshold: rule.threshold });
+  }
+
+  /** Settle a success in a statement of its own (where no session is opened to carry it). */
+  settle(settlement: ThrottleSettlement): Promise<void> {
+    return this.store.settle(settlement);
   }
 
   /**
    * Throws RATE_LIMITED (before any password hashing) when the attempt is blocked; otherwise counts
-   * it as a failure until a success is settled. `alongside` is read in the same statement, and
-   * returned.
+   * it as a failure until a success is settled. `alongside` (select-list expressions) is read in
+   * the same statement, and returned.
    */
-  async assertAllowed<Alongside extends object = object>(attempt: LoginAttempt, alongside?: ReadAlongside): Promise<Alongside> {
+  async assertAllowed<Alongside extends object = object>(attempt: LoginAttempt, alongside: Sql | null = null): Promise<Alongside> {
     const now = this.deps.clock.now();
     const keys = keysOf(attempt);
     const { blockedUntil, charged, alongside: read } = await this.charge<Alongside>(keys, now, alongside);
@@ -169,7 +122,7 @@ export class LoginThrottle {
     if (charged.size < keys.length) {
       // Blocked by a concurrent attempt meanwhile: this one was never made, so take back its counts.
       for (const entry of keys) if (charged.has(entry.key)) await this.refund(entry.rule, entry.key);
-      const until = await this.blockedUntil(
+      const until = await this.store.blockedUntil(
         keys.map((k) => k.key),
         now,
       );
@@ -203,22 +156,10 @@ export class LoginThrottle {
 }
 
 /**
- * Drop counters nobody has touched for a window: every username an attacker makes up leaves rows
- * behind, and the table must not grow without bound. The expiry sweeper runs it on every pass (an
- * index range over the idle rows only), off the login path. Database time, not an instance's
- * clock: one instance with a skewed clock must not wipe the live counters of the others.
+ * Drop counters nobody has touched for a window, so the table does not grow without bound (every
+ * username an attacker makes up leaves rows behind). The expiry sweeper runs it on every pass (an
+ * index range over the idle rows only), off the login path.
  */
-export async function pruneThrottleCounters(em: EntityManager): Promise<number> {
-  const result = await em.execute<{ affectedRows: number }>(
-    // skip locked: a counter being charged right now is not idle, and waiting for it while holding
-    // others could deadlock with that charge.
-    `delete from login_throttle
-      where key in (select key from login_throttle
-                     where last_failure_at < now() - make_interval(secs => ?)
-                       and (blocked_until is null or blocked_until < now())
-                       for update skip locked)`,
-    [THROTTLE_WINDOW_SECONDS],
-    'run',
-  );
-  return result.affectedRows;
+export function pruneThrottleCounters(em: EntityManager): Promise<number> {
+  return new ThrottleStore(em).pruneIdle(THROTTLE_WINDOW_SECONDS);
 }

@@ -11,10 +11,10 @@ interface ColumnMapping {
 const mappings = new WeakMap<object, ColumnMapping[]>();
 
 /**
- * An entity instance from a `to_jsonb(row)` of its table, for hot read paths that only hand the
- * entity to GraphQL resolvers or to claim building. Not registered with the ORM: it is never
- * flushed, and costs a tenth of `em.map` (which merges into the identity map and snapshots the
- * entity for change tracking). Use `em.map` for anything that may be changed and flushed.
+ * An entity instance from a `to_jsonb(row)` of its table: how the store files' statements hand
+ * back rows, for resolvers and claim building. Not registered with the ORM: it is never flushed,
+ * and costs a tenth of `em.map` (which merges into the identity map and snapshots the entity for
+ * change tracking). What is changed and flushed is loaded through the ORM (admin CRUD).
  */
 export function hydrate<T extends object>(em: EntityManager, entity: EntityClass<T>, row: Record<string, unknown>): T {
   let mapping = mappings.get(entity);

@@ -7,12 +7,17 @@ import { PGlite } from '@electric-sql/pglite';
 import { PGLiteSocketServer } from '@electric-sql/pglite-socket';
 import { allEntities } from './entities/index.js';
 import { migrationsList } from './migrations-list.js';
+import { sql, sqlRows } from './sql.js';
+import { applyStoredFunctions } from './stored-functions.js';
 
 export interface Database {
   orm: MikroORM;
   /** 'postgresql' for a real server, 'embedded' for PGlite. */
   kind: 'postgresql' | 'embedded';
-  /** Applies pending migrations; `onWait` is told when another instance is applying them first. */
+  /**
+   * Applies pending migrations, then the current bodies of the stored functions (stored-functions.ts);
+   * `onWait` is told when another instance is applying them first.
+   */
   migrate(onWait?: () => void): Promise<void>;
   close(): Promise<void>;
 }
@@ -83,11 +88,10 @@ async function openEmbedded(dataDir: string): Promise<Database> {
     orm,
     kind: 'embedded',
     // The data directory's lock already makes this process the only one on these files.
-    migrate: () =>
-      orm
-        .getMigrator()
-        .up()
-        .then(() => undefined),
+    async migrate() {
+      await orm.getMigrator().up();
+      await applyStoredFunctions(orm.em.fork());
+    },
     async close() {
       await orm.close(true);
       await socketServer.stop();
@@ -188,16 +192,17 @@ async function migrateServer(databaseUrl: string, onWait?: () => void): Promise<
     }),
   );
   try {
-    const connection = orm.em.getConnection();
-    const [{ locked }] = await connection.execute<{ locked: boolean }[]>('select pg_try_advisory_lock(?) as locked', [MIGRATION_LOCK_ID]);
+    const em = orm.em.fork();
+    const [{ locked }] = await sqlRows<{ locked: boolean }>(em, sql`select pg_try_advisory_lock(${MIGRATION_LOCK_ID}) as locked`);
     if (!locked) {
       onWait?.();
-      await connection.execute('select pg_advisory_lock(?)', [MIGRATION_LOCK_ID]);
+      await sqlRows(em, sql`select pg_advisory_lock(${MIGRATION_LOCK_ID})`);
     }
     try {
       await orm.getMigrator().up();
+      await applyStoredFunctions(em);
     } finally {
-      await connection.execute('select pg_advisory_unlock(?)', [MIGRATION_LOCK_ID]);
+      await sqlRows(em, sql`select pg_advisory_unlock(${MIGRATION_LOCK_ID})`);
     }
   } finally {
     await orm.close(true);

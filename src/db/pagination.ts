@@ -24,7 +24,7 @@ function encodeCursor(row: Keyed): string {
   return Buffer.from(JSON.stringify([row.createdAt.toISOString(), row.id])).toString('base64url');
 }
 
-function decodeCursor(cursor: string): { createdAt: Date; id: string } {
+export function decodeCursor(cursor: string): { createdAt: Date; id: string } {
   try {
     const [createdAt, id] = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as unknown[];
     const date = new Date(String(createdAt));
@@ -63,6 +63,11 @@ export async function paginate<T extends Keyed>(em: EntityManager, entity: Entit
     orderBy: { createdAt: 'desc', id: 'desc' } as never,
     limit: limit + 1,
   });
+  return connectionOf(rows, limit, args);
+}
+
+/** A page of a keyset list from its rows, newest first: `limit` of them, and one more if there is a next page. */
+export function connectionOf<T extends Keyed>(rows: T[], limit: number, args: PageArgs): Connection<T> {
   const page = rows.slice(0, limit);
   const edges = page.map((node) => ({ cursor: encodeCursor(node), node }));
   return {

@@ -4,7 +4,7 @@ import type { Logger } from '../logger.js';
 type Listener = (event: CustomEvent) => void;
 
 /**
- * EventTarget over Redis pub/sub for yoga's createPubSub, one channel per topic. Written here
+ * EventTarget over Redis pub/sub for the session bus (typed-pubsub.ts), one channel per topic. Written here
  * instead of @graphql-yoga/redis-event-target because that one leaves publish/subscribe promises
  * unhandled: while Redis is down they reject and would crash the process. Here a failed publish is
  * logged and dropped (the subscriber re-check catches up), and a mutation never waits on Redis.

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import { createPubSub, Repeater, type PubSub } from 'graphql-yoga';
+import { Repeater } from '@repeaterjs/repeater';
+import { createPubSub, type PubSub, type PubSubEventTarget } from './typed-pubsub.js';
 import type { TerminationReason } from '../db/entities/index.js';
 
 /** What every instance learns when a session is created, refreshed or ends. JSON-safe. */
@@ -26,14 +27,15 @@ export interface TerminationBatch {
 // waiting subscriber costs a map entry, not a pub/sub subscription of its own.
 // `realm:<id>` carries every lifecycle event of a realm (admin dashboards).
 export type SessionTopics = {
-  [key: `realm:${string}`]: [SessionLifecycleEvent[]];
-  terminations: [TerminationBatch];
+  [key: `realm:${string}`]: SessionLifecycleEvent[];
+  terminations: TerminationBatch;
 };
 
 export type SessionPubSub = PubSub<SessionTopics>;
 
-export function createSessionPubSub(eventTarget?: Parameters<typeof createPubSub<SessionTopics>>[0]): SessionPubSub {
-  return createPubSub<SessionTopics>(eventTarget);
+/** The bus of one instance: in-process without `eventTarget`, between instances over Redis with one. */
+export function createSessionPubSub(config?: { eventTarget?: PubSubEventTarget }): SessionPubSub {
+  return createPubSub<SessionTopics>(config?.eventTarget);
 }
 
 export type EventListener = (event: SessionLifecycleEvent) => void;

@@ -1,6 +1,6 @@
 import { builder } from './builder.js';
 import type { User } from '../db/entities/index.js';
-import type { LoginResult } from '../session/session.service.js';
+import type { LoginResult } from '../session/token-issuer.js';
 import type { LoginTokenCheck } from '../token/token-verifier.js';
 import { unauthenticated } from '../errors.js';
 import { SessionRef } from './session.js';
@@ -99,7 +99,7 @@ builder.mutationFields((t) => ({
     args: { input: t.arg({ type: LoginInput, required: true }) },
     resolve: (_root, { input }, ctx) =>
       counted(
-        ctx.services.sessions.login({ ...input, realmId: String(input.realmId), client: input.client ? { ip: ctx.ip, ...input.client } : null }, ctx.ip),
+        ctx.services.logins.login({ ...input, realmId: String(input.realmId), client: input.client ? { ip: ctx.ip, ...input.client } : null }, ctx.ip),
         (result) => ctx.metrics.logins({ result, method: 'password' }),
       ),
   }),
@@ -107,13 +107,13 @@ builder.mutationFields((t) => ({
     type: LoginResultRef,
     args: { input: t.arg({ type: ApiKeyLoginInput, required: true }) },
     resolve: (_root, { input }, ctx) =>
-      counted(ctx.services.sessions.loginWithApiKey({ realmId: String(input.realmId), apiKey: input.apiKey }, ctx.ip), (result) =>
+      counted(ctx.services.logins.loginWithApiKey({ realmId: String(input.realmId), apiKey: input.apiKey }, ctx.ip), (result) =>
         ctx.metrics.logins({ result, method: 'api_key' }),
       ),
   }),
   refresh: t.field({
     type: LoginResultRef,
     args: { refreshToken: t.arg.string({ required: true }) },
-    resolve: (_root, { refreshToken }, ctx) => counted(ctx.services.sessions.refresh(refreshToken, ctx.ip), (result) => ctx.metrics.refreshes({ result })),
+    resolve: (_root, { refreshToken }, ctx) => counted(ctx.services.issuer.refresh(refreshToken, ctx.ip), (result) => ctx.metrics.refreshes({ result })),
   }),
 }));

@@ -1,6 +1,6 @@
 import { builder } from './builder.js';
 import { Session, type SessionState } from '../db/entities/index.js';
-import { effectiveState } from '../session/session-state.js';
+import { effectiveState, endedAt } from '../session/session-state.js';
 import { connectionOf, pageArgs } from './connection.js';
 import { SessionStateEnum, TerminationReasonEnum } from './enums.js';
 import { RealmRef } from './realm.js';
@@ -23,13 +23,7 @@ export const SessionRef = builder.objectRef<Session>('Session').implement({
     terminatedAt: t.field({
       type: 'DateTime',
       nullable: true,
-      resolve: (s, _args, ctx) => {
-        if (s.terminatedAt) return s.terminatedAt;
-        const { reason } = effectiveState(s, ctx.clock.now());
-        if (reason === 'EXPIRED') return s.expiresAt;
-        if (reason === 'IDLE_TIMEOUT') return s.idleExpiresAt;
-        return null;
-      },
+      resolve: (s, _args, ctx) => endedAt(s, ctx.clock.now()),
     }),
     terminationReason: t.field({
       type: TerminationReasonEnum,
@@ -79,22 +73,22 @@ builder.queryFields((t) => ({
 builder.mutationFields((t) => ({
   logout: t.boolean({
     description: "Ends the caller's own session (LOGOUT). False for unmanaged tokens, which cannot be ended.",
-    resolve: async (_root, _args, ctx) => ctx.services.sessions.logout(await ctx.caller()),
+    resolve: async (_root, _args, ctx) => ctx.services.terminations.logout(await ctx.caller()),
   }),
   terminateSession: t.field({
     type: SessionRef,
     args: { id: t.arg.id({ required: true }) },
-    resolve: async (_root, { id }, ctx) => ctx.services.sessions.terminateSession(await ctx.caller(), String(id)),
+    resolve: async (_root, { id }, ctx) => ctx.services.terminations.terminateSession(await ctx.caller(), String(id)),
   }),
   terminateAllSessions: t.int({
     description: 'Ends every active session of a user; returns how many (a kept current session is not counted).',
     args: { userId: t.arg.id({ required: true }), keepCurrent: t.arg.boolean({ required: false, defaultValue: false }) },
     resolve: async (_root, { userId, keepCurrent }, ctx) =>
-      ctx.services.sessions.terminateAllSessions(await ctx.caller(), String(userId), keepCurrent ?? false),
+      ctx.services.terminations.terminateAllSessions(await ctx.caller(), String(userId), keepCurrent ?? false),
   }),
   terminateRealmSessions: t.int({
     description: 'Ends every active session of a realm ("log everyone out" after an incident).',
     args: { realmId: t.arg.id({ required: true }) },
-    resolve: async (_root, { realmId }, ctx) => ctx.services.sessions.terminateRealmSessions(await ctx.caller(), String(realmId)),
+    resolve: async (_root, { realmId }, ctx) => ctx.services.terminations.terminateRealmSessions(await ctx.caller(), String(realmId)),
   }),
 }));

@@ -1,7 +1,7 @@
 import { createCipheriv, createDecipheriv, createHash, hkdfSync, randomBytes } from 'node:crypto';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { ConfigError } from '../config.js';
-import { escapeLike } from '../db/like.js';
+import { SigningKeyStore } from './signing-key-store.js';
 
 const PREFIX = 'tessera-sealed:v1:';
 
@@ -66,16 +66,9 @@ export async function sealSigningKeys(em: EntityManager, sealer: SigningKeySeale
   const prefix = sealer.currentPrefix;
   // Only the rows that need work are read (and locked): sealed with another key or in clear when a
   // key is set, sealed at all when none is.
-  const needsWork = prefix ? { sql: 'not like ?', value: `${escapeLike(prefix)}%` } : { sql: 'like ?', value: `${escapeLike(PREFIX)}%` };
   return em.transactional(async (tx) => {
-    const connection = tx.getConnection();
-    const context = tx.getTransactionContext();
-    const rows = await connection.execute<{ id: string; secret: string | null; private_key_pem: string | null }[]>(
-      `select id, secret, private_key_pem from signing_key where coalesce(secret, private_key_pem) ${needsWork.sql} for update`,
-      [needsWork.value],
-      'all',
-      context,
-    );
+    const store = new SigningKeyStore(tx);
+    const rows = prefix ? await store.lockWhereSecret(prefix, false) : await store.lockWhereSecret(PREFIX, true);
     if (rows.length > 0 && !prefix) {
       throw new ConfigError('KEY_ENCRYPTION_KEY', 'the signing keys in the database are encrypted: set the key they were sealed with');
     }
@@ -87,7 +80,7 @@ export async function sealSigningKeys(em: EntityManager, sealer: SigningKeySeale
       } catch (error) {
         throw new ConfigError('KEY_ENCRYPTION_KEY', `cannot open the signing keys in the database: ${(error as Error).message}`);
       }
-      await connection.execute(`update signing_key set ${column} = ? where id = ?`, [sealer.seal(row.id, clear), row.id], 'run', context);
+      await store.writeSecret(row.id, column, sealer.seal(row.id, clear));
     }
     return rows.length;
   });

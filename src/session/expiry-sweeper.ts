@@ -2,10 +2,12 @@ import type { MikroORM } from '@mikro-orm/postgresql';
 import type { Clock } from '../clock.js';
 import type { SessionEvents } from '../events/session-events.js';
 import type { Logger } from '../logger.js';
-import { expireDueSessions } from './session-termination.js';
+import { SessionStore } from './session-store.js';
 import { pruneExpiredRecords, type PruneResult, type RetentionPolicy } from './retention.js';
 import { pruneThrottleCounters } from '../auth/throttle.js';
 
+/** Sessions examined per statement of a pass. */
+const SWEEP_BATCH = 1000;
 /** Pruning old rows is slow work with nothing waiting on it: once an hour is plenty. */
 const PRUNE_EVERY_MS = 60 * 60 * 1000;
 
@@ -61,9 +63,9 @@ export class ExpirySweeper {
   private async sweep(): Promise<void> {
     try {
       for (;;) {
-        const { events, examined } = await expireDueSessions(this.deps.orm.em.fork(), this.deps.clock.now());
+        const { events, examined } = await new SessionStore(this.deps.orm.em.fork()).expireDue(this.deps.clock.now(), SWEEP_BATCH);
         this.deps.events.publish(events);
-        if (examined < 1000) break;
+        if (examined < SWEEP_BATCH) break;
       }
     } catch (error) {
       this.deps.logger.warn('expiry sweep failed; will retry', { error: (error as Error).message });

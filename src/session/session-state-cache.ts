@@ -1,11 +1,12 @@
 import type { Session } from '../db/entities/index.js';
 import { TtlCache } from '../ttl-cache.js';
+import { sessionEnd } from './session-state.js';
 
 interface CachedSession {
   realmId: string;
   userId: string;
-  expiresAt: number;
-  idleExpiresAt: number | null;
+  /** When it runs out (session-state.ts sessionEnd), in ms. */
+  endsAt: number;
 }
 
 /**
@@ -16,7 +17,7 @@ interface CachedSession {
  *   entry is gone before a subscriber on this instance can hear of the termination;
  * - entries live at most `ttlMs`, bounding what a lost invalidation (a Redis outage) can let
  *   through;
- * - only positive answers are cached, and expiry is re-evaluated against the clock on every hit.
+ * - only positive answers are cached, and the session's deadline is checked against the clock on every hit.
  */
 export class SessionStateCache {
   private readonly entries: TtlCache<CachedSession>;
@@ -28,18 +29,12 @@ export class SessionStateCache {
   /** True when the cache knows the session to be active now; false means "ask the database". */
   isKnownActive(sessionId: string, realmId: string, userId: string, now: number): boolean {
     const entry = this.entries.get(sessionId, now);
-    return (
-      entry !== undefined &&
-      entry.realmId === realmId &&
-      entry.userId === userId &&
-      entry.expiresAt > now &&
-      (entry.idleExpiresAt === null || entry.idleExpiresAt > now)
-    );
+    return entry !== undefined && entry.realmId === realmId && entry.userId === userId && entry.endsAt > now;
   }
 
   rememberActive(session: Pick<Session, 'id' | 'realmId' | 'userId' | 'expiresAt' | 'idleExpiresAt'>, now: number): void {
-    const { id, realmId, userId, expiresAt, idleExpiresAt } = session;
-    this.entries.set(id, { realmId, userId, expiresAt: expiresAt.getTime(), idleExpiresAt: idleExpiresAt?.getTime() ?? null }, now);
+    const { id, realmId, userId } = session;
+    this.entries.set(id, { realmId, userId, endsAt: sessionEnd(session).at.getTime() }, now);
   }
 
   invalidate(sessionId: string): void {

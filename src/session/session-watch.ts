@@ -1,4 +1,4 @@
-import { Repeater } from 'graphql-yoga';
+import { Repeater } from '@repeaterjs/repeater';
 import type { SessionLifecycleEvent } from '../events/session-events.js';
 import { unauthenticated } from '../errors.js';
 import type { SessionWatchers } from './session-watchers.js';

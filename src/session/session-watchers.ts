@@ -2,24 +2,14 @@ import type { MikroORM } from '@mikro-orm/postgresql';
 import type { Clock } from '../clock.js';
 import type { Logger } from '../logger.js';
 import type { SessionEvents, SessionLifecycleEvent } from '../events/session-events.js';
-import type { SessionState, TerminationReason } from '../db/entities/index.js';
+import { AdminKeyStore } from '../auth/admin-key-store.js';
+import { SessionStore } from './session-store.js';
 import { effectiveState } from './session-state.js';
 
 export type SessionEndListener = (event: SessionLifecycleEvent) => void;
 
 /** Sessions read per re-check query. */
 const CHECK_BATCH = 1000;
-
-interface SessionStateRow {
-  id: string;
-  realm_id: string;
-  user_id: string;
-  state: SessionState;
-  expires_at: Date;
-  idle_expires_at: Date | null;
-  termination_reason: TerminationReason | null;
-  terminated_at: Date | null;
-}
 
 /**
  * Every session someone on this instance is waiting on (forced-logout subscribers, sockets of
@@ -155,8 +145,7 @@ export class SessionWatchers {
   private async checkAdminKeys(ids: string[]): Promise<void> {
     if (ids.length === 0) return;
     try {
-      const rows = await this.deps.orm.em.getConnection().execute<{ id: string }[]>('select id from admin_key where id in (?) and revoked_at is null', [ids]);
-      const live = new Set(rows.map((row) => row.id));
+      const live = await new AdminKeyStore(this.deps.orm.em.fork()).liveIds(ids);
       for (const id of ids) {
         if (live.has(id)) continue;
         const listeners = this.keyWaiters.get(id);
@@ -170,14 +159,12 @@ export class SessionWatchers {
 
   /** Read the state of these sessions and end the waits of those that have ended or run out. */
   private async checkSessions(ids: string[]): Promise<void> {
+    if (ids.length === 0) return;
     try {
+      const store = new SessionStore(this.deps.orm.em.fork());
       for (let start = 0; start < ids.length; start += CHECK_BATCH) {
         // Plain rows, not entities: a pass reads every watched session, 10,000s on a busy instance.
-        const rows = await this.deps.orm.em.getConnection().execute<SessionStateRow[]>(
-          `select id, realm_id, user_id, state, expires_at, idle_expires_at, termination_reason, terminated_at
-             from session where id in (?)`,
-          [ids.slice(start, start + CHECK_BATCH)],
-        );
+        const rows = await store.statesOf(ids.slice(start, start + CHECK_BATCH));
         const now = this.deps.clock.now();
         for (const row of rows) {
           const session = {

@@ -12,7 +12,7 @@ import { randomSecret, sha256 } from '../auth/opaque-tokens.js';
 import { paginate, type Connection, type PageArgs } from '../db/pagination.js';
 import { recordAudit } from '../audit/audit-log.js';
 import { checkCustomAttributes, checkEmail, checkText, checkUsername, isWellFormedId } from '../input-rules.js';
-import { endSessions } from '../session/session-termination.js';
+import { SessionStore } from '../session/session-store.js';
 import type { SessionEvents } from '../events/session-events.js';
 import type { UserSnapshots } from './user-snapshots.js';
 
@@ -173,7 +173,8 @@ export class UserService {
         });
         await em.flush();
         // A disabled user must be out everywhere at once, not at the next token expiry.
-        const events = disabling ? await endSessions(em, { realmId: user.realmId, userId: user.id }, 'USER_DISABLED', actorOf(caller), now, caller.ip) : [];
+        const by = { actor: actorOf(caller), ip: caller.ip, now };
+        const events = disabling ? await new SessionStore(em).end({ realmId: user.realmId, userId: user.id }, 'USER_DISABLED', by) : [];
         return { user, events };
       });
       this.deps.userSnapshots.forget(user.id);
@@ -198,7 +199,8 @@ export class UserService {
       user.updatedAt = now;
       recordAudit(em, { realmId: user.realmId, type: 'PASSWORD_CHANGED', actor: actorOf(caller), userId: user.id, at: now });
       await em.flush();
-      const events = await endSessions(em, { realmId: user.realmId, userId: user.id }, 'PASSWORD_CHANGED', actorOf(caller), now, caller.ip);
+      const by = { actor: actorOf(caller), ip: caller.ip, now };
+      const events = await new SessionStore(em).end({ realmId: user.realmId, userId: user.id }, 'PASSWORD_CHANGED', by);
       return { user, events };
     });
     this.deps.userSnapshots.forget(user.id);

@@ -1,0 +1,168 @@
+import type { EntityManager } from '@mikro-orm/postgresql';
+import { ApiKey, Realm, User } from '../db/entities/index.js';
+import { newId } from '../db/ids.js';
+import { badInput, invalidCredentials } from '../errors.js';
+import type { Clock } from '../clock.js';
+import { MAX_PASSWORD_BYTES, type PasswordHasher } from '../auth/password.js';
+import { sha256 } from '../auth/opaque-tokens.js';
+import { LoginThrottle, type ThrottleSettlement } from '../auth/throttle.js';
+import { recordAudit } from '../audit/audit-log.js';
+import { checkText } from '../input-rules.js';
+import type { SessionEvents } from '../events/session-events.js';
+import type { UserSnapshots } from '../user/user-snapshots.js';
+import { SessionStore } from './session-store.js';
+import type { LoginResult, TokenIssuer } from './token-issuer.js';
+import { hashRefreshToken, newRefreshToken } from './refresh-tokens.js';
+
+export interface ClientInfo {
+  ip: string | null;
+  userAgent?: string | null;
+  app?: string | null;
+}
+
+export interface LoginServiceDeps {
+  em: EntityManager;
+  clock: Clock;
+  issuer: TokenIssuer;
+  events: SessionEvents;
+  userSnapshots: UserSnapshots;
+  passwords: PasswordHasher;
+}
+
+/** Logins — by password (throttled), by API key, or for operators' tooling — and the sessions they open. */
+export class LoginService {
+  #throttle: LoginThrottle | undefined;
+  #store: SessionStore | undefined;
+
+  constructor(private readonly deps: LoginServiceDeps) {}
+
+  private get throttle(): LoginThrottle {
+    return (this.#throttle ??= new LoginThrottle({ em: this.deps.em, clock: this.deps.clock }));
+  }
+
+  private get store(): SessionStore {
+    return (this.#store ??= new SessionStore(this.deps.em));
+  }
+
+  /**
+   * Password login, in two round trips: charge the throttle and read the realm and user; then
+   * open the session (and settle the throttle). Unknown realm, unknown user, API user, disabled
+   * user and wrong password all cost one argon2 verify and end in the same INVALID_CREDENTIALS:
+   * nothing tells them apart.
+   */
+  async login(input: { realmId: string; username: string; password: string; client?: ClientInfo | null }, ip: string | null): Promise<LoginResult> {
+    if (typeof input.password !== 'string' || Buffer.byteLength(input.password, 'utf8') > MAX_PASSWORD_BYTES) {
+      throw badInput('password', `password must be at most ${MAX_PASSWORD_BYTES} bytes`);
+    }
+    if (typeof input.username !== 'string' || input.username.length > 200) throw invalidCredentials();
+    const client: ClientInfo = {
+      ip,
+      userAgent: checkText(input.client?.userAgent, 'client.userAgent', 512),
+      app: checkText(input.client?.app, 'client.app', 100),
+    };
+    const attempt = { realmId: String(input.realmId).slice(0, 64), username: input.username, ip };
+    // Refused before any hashing: a throttled guesser costs us one statement, not an argon2 run. The
+    // realm and the user are read in that same statement.
+    const realmId = typeof input.realmId === 'string' && input.realmId.length <= 64 ? input.realmId : null;
+    const found = await this.throttle.assertAllowed<Parameters<SessionStore['loginSubjectsOf']>[0]>(
+      attempt,
+      SessionStore.loginSubjects(realmId, input.username.trim().toLowerCase()),
+    );
+    const { realm, user } = this.store.loginSubjectsOf(found);
+    const { passwords } = this.deps;
+    const hash = user?.kind === 'HUMAN' && user.passwordHash ? user.passwordHash : await passwords.dummyHash();
+    const passwordOk = await passwords.verify(hash, input.password);
+    if (!realm || !user || user.kind !== 'HUMAN' || user.disabled || !user.passwordHash || !passwordOk) {
+      await this.throttle.recordFailure(attempt);
+      if (realm) await this.recordFailedLogin(realm.id, user?.id ?? null, input.username, ip);
+      throw invalidCredentials();
+    }
+    // Upgrade hashes made with older parameters while we hold the plaintext (before any transaction:
+    // hashing inside one would hold a connection for the hash's duration).
+    const upgradedHash = passwords.needsRehash(user.passwordHash) ? await passwords.hash(input.password) : null;
+    return this.startSession(realm, user, client, upgradedHash, this.throttle.settleSuccess(attempt));
+  }
+
+  private recordFailedLogin(realmId: string, userId: string | null, username: string, ip: string | null): Promise<void> {
+    return this.store.recordFailedLogin({ realmId, userId, username, ip, now: this.deps.clock.now() });
+  }
+
+  async loginWithApiKey(input: { realmId: string; apiKey: string }, ip: string | null): Promise<LoginResult> {
+    if (typeof input.apiKey !== 'string' || input.apiKey.length > 200 || typeof input.realmId !== 'string' || input.realmId.length > 64) {
+      throw invalidCredentials();
+    }
+    const { em } = this.deps;
+    const realm = await em.findOne(Realm, { id: input.realmId });
+    const key = realm ? await em.findOne(ApiKey, { keyHash: sha256(input.apiKey), realmId: realm.id, revokedAt: null }) : null;
+    const user = key ? await em.findOne(User, { id: key.userId, realmId: key.realmId }) : null;
+    if (!realm || !key || !user || user.kind !== 'API' || user.disabled) {
+      // Failures are audited in the realm they name, when it exists: an unknown realm id is not a
+      // realm, and must not become rows in the audit log.
+      if (realm) await this.recordFailedLogin(realm.id, user?.id ?? null, '(api key)', ip);
+      throw invalidCredentials();
+    }
+    const now = this.deps.clock.now();
+    key.lastUsedAt = now;
+    user.lastLoginAt = now;
+    recordAudit(em, { realmId: realm.id, type: 'LOGIN_SUCCEEDED', actor: `user:${user.id}`, userId: user.id, ip, at: now, data: { apiKeyId: key.id } });
+    await em.flush();
+    this.deps.userSnapshots.forget(user.id);
+    // API-key logins are always unmanaged: the token is the whole session.
+    return this.deps.issuer.issueUnmanaged(realm, user, now, realm.apiKeyMinutes);
+  }
+
+  /**
+   * Start a managed session for a user without a password check. For operators' tooling and the
+   * benchmark (seeding thousands of sessions without thousands of argon2 runs); deliberately not
+   * reachable through the API.
+   */
+  async openSessionWithoutPassword(realmId: string, userId: string, client: ClientInfo): Promise<LoginResult> {
+    const realm = await this.deps.em.findOneOrFail(Realm, { id: realmId });
+    const user = await this.deps.em.findOneOrFail(User, { id: userId, realmId });
+    return this.startSession(realm, user, client, null, null);
+  }
+
+  private async startSession(
+    realm: Realm,
+    user: User,
+    client: ClientInfo,
+    upgradedHash: string | null,
+    throttle: ThrottleSettlement | null,
+  ): Promise<LoginResult> {
+    const now = this.deps.clock.now();
+    if (realm.sessionType === 'UNMANAGED') return this.startUnmanaged(realm, user, client, upgradedHash, throttle, now);
+    const refreshToken = newRefreshToken();
+    const sessionId = newId('ses');
+    // One round trip (SessionStore.openSession).
+    const { session, ended } = await this.store.openSession({
+      realm,
+      user,
+      sessionId,
+      now,
+      expiresAt: new Date(now.getTime() + (realm.sessionMinutes ?? 0) * 60_000),
+      upgradedHash,
+      refreshTokenHash: hashRefreshToken(refreshToken),
+      client: { ip: client.ip, userAgent: client.userAgent ?? null, app: client.app ?? null },
+      throttle,
+    });
+    user.lastLoginAt = now;
+    this.deps.userSnapshots.forget(user.id);
+    this.deps.events.publish([...ended, { type: 'CREATED', sessionId, userId: user.id, realmId: realm.id, reason: null, at: now.toISOString() }]);
+    return this.deps.issuer.issueForSession(realm, user, session, refreshToken, now);
+  }
+
+  private async startUnmanaged(
+    realm: Realm,
+    user: User,
+    client: ClientInfo,
+    upgradedHash: string | null,
+    throttle: ThrottleSettlement | null,
+    now: Date,
+  ): Promise<LoginResult> {
+    if (throttle) await this.throttle.settle(throttle);
+    await this.store.recordUnmanagedLogin({ realmId: realm.id, userId: user.id, now, upgradedHash, ip: client.ip, app: client.app ?? null });
+    user.lastLoginAt = now;
+    this.deps.userSnapshots.forget(user.id);
+    return this.deps.issuer.issueUnmanaged(realm, user, now, realm.sessionMinutes);
+  }
+}
