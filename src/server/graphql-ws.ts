@@ -1,0 +1,183 @@
+import type { GraphQLError } from 'graphql';
+import { makeServer, type Context, type SubscribePayload } from 'graphql-ws';
+import { createGraphQLError, type YogaServerInstance } from 'graphql-yoga';
+import { createServices, type AppDeps, type Services } from '../services.js';
+import { authenticate } from '../auth/authenticate.js';
+import type { Caller } from '../auth/caller.js';
+import type { GraphQLContext } from '../graphql/context.js';
+import { DomainError } from '../errors.js';
+import type { TesseraMetrics } from './metrics.js';
+import type { SessionWatchers } from '../session/session-watchers.js';
+import { onWatch } from '../session/session-watch.js';
+import { EventResults, SourceEventStream, wantsSourceStream } from '../graphql/event-streams.js';
+import { CLOSE_SESSION_ENDED, CLOSE_TRY_AGAIN_LATER, type Connection, type Transport } from './ws-connection.js';
+import { SocketLifetimes } from './ws-session-lifetime.js';
+
+export const MAX_SUBSCRIPTIONS_PER_CONNECTION = 20;
+/** How long a socket may take to send connection_init. */
+const CONNECTION_INIT_WAIT_MS = 5_000;
+
+type AnyYoga = YogaServerInstance<Record<string, unknown>, Record<string, unknown>>;
+type EnvelopedOperations = Pick<ReturnType<AnyYoga['getEnveloped']>, 'execute' | 'subscribe'>;
+type OperationContext = Context<Record<string, unknown>, Connection>;
+
+export interface GraphqlWsOptions {
+  yoga: AnyYoga;
+  deps: AppDeps;
+  watchers: SessionWatchers;
+  metrics: TesseraMetrics;
+  /** Masks (and logs) what an operation's failure becomes, as yoga's masked errors do. */
+  maskError: (error: unknown) => unknown;
+}
+
+/** What the handlers of every connection share: one per server. */
+interface Wiring {
+  yoga: AnyYoga;
+  deps: AppDeps;
+  transport: Transport;
+  lifetimes: SocketLifetimes;
+}
+
+/**
+ * graphql-ws's protocol over our transport (see websocket.ts), wired through yoga's envelop so
+ * WebSocket operations share the schema, plugins, context and limits of HTTP ones: the credential
+ * is checked at connection_init, each operation is prepared like an HTTP one, and a subscription's
+ * events execute with a context of their own (EventContext).
+ */
+export function createGraphqlWs(opts: GraphqlWsOptions & { transport: Transport }) {
+  const { yoga, deps, watchers, metrics, transport, maskError } = opts;
+  const wiring: Wiring = { yoga, deps, transport, lifetimes: new SocketLifetimes(watchers, transport) };
+  return makeServer<Record<string, unknown>, Connection>({
+    connectionInitWaitTimeout: CONNECTION_INIT_WAIT_MS,
+    onConnect: (ctx) => acceptConnection(wiring, ctx),
+    onSubscribe: (ctx, id, payload) => prepareOperation(wiring, ctx, id, payload),
+    onNext: () => {
+      metrics.eventsDelivered({ transport: 'websocket' });
+    },
+    onComplete: (ctx, id) => {
+      if (ctx.extra.ops.delete(id)) wiring.lifetimes.closeIfDone(ctx.extra);
+    },
+    onClose: (ctx) => {
+      ctx.extra.stopWatching?.();
+    },
+    execute: (args) => (args.rootValue as EnvelopedOperations).execute(args) as never,
+    subscribe: async (args) => {
+      const stream = await (args.rootValue as EnvelopedOperations).subscribe(args);
+      if (!(stream instanceof SourceEventStream)) return stream as never; // refused: masked errors
+      // graphql-ws holds `args` for as long as the subscription runs; so do its events.
+      args.contextValue = new EventContext(args.contextValue as GraphQLContext, deps);
+      args.rootValue = undefined;
+      return new EventResults(stream.events, args, { maskError });
+    },
+  });
+}
+
+/** connection_init: a socket without valid credentials is closed with 4403 before it can subscribe. */
+async function acceptConnection({ deps, transport, lifetimes }: Wiring, ctx: OperationContext): Promise<boolean> {
+  const connection = ctx.extra;
+  const authorization = typeof ctx.connectionParams?.authorization === 'string' ? ctx.connectionParams.authorization : null;
+  if (!authorization) return false;
+  let caller: Caller;
+  try {
+    caller = await authenticate(authorization, connection.ip, createServices(deps));
+  } catch (error) {
+    // A refused credential is 4403; anything else (the database down) is our fault, and the
+    // client should retry: close with 1013 "try again later", not "forbidden".
+    if (error instanceof DomainError && error.code === 'UNAUTHENTICATED') return false;
+    transport.close(connection, CLOSE_TRY_AGAIN_LATER, 'Service unavailable, try again later');
+    return false;
+  }
+  if (caller.kind === 'anonymous') return false;
+  if (caller.kind === 'admin') connection.stopWatching = lifetimes.watchAdminKey(connection, caller.keyId);
+  if (caller.kind === 'user' && caller.sessionId) {
+    connection.ownSessionId = caller.sessionId;
+    connection.stopWatching = lifetimes.watchOwnSession(connection, caller.sessionId);
+  }
+  return true;
+}
+
+/** subscribe: parse and validate through yoga's envelop, then let graphql-ws run it. */
+async function prepareOperation({ yoga, transport, lifetimes }: Wiring, ctx: OperationContext, id: string, payload: SubscribePayload) {
+  const connection = ctx.extra;
+  if (connection.sessionEnded) {
+    // Answer the operation, then close once the answer is on its way.
+    transport.close(connection, CLOSE_SESSION_ENDED, 'Session terminated');
+    return [createGraphQLError('Session is no longer active', { extensions: { code: 'UNAUTHENTICATED' } })];
+  }
+  if (connection.ops.size >= MAX_SUBSCRIPTIONS_PER_CONNECTION) {
+    return [
+      createGraphQLError(`At most ${MAX_SUBSCRIPTIONS_PER_CONNECTION} operations per connection`, {
+        extensions: { code: 'RATE_LIMITED', retryAfter: 1 },
+      }),
+    ];
+  }
+  const { schema, execute, subscribe, contextFactory, parse, validate } = yoga.getEnveloped(
+    wantsSourceStream({
+      ...ctx,
+      ip: connection.ip,
+      socket: connection.socket,
+      params: payload,
+      connectionParams: ctx.connectionParams ?? {},
+    }),
+  );
+  let document;
+  try {
+    document = parse(payload.query);
+  } catch (error) {
+    return [error as GraphQLError];
+  }
+  const errors = validate(schema, document);
+  if (errors.length) return errors;
+  // Counted before the first await, so a burst of subscribe messages cannot overshoot the cap.
+  connection.ops.set(id, 'pending');
+  const contextValue = await contextFactory();
+  onWatch(contextValue, (sessionId) => {
+    if (!connection.ops.has(id)) return;
+    const watch = sessionId !== null && sessionId === connection.ownSessionId ? 'own' : 'other';
+    connection.ops.set(id, watch);
+    if (watch === 'other') lifetimes.closeIfDone(connection);
+  });
+  return {
+    schema,
+    operationName: payload.operationName,
+    document,
+    variableValues: payload.variables,
+    contextValue,
+    rootValue: { execute, subscribe } satisfies EnvelopedOperations,
+  };
+}
+
+/**
+ * What a subscription's events execute with. The context its resolver checked access with (an
+ * EntityManager with its identity map and the loaded session; the operation's initial context; the
+ * envelop plumbing) would live as long as the subscription — days, for an idle forced-logout
+ * subscriber — though its events need none of it. This keeps the caller it resolved, and makes a
+ * fresh unit of work only if an event's resolvers ask for one.
+ */
+class EventContext implements GraphQLContext {
+  readonly ip: string | null;
+  readonly clock: GraphQLContext['clock'];
+  readonly events: GraphQLContext['events'];
+  readonly metrics: GraphQLContext['metrics'];
+  readonly watchers: GraphQLContext['watchers'];
+  readonly publicUrl: string;
+  private readonly resolvedCaller: Promise<Caller>;
+  private unitOfWork: Services | null = null;
+
+  constructor(
+    context: GraphQLContext,
+    private readonly deps: AppDeps,
+  ) {
+    ({ ip: this.ip, clock: this.clock, events: this.events, metrics: this.metrics, watchers: this.watchers, publicUrl: this.publicUrl } = context);
+    this.resolvedCaller = context.caller();
+    this.resolvedCaller.catch(() => undefined); // a refused caller already failed the subscription
+  }
+
+  caller(): Promise<Caller> {
+    return this.resolvedCaller;
+  }
+
+  get services(): Services {
+    return (this.unitOfWork ??= createServices(this.deps));
+  }
+}
