@@ -30,6 +30,7 @@ import { UserSnapshots } from './user/user-snapshots.js';
 import { attachWebSocketServer } from './server/websocket.js';
 import { createGraphqlFastPath } from './server/graphql-fast-path.js';
 import { PasswordHasher } from './auth/password.js';
+import { consoleRoute } from './server/console.js';
 
 export interface AppOptions {
   clock?: Clock;
@@ -282,6 +283,7 @@ export async function buildApp(config: Config, options: AppOptions = {}): Promis
     })();
     return readinessCheck;
   };
+  const serveConsole = consoleRoute(config);
   const server = createServer(async (req, res) => {
     const url = new URL(req.url ?? '/', 'http://localhost');
     try {
@@ -298,6 +300,7 @@ export async function buildApp(config: Config, options: AppOptions = {}): Promis
         res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4' }).end(metrics.registry.render());
         return;
       }
+      if (serveConsole(req, res, url.pathname)) return;
       if (Number(req.headers['content-length'] ?? 0) > MAX_REQUEST_BYTES) {
         refuseTooLarge(req, res);
         return;
