@@ -4,7 +4,7 @@ import tseslint from 'typescript-eslint';
 import globals from 'globals';
 
 export default tseslint.config(
-  { ignores: ['node_modules/', 'dist/', '.data/', 'test/generated/', '**/dist/'] },
+  { ignores: ['node_modules/', 'dist/', '.data/', 'test/generated/', '**/dist/', '.tmp-probe/', 'test-output/'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
@@ -13,6 +13,11 @@ export default tseslint.config(
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_', caughtErrors: 'none' }],
       '@typescript-eslint/no-explicit-any': 'error',
     },
+  },
+  {
+    // The admin console: plain ES modules that run in the browser.
+    files: ['console/**/*.js'],
+    languageOptions: { globals: { ...globals.browser } },
   },
   {
     // Tests and benchmarks read loosely typed JSON answers.
