@@ -59,7 +59,10 @@ function signOut(message) {
 }
 
 async function signIn(key) {
-  const api = createApi(key, { onUnauthenticated: () => signOut('Your admin key is no longer accepted (it may have been revoked). Sign in again.') });
+  // Once signed in, a refusal means the key was revoked meanwhile; before that, the sign-in form says why.
+  const api = createApi(key, {
+    onUnauthenticated: () => signedIn?.api === api && signOut('Your admin key is no longer accepted (it may have been revoked). Sign in again.'),
+  });
   const access = await probeAccess(api); // throws for a key the server refuses
   if (!access.any) throw new ApiError('This admin key has none of the scopes the console uses.', { code: 'CONSOLE' });
   sessionStorage.setItem(KEY_STORAGE, key);

@@ -31,6 +31,7 @@ function stateCell(s) {
 }
 
 function expiryCell(s) {
+  if (s.state !== 'ACTIVE') return s.terminatedAt ? ['ended ', time(s.terminatedAt)] : '—';
   const idleFirst = s.idleExpiresAt && s.idleExpiresAt < s.expiresAt;
   return [time(idleFirst ? s.idleExpiresAt : s.expiresAt), idleFirst ? h('span', { class: 'muted', text: ' (idle)' }) : null];
 }
