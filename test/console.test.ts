@@ -71,7 +71,7 @@ async function open(target: Page, hash: string) {
   await target.evaluate((h) => (location.hash = h), hash);
 }
 
-async function shot(target: Page, name: string, expectedTitle: string) {
+async function shot(target: Page, name: string, expectedTitle: string, { readme = false } = {}) {
   await mkdir(OUTPUT_DIR, { recursive: true });
   const path = join(OUTPUT_DIR, `${name}.png`);
   await target.screenshot({ path, fullPage: true });
@@ -79,7 +79,7 @@ async function shot(target: Page, name: string, expectedTitle: string) {
   expect(png.subarray(1, 4).toString()).toBe('PNG');
   expect(png.length).toBeGreaterThan(10_000);
   expect(await target.title()).toBe(expectedTitle);
-  if (README_IMAGES) {
+  if (readme && README_IMAGES) {
     await mkdir(README_IMAGES, { recursive: true });
     await copyFile(path, join(README_IMAGES, `${name}.png`));
   }
@@ -149,6 +149,18 @@ describe('signing in', () => {
     expect(await page.getByLabel('Active sessions per user').isDisabled()).toBe(false);
     expect(await page.getByRole('link', { name: 'Create realm' }).count()).toBe(0);
     expect(await page.getByRole('link', { name: 'Users' }).count()).toBe(0);
+
+    // A key that may not list realms works in the realm whose id it is given; what it may not do
+    // is refused in words.
+    const watcher = await createAdminKey(server, { realmId: mine.id, scopes: ['SESSIONS_READ'] });
+    await signIn(page, watcher);
+    await page.getByRole('heading', { name: 'Open a realm' }).waitFor();
+    await page.getByLabel('Realm id').fill(mine.id);
+    await page.getByRole('button', { name: 'Open' }).click();
+    await page.getByRole('heading', { name: 'Sessions', level: 1 }).waitFor();
+    await page.getByRole('cell', { name: CLIENTS.chromeMac.ip }).waitFor();
+    await open(page, `#/realms/${mine.id}/users`);
+    await page.getByRole('alert').filter({ hasText: 'This admin key is not allowed to do that (Requires the USERS_READ scope).' }).waitFor();
   });
 });
 
@@ -279,8 +291,9 @@ describe('sessions and the live feed', () => {
     expect(await count('TERMINATED_BY_ADMIN').textContent()).toBe('1');
     expect(await count('PASSWORD_CHANGED').textContent()).toBe('1');
 
-    await shot(page, 'console-sessions', 'Sessions · Acme · Tessera console');
-    await shot(feed, 'console-live-feed', 'Live feed · Acme · Tessera console');
+    await shot(page, 'console-sessions', 'Sessions · Acme · Tessera console', { readme: true });
+    await feed.bringToFront();
+    await shot(feed, 'console-live-feed', 'Live feed · Acme · Tessera console', { readme: true });
 
     // At a phone's width the pages fit the screen (tables read as cards).
     for (const target of [page, feed]) {

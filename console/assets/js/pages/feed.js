@@ -46,14 +46,20 @@ export function feedPage(ctx) {
       { class: `event ${event.type.toLowerCase()}` },
       time(event.at, { withSeconds: true }),
       h('span', { class: 'type', text: event.type }),
-      event.reason ? h('span', { class: 'reason', text: event.reason }) : null,
-      h('a', { href: href('realms', realmId, 'users', user.id), text: user.username }),
+      h('span', { class: 'reason', text: event.reason ?? '' }),
       h(
-        'a',
-        { class: 'session', href: withQuery(href('realms', realmId, 'sessions'), { user: user.id }), title: 'Sessions of this user' },
-        h('code', { text: session.id }),
+        'span',
+        { class: 'who' },
+        h('a', { href: href('realms', realmId, 'users', user.id), text: user.username }),
+        ' ',
+        h(
+          'a',
+          { class: 'session', href: withQuery(href('realms', realmId, 'sessions'), { user: user.id }), title: 'Sessions of this user' },
+          h('code', { text: session.id }),
+        ),
+        ' ',
+        h('span', { class: 'muted', text: [session.ip, describeClient(session.userAgent), session.app].filter(Boolean).join(' · ') }),
       ),
-      h('span', { class: 'muted', text: [session.ip, describeClient(session.userAgent), session.app].filter(Boolean).join(' · ') }),
     );
   }
 
