@@ -26,6 +26,7 @@ COPY --from=deps /app/node_modules ./node_modules
 COPY package.json package-lock.json tsconfig.json ./
 COPY migrations ./migrations
 COPY src ./src
+COPY console ./console
 # The embedded database (used only when DATABASE_URL is unset) lives in a volume the app may write.
 RUN mkdir -p /var/lib/tessera && chown node:node /var/lib/tessera
 VOLUME ["/var/lib/tessera"]

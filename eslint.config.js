@@ -33,7 +33,7 @@ const emExecute = [
 const anyExecute = [{ selector: "CallExpression[callee.property.name='execute']", message: 'Only store files run SQL: call a store method.' }];
 
 export default tseslint.config(
-  { ignores: ['node_modules/', 'dist/', '.data/', 'test/generated/', '**/dist/'] },
+  { ignores: ['node_modules/', 'dist/', '.data/', 'test/generated/', '**/dist/', '.tmp-probe/', 'test-output/'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
@@ -63,6 +63,11 @@ export default tseslint.config(
   {
     files: [...STORES, ...DB],
     rules: restrictedImports(noGraphqlImport),
+  },
+  {
+    // The admin console: plain ES modules that run in the browser.
+    files: ['console/**/*.js'],
+    languageOptions: { globals: { ...globals.browser } },
   },
   {
     // Tests and benchmarks read loosely typed JSON answers.

@@ -22,6 +22,8 @@ import { SessionWatchers } from './session/session-watchers.js';
 import { SessionStateCache } from './session/session-state-cache.js';
 import { UserSnapshots } from './user/user-snapshots.js';
 
+import { consoleRoute } from './server/console.js';
+
 export { MAX_REQUEST_BYTES } from './server/http-routes.js';
 
 export interface AppOptions {
@@ -76,6 +78,7 @@ export async function buildApp(config: Config, options: AppOptions = {}): Promis
       metrics,
       logger,
       serveJwks: (realmId, res) => serveJwks(realmId, createServices(deps), res),
+      serveConsole: consoleRoute(config),
       fastPath: createGraphqlFastPath(yoga as never, maskAndLog),
       yoga: (req, res) => yoga.requestListener(req, res),
     }),

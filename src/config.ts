@@ -41,6 +41,8 @@ export interface Config {
   auditRetentionDays: number;
   /** argon2id cost of new password hashes; stored hashes of another cost are redone at login. */
   passwordHashCost: PasswordHashCost;
+  /** Serve the admin console at /console. */
+  consoleEnabled: boolean;
 }
 
 type Env = Record<string, string | undefined>;
@@ -83,6 +85,14 @@ function passwordHashCost(env: Env): PasswordHashCost {
     );
   }
   return cost;
+}
+
+function boolean(env: Env, name: string, fallback: boolean): boolean {
+  const raw = env[name]?.trim().toLowerCase();
+  if (!raw) return fallback;
+  if (raw === 'true' || raw === '1') return true;
+  if (raw === 'false' || raw === '0') return false;
+  throw new ConfigError(name, `must be true or false, got "${env[name]}"`);
 }
 
 function trustProxy(env: Env): number {
@@ -160,5 +170,6 @@ export function loadConfig(env: Env = process.env): Config {
     sessionRetentionDays: integer(env, 'SESSION_RETENTION_DAYS', 30, 0, 36500),
     auditRetentionDays: integer(env, 'AUDIT_RETENTION_DAYS', 365, 0, 36500),
     passwordHashCost: passwordHashCost(env),
+    consoleEnabled: boolean(env, 'CONSOLE_ENABLED', true),
   };
 }

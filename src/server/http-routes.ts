@@ -15,6 +15,8 @@ export interface HttpRoutes {
   serveJwks(realmId: string, res: ServerResponse): Promise<void>;
   /** Answers a /graphql request whose body it can take as it is; false hands it to yoga. */
   fastPath(req: IncomingMessage, res: ServerResponse, body: Buffer): Promise<boolean>;
+  /** The admin console's files under /console (false: not a console path, or the console is off). */
+  serveConsole(req: IncomingMessage, res: ServerResponse, pathname: string): boolean;
   /** yoga: everything else (GraphiQL, SSE, CORS, browsers, errors worded by yoga). */
   yoga(req: IncomingMessage, res: ServerResponse): Promise<void> | void;
 }
@@ -42,6 +44,7 @@ export function createRequestListener(routes: HttpRoutes): (req: IncomingMessage
         res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4' }).end(metrics.registry.render());
         return;
       }
+      if (routes.serveConsole(req, res, url.pathname)) return;
       if (Number(req.headers['content-length'] ?? 0) > MAX_REQUEST_BYTES) {
         refuseTooLarge(req, res);
         return;
