@@ -23,10 +23,10 @@ function settingsOf(realm: Realm): RealmSettings {
     jwtAlgorithm: realm.jwtAlgorithm,
     jwtFields: realm.jwtFields,
     sessionType: realm.sessionType,
-    sessionMinutes: realm.sessionMinutes,
-    apiKeyMinutes: realm.apiKeyMinutes,
+    sessionMinutes: realm.sessionMinutes ?? null,
+    apiKeyMinutes: realm.apiKeyMinutes ?? null,
     accessTokenSeconds: realm.accessTokenSeconds,
-    idleTimeoutSeconds: realm.idleTimeoutSeconds,
+    idleTimeoutSeconds: realm.idleTimeoutSeconds ?? null,
     maxActiveSessions: realm.maxActiveSessions,
   };
 }
@@ -68,7 +68,7 @@ export class RealmService {
     const key = await generateSigningKey(id, settings.jwtAlgorithm, now, this.deps.keys.sealer);
     return this.deps.em.transactional(async (em) => {
       const realm = em.create(Realm, { id, name, ...settings, createdAt: now, updatedAt: now });
-      em.persist(key);
+      em.create(SigningKey, key);
       recordAudit(em, { realmId: id, type: 'REALM_CREATED', actor: actorOf(caller), at: now, data: { name, ...settings } });
       await em.flush();
       return realm;
@@ -92,7 +92,7 @@ export class RealmService {
       em.assign(realm, { name, ...settings, updatedAt: now });
       if (newKey) {
         await em.nativeUpdate(SigningKey, { realmId: id, retiredAt: null }, { retiredAt: now });
-        em.persist(newKey);
+        em.create(SigningKey, newKey);
       }
       recordAudit(em, { realmId: id, type: 'REALM_UPDATED', actor: actorOf(caller), at: now, data: { before, after: settings, name } });
       await em.flush();
@@ -112,7 +112,7 @@ export class RealmService {
       const realm = await em.findOneOrFail(Realm, { id }, { lockMode: LockMode.PESSIMISTIC_WRITE });
       // Old keys are retired, not deleted: tokens they signed verify until they expire.
       await em.nativeUpdate(SigningKey, { realmId: id, retiredAt: null }, { retiredAt: now });
-      em.persist(key);
+      em.create(SigningKey, key);
       realm.updatedAt = now;
       recordAudit(em, { realmId: id, type: 'REALM_KEY_ROTATED', actor: actorOf(caller), at: now, data: { kid: key.id } });
       await em.flush();
@@ -126,12 +126,12 @@ export class RealmService {
   async jwtSecret(caller: Caller, realm: Realm): Promise<string | null> {
     requireRealmScope(caller, realm.id, 'REALMS_MANAGE');
     const key = await findActiveSigningKey(this.deps.em, realm.id);
-    return key?.algorithm === 'HS256' && key.secret !== null ? this.deps.keys.sealer.open(key.id, key.secret) : null;
+    return key?.algorithm === 'HS256' && key.secret != null ? this.deps.keys.sealer.open(key.id, key.secret) : null;
   }
 
   async jwtPublicKey(realm: Realm): Promise<string | null> {
     const key = await findActiveSigningKey(this.deps.em, realm.id);
-    return key?.algorithm === 'RS256' ? key.publicKeyPem : null;
+    return key?.algorithm === 'RS256' ? (key.publicKeyPem ?? null) : null;
   }
 
   async activeKeyId(realm: Realm): Promise<string | null> {

@@ -12,29 +12,22 @@ export const RSA_MODULUS_BITS = 2048;
 export const HMAC_SECRET_BYTES = 32;
 
 /**
- * Make a new signing key for a realm (not yet persisted). HS256 secrets are 256 random bits,
+ * Make a new signing key for a realm (not yet persisted: `em.create(SigningKey, key)` does). HS256 secrets are 256 random bits,
  * written as base64url text: clients pass that string as-is to their JWT library. The secret and the
  * private key are stored sealed when KEY_ENCRYPTION_KEY is set.
  */
 export async function generateSigningKey(realmId: string, algorithm: JwtAlgorithm, now: Date, sealer: SigningKeySealer): Promise<SigningKey> {
-  const key = new SigningKey();
-  key.id = newId('key');
-  key.realmId = realmId;
-  key.algorithm = algorithm;
-  key.createdAt = now;
-  key.retiredAt = null;
-  key.secret = null;
-  key.privateKeyPem = null;
-  key.publicKeyPem = null;
+  const id = newId('key');
+  const key: SigningKey = { id, realmId, algorithm, createdAt: now, retiredAt: null, secret: null, privateKeyPem: null, publicKeyPem: null };
   if (algorithm === 'HS256') {
-    key.secret = sealer.seal(key.id, randomSecret(HMAC_SECRET_BYTES));
+    key.secret = sealer.seal(id, randomSecret(HMAC_SECRET_BYTES));
   } else {
     const pair = await generateKeyPair('rsa', {
       modulusLength: RSA_MODULUS_BITS,
       publicKeyEncoding: { type: 'spki', format: 'pem' },
       privateKeyEncoding: { type: 'pkcs8', format: 'pem' },
     });
-    key.privateKeyPem = sealer.seal(key.id, pair.privateKey);
+    key.privateKeyPem = sealer.seal(id, pair.privateKey);
     key.publicKeyPem = pair.publicKey;
   }
   return key;

@@ -108,7 +108,7 @@ export class LoginService {
     await em.flush();
     this.deps.userSnapshots.forget(user.id);
     // API-key logins are always unmanaged: the token is the whole session.
-    return this.deps.issuer.issueUnmanaged(realm, user, now, realm.apiKeyMinutes);
+    return this.deps.issuer.issueUnmanaged(realm, user, now, realm.apiKeyMinutes ?? null);
   }
 
   /**
@@ -163,6 +163,6 @@ export class LoginService {
     await this.store.recordUnmanagedLogin({ realmId: realm.id, userId: user.id, now, upgradedHash, ip: client.ip, app: client.app ?? null });
     user.lastLoginAt = now;
     this.deps.userSnapshots.forget(user.id);
-    return this.deps.issuer.issueUnmanaged(realm, user, now, realm.sessionMinutes);
+    return this.deps.issuer.issueUnmanaged(realm, user, now, realm.sessionMinutes ?? null);
   }
 }

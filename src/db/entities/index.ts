@@ -6,24 +6,13 @@ export * from './org.js';
 export * from './session.js';
 export * from './admin-key.js';
 export * from './audit-event.js';
-import { RealmSchema } from './realm.js';
-import { SigningKeySchema } from './signing-key.js';
-import { UserSchema } from './user.js';
-import { ApiKeySchema } from './api-key.js';
-import { OrgSchema, MembershipSchema } from './org.js';
-import { SessionSchema, RefreshTokenSchema } from './session.js';
-import { AdminKeySchema } from './admin-key.js';
-import { AuditEventSchema } from './audit-event.js';
+import { Realm } from './realm.js';
+import { SigningKey } from './signing-key.js';
+import { User } from './user.js';
+import { ApiKey } from './api-key.js';
+import { Org, Membership } from './org.js';
+import { Session, RefreshToken } from './session.js';
+import { AdminKey } from './admin-key.js';
+import { AuditEvent } from './audit-event.js';
 
-export const allEntities = [
-  RealmSchema,
-  SigningKeySchema,
-  UserSchema,
-  ApiKeySchema,
-  OrgSchema,
-  MembershipSchema,
-  SessionSchema,
-  RefreshTokenSchema,
-  AdminKeySchema,
-  AuditEventSchema,
-];
+export const allEntities = [Realm, SigningKey, User, ApiKey, Org, Membership, Session, RefreshToken, AdminKey, AuditEvent];

@@ -1,51 +1,33 @@
-import { EntitySchema } from '@mikro-orm/core';
+import { defineEntity, type InferEntity } from '@mikro-orm/core';
 import type { JsonObject } from './user.js';
 
-export class Org {
-  id!: string;
-  realmId!: string;
-  name!: string;
-  customAttributes!: JsonObject;
-  createdAt!: Date;
-  updatedAt!: Date;
-}
-
-export const OrgSchema = new EntitySchema<Org>({
-  class: Org,
+export const Org = defineEntity({
+  name: 'Org',
   tableName: 'org',
-  properties: {
-    id: { type: 'string', primary: true },
-    realmId: { type: 'string' },
-    name: { type: 'string' },
-    customAttributes: { type: 'json' },
-    createdAt: { type: 'Date' },
-    updatedAt: { type: 'Date' },
-  },
+  properties: (p) => ({
+    id: p.string().primary(),
+    realmId: p.string(),
+    name: p.string(),
+    customAttributes: p.json<JsonObject>(),
+    createdAt: p.datetime(),
+    updatedAt: p.datetime(),
+  }),
 });
+export type Org = InferEntity<typeof Org>;
 
-export class Membership {
-  id!: string;
-  realmId!: string;
-  userId!: string;
-  /** null = a realm-wide membership */
-  orgId!: string | null;
-  permissions!: string[];
-  customAttributes!: JsonObject;
-  createdAt!: Date;
-  updatedAt!: Date;
-}
-
-export const MembershipSchema = new EntitySchema<Membership>({
-  class: Membership,
+export const Membership = defineEntity({
+  name: 'Membership',
   tableName: 'membership',
-  properties: {
-    id: { type: 'string', primary: true },
-    realmId: { type: 'string' },
-    userId: { type: 'string' },
-    orgId: { type: 'string', nullable: true },
-    permissions: { type: 'json' },
-    customAttributes: { type: 'json' },
-    createdAt: { type: 'Date' },
-    updatedAt: { type: 'Date' },
-  },
+  properties: (p) => ({
+    id: p.string().primary(),
+    realmId: p.string(),
+    userId: p.string(),
+    /** null = a realm-wide membership */
+    orgId: p.string().nullable(),
+    permissions: p.json<string[]>(),
+    customAttributes: p.json<JsonObject>(),
+    createdAt: p.datetime(),
+    updatedAt: p.datetime(),
+  }),
 });
+export type Membership = InferEntity<typeof Membership>;

@@ -1,4 +1,4 @@
-import { EntitySchema } from '@mikro-orm/core';
+import { defineEntity, type InferEntity } from '@mikro-orm/core';
 
 export const JWT_ALGORITHMS = ['HS256', 'RS256'] as const;
 export type JwtAlgorithm = (typeof JWT_ALGORITHMS)[number];
@@ -7,37 +7,23 @@ export type JwtField = (typeof JWT_FIELDS)[number];
 export const SESSION_TYPES = ['MANAGED', 'UNMANAGED'] as const;
 export type SessionType = (typeof SESSION_TYPES)[number];
 
-export class Realm {
-  id!: string;
-  name!: string;
-  jwtAlgorithm!: JwtAlgorithm;
-  jwtFields!: JwtField[];
-  sessionType!: SessionType;
-  /** null = open-ended (UNMANAGED only) */
-  sessionMinutes!: number | null;
-  apiKeyMinutes!: number | null;
-  accessTokenSeconds!: number;
-  idleTimeoutSeconds!: number | null;
-  maxActiveSessions!: number;
-  createdAt!: Date;
-  updatedAt!: Date;
-}
-
-export const RealmSchema = new EntitySchema<Realm>({
-  class: Realm,
+export const Realm = defineEntity({
+  name: 'Realm',
   tableName: 'realm',
-  properties: {
-    id: { type: 'string', primary: true },
-    name: { type: 'string' },
-    jwtAlgorithm: { type: 'string' },
-    jwtFields: { type: 'json' },
-    sessionType: { type: 'string' },
-    sessionMinutes: { type: 'integer', nullable: true },
-    apiKeyMinutes: { type: 'integer', nullable: true },
-    accessTokenSeconds: { type: 'integer' },
-    idleTimeoutSeconds: { type: 'integer', nullable: true },
-    maxActiveSessions: { type: 'integer' },
-    createdAt: { type: 'Date' },
-    updatedAt: { type: 'Date' },
-  },
+  properties: (p) => ({
+    id: p.string().primary(),
+    name: p.string(),
+    jwtAlgorithm: p.string().$type<JwtAlgorithm>(),
+    jwtFields: p.json<JwtField[]>(),
+    sessionType: p.string().$type<SessionType>(),
+    /** null = open-ended (UNMANAGED only) */
+    sessionMinutes: p.integer().nullable(),
+    apiKeyMinutes: p.integer().nullable(),
+    accessTokenSeconds: p.integer(),
+    idleTimeoutSeconds: p.integer().nullable(),
+    maxActiveSessions: p.integer(),
+    createdAt: p.datetime(),
+    updatedAt: p.datetime(),
+  }),
 });
+export type Realm = InferEntity<typeof Realm>;

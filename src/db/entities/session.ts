@@ -1,4 +1,4 @@
-import { EntitySchema } from '@mikro-orm/core';
+import { defineEntity, type InferEntity } from '@mikro-orm/core';
 
 export const SESSION_STATES = ['ACTIVE', 'TERMINATED', 'EXPIRED'] as const;
 export type SessionState = (typeof SESSION_STATES)[number];
@@ -19,70 +19,45 @@ export type TerminationReason = (typeof TERMINATION_REASONS)[number];
  * A managed session. Settings that shape it (access-token lifespan, idle timeout) are copied from
  * the realm at login, because realm changes apply only to sessions created afterwards.
  */
-export class Session {
-  id!: string;
-  realmId!: string;
-  userId!: string;
-  state!: SessionState;
-  createdAt!: Date;
-  lastActiveAt!: Date;
-  expiresAt!: Date;
-  idleTimeoutSeconds!: number | null;
-  idleExpiresAt!: Date | null;
-  accessTokenSeconds!: number;
-  ip!: string | null;
-  userAgent!: string | null;
-  app!: string | null;
-  terminatedAt!: Date | null;
-  terminationReason!: string | null;
-}
-
-export const SessionSchema = new EntitySchema<Session>({
-  class: Session,
+export const Session = defineEntity({
+  name: 'Session',
   tableName: 'session',
-  properties: {
-    id: { type: 'string', primary: true },
-    realmId: { type: 'string' },
-    userId: { type: 'string' },
-    state: { type: 'string' },
-    createdAt: { type: 'Date' },
-    lastActiveAt: { type: 'Date' },
-    expiresAt: { type: 'Date' },
-    idleTimeoutSeconds: { type: 'integer', nullable: true },
-    idleExpiresAt: { type: 'Date', nullable: true },
-    accessTokenSeconds: { type: 'integer' },
-    ip: { type: 'string', nullable: true },
-    userAgent: { type: 'text', nullable: true },
-    app: { type: 'string', nullable: true },
-    terminatedAt: { type: 'Date', nullable: true },
-    terminationReason: { type: 'string', nullable: true },
-  },
+  properties: (p) => ({
+    id: p.string().primary(),
+    realmId: p.string(),
+    userId: p.string(),
+    state: p.string().$type<SessionState>(),
+    createdAt: p.datetime(),
+    lastActiveAt: p.datetime(),
+    expiresAt: p.datetime(),
+    idleTimeoutSeconds: p.integer().nullable(),
+    idleExpiresAt: p.datetime().nullable(),
+    accessTokenSeconds: p.integer(),
+    ip: p.string().nullable(),
+    userAgent: p.text().nullable(),
+    app: p.string().nullable(),
+    terminatedAt: p.datetime().nullable(),
+    terminationReason: p.string().nullable(),
+  }),
 });
+export type Session = InferEntity<typeof Session>;
 
 /**
  * Every refresh token a session ever had, by SHA-256. Keeping the spent ones is what lets us tell a
  * replayed (stolen) token from garbage and end the session when one comes back.
  */
-export class RefreshToken {
-  tokenHash!: string;
-  sessionId!: string;
-  realmId!: string;
-  createdAt!: Date;
-  /** When it was exchanged for its successor; null = the session's current head. */
-  rotatedAt!: Date | null;
-  /** Random per rotation: the successor token is HMAC(seed, this token), see refresh-tokens.ts. */
-  successorSeed!: string | null;
-}
-
-export const RefreshTokenSchema = new EntitySchema<RefreshToken>({
-  class: RefreshToken,
+export const RefreshToken = defineEntity({
+  name: 'RefreshToken',
   tableName: 'refresh_token',
-  properties: {
-    tokenHash: { type: 'string', primary: true },
-    sessionId: { type: 'string' },
-    realmId: { type: 'string' },
-    createdAt: { type: 'Date' },
-    rotatedAt: { type: 'Date', nullable: true },
-    successorSeed: { type: 'string', nullable: true },
-  },
+  properties: (p) => ({
+    tokenHash: p.string().primary(),
+    sessionId: p.string(),
+    realmId: p.string(),
+    createdAt: p.datetime(),
+    /** When it was exchanged for its successor; null = the session's current head. */
+    rotatedAt: p.datetime().nullable(),
+    /** Random per rotation: the successor token is HMAC(seed, this token), see refresh-tokens.ts. */
+    successorSeed: p.string().nullable(),
+  }),
 });
+export type RefreshToken = InferEntity<typeof RefreshToken>;
