@@ -1,4 +1,5 @@
 // The only module that reads process.env. Everything else receives a parsed, validated Config.
+import { readFileSync } from 'node:fs';
 import { DEFAULT_PASSWORD_HASH_COST, MIN_MEMORY_KIB, MIN_MEMORY_KIB_PASSES, type PasswordHashCost } from './auth/password.js';
 
 export class ConfigError extends Error {
@@ -103,8 +104,32 @@ function trustProxy(env: Env): number {
   throw new ConfigError('TRUST_PROXY', `must be false, true or a number of proxy hops (0-10), got "${env.TRUST_PROXY}"`);
 }
 
-export function loadConfig(env: Env = process.env): Config {
-  const port = integer(env, 'PORT', 4000, 0, 65535);
+/** The variables that may also be given as a file (`<NAME>_FILE`), as Docker and Kubernetes secrets are. */
+export const FILE_VARIABLES = ['DATABASE_URL', 'KEY_ENCRYPTION_KEY', 'BOOTSTRAP_ADMIN_KEY', 'REDIS_URL'] as const;
+
+/** `NAME_FILE=/run/secrets/x` stands for `NAME=<the file's content>`, without its trailing newline. */
+function withFileVariables(env: Env): Env {
+  const resolved = { ...env };
+  for (const name of FILE_VARIABLES) {
+    const path = env[`${name}_FILE`]?.trim();
+    if (!path) continue;
+    if (env[name]?.trim()) throw new ConfigError(`${name}_FILE`, `set ${name} or ${name}_FILE, not both`);
+    try {
+      resolved[name] = readFileSync(path, 'utf8').replace(/\r?\n$/, '');
+    } catch (error) {
+      throw new ConfigError(`${name}_FILE`, `cannot read ${path} (${(error as NodeJS.ErrnoException).code ?? String(error)})`);
+    }
+  }
+  return resolved;
+}
+
+/**
+ * `listening.port`: the port the server will really listen on, when PORT=0 asked for any free one
+ * (main.ts picks it before building the app), so that issuers and JWKS URLs name a port that answers.
+ */
+export function loadConfig(rawEnv: Env = process.env, listening: { port?: number } = {}): Config {
+  const env = withFileVariables(rawEnv);
+  const port = listening.port ?? integer(env, 'PORT', 4000, 0, 65535);
   const publicUrl = (url(env, 'PUBLIC_URL', ['http:', 'https:']) ?? `http://localhost:${port}`).replace(/\/+$/, '');
 
   const bootstrapAdminKey = env.BOOTSTRAP_ADMIN_KEY?.trim() || null;

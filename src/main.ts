@@ -1,6 +1,7 @@
 import { ConfigError, loadConfig } from './config.js';
 import { buildApp } from './app.js';
 import { createLogger } from './logger.js';
+import { freePort } from './server/free-port.js';
 
 function exitOnConfigError(error: unknown): never {
   if (error instanceof ConfigError) {
@@ -13,6 +14,8 @@ function exitOnConfigError(error: unknown): never {
 let config;
 try {
   config = loadConfig();
+  // PORT=0: any free port, chosen now so that the issuers the app is built with name it.
+  if (config.port === 0) config = loadConfig(undefined, { port: await freePort(config.host) });
 } catch (error) {
   exitOnConfigError(error);
 }
@@ -23,7 +26,12 @@ const logger = createLogger(config.logLevel);
 process.on('unhandledRejection', (reason) => logger.error('unhandled rejection', { error: String(reason) }));
 // Some configuration can only be checked against the database (KEY_ENCRYPTION_KEY).
 const app = await buildApp(config, { logger }).catch(exitOnConfigError);
-const url = await app.start();
+const url = await app.start().catch((error: NodeJS.ErrnoException) => {
+  if (error.code !== 'EADDRINUSE' && error.code !== 'EACCES') throw error;
+  const why = error.code === 'EADDRINUSE' ? 'is in use (another Tessera running?)' : 'may not be opened by this user';
+  process.stderr.write(`Cannot listen: port ${config.port} on ${config.host} ${why}. Set PORT to another port.\n`);
+  return app.stop().then(() => process.exit(1));
+});
 logger.info('Tessera listening', {
   graphql: `${url}/graphql`,
   publicUrl: config.publicUrl,

@@ -55,7 +55,9 @@ export function attachWebSocketServer(opts: GraphqlWsOptions & { server: Server;
     socket.on('error', listeners.errored);
     socket.on('close', listeners.socketClosed);
   });
-  wsServer.once('error', (error) => {
+  wsServer.once('error', (error: NodeJS.ErrnoException) => {
+    // ws passes on the HTTP server's errors: a port that cannot be opened is main.ts's to report.
+    if (error.syscall === 'listen') return;
     logger.error('WebSocket server failed', { error: error.message });
     for (const connection of connections) queue.close(connection, CloseCode.InternalServerError, 'Internal server error');
   });
