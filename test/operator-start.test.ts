@@ -22,7 +22,11 @@ afterAll(async () => {
 function run(args: string[], env: Record<string, string>, cwd = root) {
   const clean = { ...process.env };
   for (const name of ['DATABASE_URL', 'REDIS_URL', 'BOOTSTRAP_ADMIN_KEY', 'KEY_ENCRYPTION_KEY', 'PORT', 'PUBLIC_URL']) delete clean[name];
-  const child = spawn(process.execPath, ['--import', tsx, ...args], { cwd, env: { ...clean, DATA_DIR: 'memory://', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, ['--import', tsx, ...args], {
+    cwd,
+    env: { ...clean, DATA_DIR: 'memory://', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   children.push(child);
   let output = '';
   child.stdout?.on('data', (chunk) => (output += chunk));
