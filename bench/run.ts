@@ -26,8 +26,8 @@ const SCALE = Number(process.env.BENCH_SCALE ?? 1); // 0.1 for a quick run
 const FAN_OUT = Math.round(10_000 * SCALE);
 const LATENCY_SAMPLES = Math.max(100, Math.round(1000 * SCALE));
 const PASSWORD = 'bench password 1234';
-/** BENCH_PHASES=login,refresh,check,terminate,latency,fanout runs a subset (e.g. to profile one). */
-const PHASES = new Set((process.env.BENCH_PHASES ?? 'login,refresh,check,terminate,latency,fanout').split(','));
+/** BENCH_PHASES=login,refresh,check,list,terminate,latency,fanout runs a subset (e.g. to profile one). */
+const PHASES = new Set((process.env.BENCH_PHASES ?? 'login,refresh,check,list,terminate,latency,fanout').split(','));
 
 const dataDir = process.env.DATABASE_URL ? '' : mkdtempSync(join(tmpdir(), 'tessera-bench-'));
 const adminKey = `tsa_bench_${randomBytes(24).toString('base64url')}`;
@@ -460,6 +460,33 @@ try {
       '≥ 4,000/s, p99 ≤ 10 ms',
       verify.perSecond >= 4000 && verify.p99 <= 10,
     );
+  }
+
+  // 3b. A user lists its own sessions ───────────────────────────────────────────────────────────
+  // As Better Auth's list-sessions in ../shared/peers: each user has 3 sessions, and its token
+  // asks for all of them with what a "your devices" page shows.
+  if (PHASES.has('list')) {
+    console.log('List own sessions');
+    const listRealm = await seedRealm('bench-list');
+    const listUsers = await seedUsers(listRealm.id, 64);
+    const listSessions = await seedSessions(
+      listRealm.id,
+      listUsers.map((u) => u.id),
+      listUsers.length * 3,
+    );
+    const query = `{ sessions(realmId: "${listRealm.id}", first: 10) { edges { node { id state ip userAgent app createdAt lastActiveAt expiresAt } } } }`;
+    const list = throughput(
+      'listSessions',
+      await drive({
+        kind: 'graphql',
+        url: `${url}/graphql`,
+        warmupSeconds: WARMUP_SECONDS,
+        concurrency: 16,
+        seconds: SECONDS,
+        requests: { mode: 'fixed', bodies: listSessions.map(() => gqlBody(query)), auth: listSessions.map((s) => s.accessToken) },
+      }),
+    );
+    report('listSessions (own, 3 each)/s at 16', `${fmt(list.perSecond)} (p50 ${fmt(list.p50, 1)} / p99 ${fmt(list.p99, 1)} ms)`);
   }
 
   // 4. terminateSession ──────────────────────────────────────────────────────────────────────
