@@ -23,6 +23,7 @@ import { SessionStateCache } from './session/session-state-cache.js';
 import { UserSnapshots } from './user/user-snapshots.js';
 
 import { consoleRoute } from './server/console.js';
+import { oauthRoutes } from './server/oauth-routes.js';
 
 export { MAX_REQUEST_BYTES } from './server/http-routes.js';
 
@@ -79,6 +80,7 @@ export async function buildApp(config: Config, options: AppOptions = {}): Promis
       logger,
       serveJwks: (realmId, res) => serveJwks(realmId, createServices(deps), res),
       serveConsole: consoleRoute(config),
+      serveOAuth: oauthRoutes(deps, metrics, logger),
       fastPath: createGraphqlFastPath(yoga as never, maskAndLog),
       yoga: (req, res) => yoga.requestListener(req, res),
     }),

@@ -6,6 +6,7 @@ export * from './org.js';
 export * from './session.js';
 export * from './admin-key.js';
 export * from './audit-event.js';
+export * from './client.js';
 import { RealmSchema } from './realm.js';
 import { SigningKeySchema } from './signing-key.js';
 import { UserSchema } from './user.js';
@@ -14,6 +15,7 @@ import { OrgSchema, MembershipSchema } from './org.js';
 import { SessionSchema, RefreshTokenSchema } from './session.js';
 import { AdminKeySchema } from './admin-key.js';
 import { AuditEventSchema } from './audit-event.js';
+import { ClientSchema } from './client.js';
 
 export const allEntities = [
   RealmSchema,
@@ -26,4 +28,5 @@ export const allEntities = [
   RefreshTokenSchema,
   AdminKeySchema,
   AuditEventSchema,
+  ClientSchema,
 ];
