@@ -55,7 +55,8 @@ export async function tokenEndpoint(request: OAuthRequest): Promise<OAuthRespons
     return ok({
       access_token: result.accessToken,
       token_type: 'Bearer',
-      ...(expiresAt ? { expires_in: Math.max(0, Math.round((expiresAt.getTime() - request.clock.now().getTime()) / 1000)) } : {}),
+      // Rounded down: a client that trusts expires_in never holds the token past its `exp`.
+      ...(expiresAt ? { expires_in: Math.max(0, Math.floor((expiresAt.getTime() - request.clock.now().getTime()) / 1000)) } : {}),
       refresh_token: result.refreshToken,
     });
   } catch (error) {
