@@ -19,7 +19,11 @@ async function seeded() {
 const basic = (id: string, secret: string) => `Basic ${Buffer.from(`${encodeURIComponent(id)}:${encodeURIComponent(secret)}`).toString('base64')}`;
 
 async function post(url: string, body: string | Buffer, headers: Record<string, string> = {}) {
-  const response = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded', ...headers }, body });
+  const response = await fetch(url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded', ...headers },
+    body: typeof body === 'string' ? body : new Uint8Array(body),
+  });
   const text = await response.text();
   return { status: response.status, headers: response.headers, json: text ? JSON.parse(text) : null };
 }
@@ -48,7 +52,7 @@ describe('cross-realm', () => {
     ok(await server.gql(RefreshDocument, { refreshToken: loginB.refreshToken! }));
 
     for (const endpoint of ['introspect', 'revoke', 'token']) {
-      const params = endpoint === 'token' ? { grant_type: 'refresh_token', refresh_token: 'x' } : { token: loginB.accessToken };
+      const params: Record<string, string> = endpoint === 'token' ? { grant_type: 'refresh_token', refresh_token: 'x' } : { token: loginB.accessToken };
       const response = await post(`${b.issuer}/oauth/${endpoint}`, form(params), authA);
       expect(response, endpoint).toMatchObject({ status: 401, json: { error: 'invalid_client' } });
       expect(response.headers.get('www-authenticate')).toMatch(/^Basic /);
