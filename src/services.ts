@@ -18,6 +18,7 @@ import { realmIssuer } from './token/jwt.js';
 import type { SessionStateCache } from './session/session-state-cache.js';
 import type { UserSnapshots } from './user/user-snapshots.js';
 import type { PasswordHasher } from './auth/password.js';
+import type { ClientCredentialCache } from './client/client-credential-cache.js';
 
 /** Long-lived parts of a running server, shared by every request. */
 export interface AppDeps {
@@ -29,6 +30,7 @@ export interface AppDeps {
   sessionCache: SessionStateCache;
   userSnapshots: UserSnapshots;
   passwords: PasswordHasher;
+  clientCredentials: ClientCredentialCache;
 }
 
 /**
@@ -111,7 +113,9 @@ export class Services {
   }
 
   get clients(): ClientService {
-    return (this.#clients ??= new ClientService(this.withLazyEm({ clock: this.deps.clock, production: this.deps.config.production })));
+    return (this.#clients ??= new ClientService(
+      this.withLazyEm({ clock: this.deps.clock, production: this.deps.config.production, credentials: this.deps.clientCredentials }),
+    ));
   }
 
   /** Introspection and revocation for relying parties (the OAuth endpoints). */

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { useTestServer, ok } from './helpers/server.js';
 import { seedRealm } from './helpers/factories.js';
-import { CreateClientDocument, RefreshDocument, SessionByIdDocument } from './generated/graphql.js';
+import { CreateClientDocument, DeleteClientDocument, RefreshDocument, RotateClientSecretDocument, SessionByIdDocument } from './generated/graphql.js';
 
 // The endpoints' edges by hand-written HTTP: cross-realm use, bad input, limits, throttling.
 // (test/oauth.test.ts drives the happy paths with a stock OpenID client.)
@@ -74,6 +74,19 @@ describe('client authentication', () => {
     expect(await post(`${issuer}/oauth/introspect`, `${token}&client_id=${clientId}&client_secret=nope`)).toMatchObject({ status: 401 });
     // The revocation was refused: the session lives.
     expect(await sessionState(login.session!.id)).toMatchObject({ state: 'ACTIVE' });
+  });
+
+  it('a rotated secret stops working at once, the new one works; a deleted client is gone at once', async () => {
+    const { issuer, clientId, clientSecret, user } = await seeded();
+    const login = await user.login();
+    const body = form({ token: login.accessToken });
+    // Authenticated once, so that its credentials are remembered (ClientCredentialCache).
+    expect((await post(`${issuer}/oauth/introspect`, body, { authorization: basic(clientId, clientSecret) })).json).toMatchObject({ active: true });
+    const rotated = ok(await server.gql(RotateClientSecretDocument, { id: clientId }, server.adminKey)).rotateClientSecret;
+    expect((await post(`${issuer}/oauth/introspect`, body, { authorization: basic(clientId, clientSecret) })).status).toBe(401);
+    expect((await post(`${issuer}/oauth/introspect`, body, { authorization: basic(clientId, rotated.clientSecret) })).json).toMatchObject({ active: true });
+    ok(await server.gql(DeleteClientDocument, { id: clientId }, server.adminKey));
+    expect((await post(`${issuer}/oauth/introspect`, body, { authorization: basic(clientId, rotated.clientSecret) })).status).toBe(401);
   });
 
   it('two methods at once, or a secret without an id, are invalid_request', async () => {

@@ -9,6 +9,7 @@ import { constantTimeEqual, randomSecret, sha256 } from '../auth/opaque-tokens.j
 import { checkRequiredText, isWellFormedId } from '../input-rules.js';
 import { ClientStore } from './client-store.js';
 import { ClientAuthThrottle } from '../auth/throttle.js';
+import type { ClientCredentialCache } from './client-credential-cache.js';
 
 /** Prefixed so that secret scanners (and people) can tell a leaked client secret for what it is. */
 export const CLIENT_SECRET_PREFIX = 'tcs_';
@@ -21,6 +22,8 @@ export interface ClientServiceDeps {
   clock: Clock;
   /** Plain http:// back-channel URIs are accepted outside production only (docs/oauth.md). */
   production: boolean;
+  /** Verified credentials, kept briefly (null: none kept, every authentication reads the row). */
+  credentials?: ClientCredentialCache | null;
 }
 
 export interface CreatedClient {
@@ -93,6 +96,7 @@ export class ClientService {
   async deleteClient(caller: Caller, id: string): Promise<boolean> {
     const client = await this.findClient(caller, id, 'REALMS_MANAGE');
     await this.deps.em.remove(client).flush();
+    this.deps.credentials?.forget(client.id);
     return true;
   }
 
@@ -103,6 +107,7 @@ export class ClientService {
     client.secretHash = sha256(clientSecret);
     client.updatedAt = this.deps.clock.now();
     await this.deps.em.flush();
+    this.deps.credentials?.forget(client.id);
     return { client, clientSecret };
   }
 
@@ -120,9 +125,14 @@ export class ClientService {
 
   private async verifySecret(realmId: string, clientId: string, secret: string): Promise<AuthenticatedClient | null> {
     if (!isWellFormedId(clientId) || secret.length === 0 || secret.length > MAX_CLIENT_SECRET_LENGTH) return null;
-    const row = await new ClientStore(this.deps.em).credentialOf(realmId, clientId);
+    const hash = sha256(secret);
+    const now = this.deps.clock.now().getTime();
     // The hashes are compared in constant time; the row was found by id, which is not secret.
-    if (!row || !constantTimeEqual(row.secret_hash, sha256(secret))) return null;
+    const known = this.deps.credentials?.get(realmId, clientId, now);
+    if (known && constantTimeEqual(known.secretHash, hash)) return { id: known.id, realmId: known.realmId };
+    const row = await new ClientStore(this.deps.em).credentialOf(realmId, clientId);
+    if (!row || !constantTimeEqual(row.secret_hash, hash)) return null;
+    this.deps.credentials?.remember({ id: row.id, realmId: row.realm_id, secretHash: row.secret_hash }, now);
     return { id: row.id, realmId: row.realm_id };
   }
 
