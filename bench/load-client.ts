@@ -15,20 +15,24 @@ type Phase =
 type RequestPlan =
   | { mode: 'fixed'; bodies: string[]; auth: (string | null)[] }
   | { mode: 'refresh'; refreshTokens: string[] }
-  | { mode: 'drain'; bodies: string[]; auth: string };
+  | { mode: 'drain'; bodies: string[]; auth: string }
+  /** Form bodies to an OAuth endpoint (introspection), with one Authorization header value. */
+  | { mode: 'form'; bodies: string[]; authorization: string }
+  /** grant_type=refresh_token at an OAuth token endpoint, each client carrying its rotated token. */
+  | { mode: 'token-refresh'; refreshTokens: string[] };
 
 // undici: about half the CPU per request of node:http's client, and the client shares the machine's
 // two cores with the server and PostgreSQL.
 const pools = new Map<string, Pool>();
 
-async function post(url: string, body: string, auth: string | null): Promise<{ status: number; text: string }> {
+async function post(url: string, body: string, auth: string | null, headers: Record<string, string> | null = null): Promise<{ status: number; text: string }> {
   const { origin, pathname } = new URL(url);
   let pool = pools.get(origin);
   if (!pool) pools.set(origin, (pool = new Pool(origin, { connections: 256 })));
   const response = await pool.request({
     path: pathname,
     method: 'POST',
-    headers: { 'content-type': 'application/json', ...(auth ? { authorization: `Bearer ${auth}` } : {}) },
+    headers: headers ?? { 'content-type': 'application/json', ...(auth ? { authorization: `Bearer ${auth}` } : {}) },
     body,
   });
   return { status: response.statusCode, text: await response.body.text() };
@@ -40,13 +44,22 @@ async function runGraphql(phase: Extract<Phase, { kind: 'graphql' }>) {
   const plan = phase.requests;
   let drainIndex = 0;
   // Per virtual client: where it is in the bodies, and the refresh token it carries forward.
-  const state = Array.from({ length: phase.concurrency }, (_, index) => ({ n: 0, refreshToken: plan.mode === 'refresh' ? plan.refreshTokens[index] : '' }));
+  const carried = plan.mode === 'refresh' || plan.mode === 'token-refresh' ? plan.refreshTokens : null;
+  const state = Array.from({ length: phase.concurrency }, (_, index) => ({ n: 0, refreshToken: carried ? carried[index] : '' }));
+  const form = { 'content-type': 'application/x-www-form-urlencoded' };
   const worker = async (index: number, deadline: number, record: boolean) => {
     const own = state[index];
     for (; performance.now() < deadline; own.n++) {
       let body: string;
       let auth: string | null = null;
-      if (plan.mode === 'fixed') {
+      let headers: Record<string, string> | null = null;
+      if (plan.mode === 'form') {
+        body = plan.bodies[(index + own.n * phase.concurrency) % plan.bodies.length];
+        headers = { ...form, authorization: plan.authorization };
+      } else if (plan.mode === 'token-refresh') {
+        body = new URLSearchParams({ grant_type: 'refresh_token', refresh_token: own.refreshToken }).toString();
+        headers = form;
+      } else if (plan.mode === 'fixed') {
         const pick = (index + own.n * phase.concurrency) % plan.bodies.length;
         body = plan.bodies[pick];
         auth = plan.auth[pick];
@@ -58,11 +71,19 @@ async function runGraphql(phase: Extract<Phase, { kind: 'graphql' }>) {
         auth = plan.auth;
       }
       const started = performance.now();
-      const response = await post(phase.url, body, auth);
+      const response = await post(phase.url, body, auth, headers);
       if (record) latencies.push(performance.now() - started);
-      const parsed = JSON.parse(response.text) as { errors?: unknown[]; data?: { refresh?: { refreshToken: string } } };
-      if (record && (response.status !== 200 || parsed.errors)) errors++;
+      const parsed = JSON.parse(response.text) as {
+        errors?: unknown[];
+        error?: string;
+        active?: boolean;
+        refresh_token?: string;
+        data?: { refresh?: { refreshToken: string } };
+      };
+      const failed = response.status !== 200 || parsed.errors || parsed.error || (plan.mode === 'form' && parsed.active !== true);
+      if (record && failed) errors++;
       if (plan.mode === 'refresh' && parsed.data?.refresh) own.refreshToken = parsed.data.refresh.refreshToken;
+      if (plan.mode === 'token-refresh' && parsed.refresh_token) own.refreshToken = parsed.refresh_token;
     }
   };
   const run = (seconds: number, record: boolean) => {

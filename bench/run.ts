@@ -26,8 +26,8 @@ const SCALE = Number(process.env.BENCH_SCALE ?? 1); // 0.1 for a quick run
 const FAN_OUT = Math.round(10_000 * SCALE);
 const LATENCY_SAMPLES = Math.max(100, Math.round(1000 * SCALE));
 const PASSWORD = 'bench password 1234';
-/** BENCH_PHASES=login,refresh,check,list,terminate,latency,fanout runs a subset (e.g. to profile one). */
-const PHASES = new Set((process.env.BENCH_PHASES ?? 'login,refresh,check,list,terminate,latency,fanout').split(','));
+/** BENCH_PHASES=login,refresh,check,list,oauth,terminate,latency,fanout runs a subset (e.g. to profile one). */
+const PHASES = new Set((process.env.BENCH_PHASES ?? 'login,refresh,check,list,oauth,terminate,latency,fanout').split(','));
 
 const dataDir = process.env.DATABASE_URL ? '' : mkdtempSync(join(tmpdir(), 'tessera-bench-'));
 const adminKey = `tsa_bench_${randomBytes(24).toString('base64url')}`;
@@ -487,6 +487,71 @@ try {
       }),
     );
     report('listSessions (own, 3 each)/s at 16', `${fmt(list.perSecond)} (p50 ${fmt(list.p50, 1)} / p99 ${fmt(list.p99, 1)} ms)`);
+  }
+
+  // 3c. OAuth endpoints (docs/oauth.md) ─────────────────────────────────────────────────────
+  if (PHASES.has('oauth')) {
+    console.log('OAuth endpoints');
+    const realm = await seedRealm('bench-oauth');
+    const users = await seedUsers(realm.id, 2);
+    const sessions = await seedSessions(
+      realm.id,
+      users.map((u) => u.id),
+      96,
+    );
+    const { client: oauthClient, clientSecret } = await services().clients.createClient(admin, { realmId: realm.id, name: 'bench' });
+    const issuer = `${url}/realms/${realm.id}`;
+    const introspection = throughput(
+      'introspection',
+      await drive({
+        kind: 'graphql',
+        url: `${issuer}/oauth/introspect`,
+        warmupSeconds: WARMUP_SECONDS,
+        concurrency: 32,
+        seconds: SECONDS,
+        requests: {
+          mode: 'form',
+          bodies: sessions.slice(0, 64).map((s) => new URLSearchParams({ token: s.accessToken }).toString()),
+          authorization: `Basic ${Buffer.from(`${oauthClient.id}:${clientSecret}`).toString('base64')}`,
+        },
+      }),
+    );
+    report(
+      'introspection (managed token)/s at 32',
+      `${fmt(introspection.perSecond)} (p50 ${fmt(introspection.p50, 1)} / p99 ${fmt(introspection.p99, 1)} ms)`,
+      '≥ 5,000/s, p99 ≤ 10 ms',
+      introspection.perSecond >= 5000 && introspection.p99 <= 10,
+    );
+    // The token endpoint against the mutation, back to back on the same realm, 16 in flight each.
+    const mutation = throughput(
+      'refreshMutationForOAuth',
+      await drive({
+        kind: 'graphql',
+        url: `${url}/graphql`,
+        warmupSeconds: WARMUP_SECONDS,
+        concurrency: 16,
+        seconds: SECONDS,
+        requests: { mode: 'refresh', refreshTokens: sessions.slice(64, 80).map((s) => s.refreshToken) },
+      }),
+    );
+    const endpoint = throughput(
+      'tokenEndpointRefresh',
+      await drive({
+        kind: 'graphql',
+        url: `${issuer}/oauth/token`,
+        warmupSeconds: WARMUP_SECONDS,
+        concurrency: 16,
+        seconds: SECONDS,
+        requests: { mode: 'token-refresh', refreshTokens: sessions.slice(80, 96).map((s) => s.refreshToken) },
+      }),
+    );
+    const ratio = endpoint.perSecond / mutation.perSecond;
+    report(
+      'token endpoint refresh/s at 16 (vs the refresh mutation)',
+      `${fmt(endpoint.perSecond)} vs ${fmt(mutation.perSecond)} (${fmt(ratio * 100)} %; p99 ${fmt(endpoint.p99, 1)} vs ${fmt(mutation.p99, 1)} ms)`,
+      '≥ 90 % of the mutation',
+      ratio >= 0.9,
+    );
   }
 
   // 4. terminateSession ──────────────────────────────────────────────────────────────────────

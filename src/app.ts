@@ -21,8 +21,10 @@ import { SigningKeySealer, sealSigningKeys } from './realm/signing-key-sealer.js
 import { SessionWatchers } from './session/session-watchers.js';
 import { SessionStateCache } from './session/session-state-cache.js';
 import { UserSnapshots } from './user/user-snapshots.js';
+import { ClientCredentialCache } from './client/client-credential-cache.js';
 
 import { consoleRoute } from './server/console.js';
+import { oauthRoutes } from './server/oauth-routes.js';
 
 export { MAX_REQUEST_BYTES } from './server/http-routes.js';
 
@@ -79,6 +81,7 @@ export async function buildApp(config: Config, options: AppOptions = {}): Promis
       logger,
       serveJwks: (realmId, res) => serveJwks(realmId, createServices(deps), res),
       serveConsole: consoleRoute(config),
+      serveOAuth: oauthRoutes(deps, metrics, logger),
       fastPath: createGraphqlFastPath(yoga as never, maskAndLog),
       yoga: (req, res) => yoga.requestListener(req, res),
     }),
@@ -136,6 +139,7 @@ function sharedDeps(config: Config, clock: Clock, logger: Logger, database: Data
     events: bus.events,
     sessionCache: new SessionStateCache({ ttlMs: 5_000, maxEntries: 100_000 }),
     userSnapshots: new UserSnapshots({ ttlMs: 1_000, maxEntries: 100_000 }),
+    clientCredentials: new ClientCredentialCache({ ttlMs: 1_000, maxEntries: 10_000 }),
     passwords,
   };
 }

@@ -12,9 +12,13 @@ import { TokenIssuer } from './session/token-issuer.js';
 import { TerminationService } from './session/termination.service.js';
 import { AuditService } from './audit/audit.service.js';
 import { TokenVerifier } from './token/token-verifier.js';
+import { ClientService } from './client/client.service.js';
+import { TokenStatusService } from './session/token-status.service.js';
+import { realmIssuer } from './token/jwt.js';
 import type { SessionStateCache } from './session/session-state-cache.js';
 import type { UserSnapshots } from './user/user-snapshots.js';
 import type { PasswordHasher } from './auth/password.js';
+import type { ClientCredentialCache } from './client/client-credential-cache.js';
 
 /** Long-lived parts of a running server, shared by every request. */
 export interface AppDeps {
@@ -26,6 +30,7 @@ export interface AppDeps {
   sessionCache: SessionStateCache;
   userSnapshots: UserSnapshots;
   passwords: PasswordHasher;
+  clientCredentials: ClientCredentialCache;
 }
 
 /**
@@ -45,6 +50,8 @@ export class Services {
   #terminations: TerminationService | undefined;
   #audit: AuditService | undefined;
   #tokens: TokenVerifier | undefined;
+  #clients: ClientService | undefined;
+  #tokenStatus: TokenStatusService | undefined;
 
   constructor(
     private readonly deps: AppDeps,
@@ -103,6 +110,20 @@ export class Services {
 
   get audit(): AuditService {
     return (this.#audit ??= new AuditService({ em: this.em }));
+  }
+
+  get clients(): ClientService {
+    return (this.#clients ??= new ClientService(
+      this.withLazyEm({ clock: this.deps.clock, production: this.deps.config.production, credentials: this.deps.clientCredentials }),
+    ));
+  }
+
+  /** Introspection and revocation for relying parties (the OAuth endpoints). */
+  get tokenStatus(): TokenStatusService {
+    const { clock, keys, events, config } = this.deps;
+    return (this.#tokenStatus ??= new TokenStatusService(
+      this.withLazyEm({ clock, keys, events, tokens: this.tokens, issuerOf: (realmId: string) => realmIssuer(config.publicUrl, realmId) }),
+    ));
   }
 
   get tokens(): TokenVerifier {

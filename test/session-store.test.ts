@@ -179,6 +179,51 @@ describe('SessionStore.lockForRefresh and endReused', () => {
   });
 });
 
+describe('SessionStore with a realm to stay in (the OAuth endpoints)', () => {
+  it('rotate and lockForRefresh given a realm leave the refresh tokens of other realms alone', async () => {
+    const a = await realmWith();
+    const b = await realmWith();
+    const mine = await open(b.realm, b.users[0], 0);
+    const rotated = await store().rotate({
+      presentedHash: sha256(mine.token),
+      nextHash: sha256(randomUUID()),
+      seed: 's',
+      now: at(1),
+      ip: null,
+      realmId: a.realm.id,
+    });
+    expect(rotated).toBeNull();
+    expect(await em().transactional((tx) => new SessionStore(tx).lockForRefresh(sha256(mine.token), a.realm.id))).toBeNull();
+    expect(await store().lockForRefresh(sha256(mine.token), b.realm.id)).toMatchObject({ session: { id: mine.session.id }, rotatedAt: null });
+    const own = await store().rotate({
+      presentedHash: sha256(mine.token),
+      nextHash: sha256(randomUUID()),
+      seed: 's',
+      now: at(1),
+      ip: null,
+      realmId: b.realm.id,
+    });
+    expect(own?.session.id).toBe(mine.session.id);
+  });
+
+  it('refreshTokenOf reads a token of its realm with its session and username, and nothing of another realm', async () => {
+    const a = await realmWith();
+    const b = await realmWith();
+    const mine = await open(a.realm, a.users[0], 0);
+    expect(await store().refreshTokenOf(sha256(mine.token), a.realm.id)).toMatchObject({
+      sessionId: mine.session.id,
+      userId: a.users[0].id,
+      username: a.users[0].username,
+      rotatedAt: null,
+      state: 'ACTIVE',
+      expiresAt: at(60),
+      idleExpiresAt: at(10),
+    });
+    expect(await store().refreshTokenOf(sha256(mine.token), b.realm.id)).toBeNull();
+    expect(await store().refreshTokenOf(sha256('unknown'), a.realm.id)).toBeNull();
+  });
+});
+
 describe('SessionStore.find, stateOf and statesOf', () => {
   it('find answers within the reach only: the realm, the user, or everyone', async () => {
     const a = await realmWith(2);

@@ -163,3 +163,43 @@ export class LoginThrottle {
 export function pruneThrottleCounters(em: EntityManager): Promise<number> {
   return new ThrottleStore(em).pruneIdle(THROTTLE_WINDOW_SECONDS);
 }
+
+// Failed OAuth client authentication (docs/oauth.md#limits), on the same shared counters: one
+// client from one address, one client from anywhere, one address against any client of a realm.
+const CLIENT_AUTH_RULES = [
+  { name: 'client-ip', threshold: 10, maxBlockSeconds: 900 },
+  { name: 'client', threshold: 50, maxBlockSeconds: 60 },
+  { name: 'ip', threshold: 100, maxBlockSeconds: 900 },
+] as const;
+
+export interface ClientAuthAttempt {
+  realmId: string;
+  clientId: string;
+  ip: string | null;
+}
+
+/**
+ * Counts failed client authentications and says when they are blocked. Only failures are ever
+ * charged or refused: a client secret has 256 random bits, so there is no guessing to slow down
+ * that a block would stop, and refusing the right secret would let anyone who knows a client_id
+ * (it is not secret) lock that client out. What the block does is turn a flood of wrong secrets
+ * into cheap 429s that say so.
+ */
+export class ClientAuthThrottle {
+  constructor(private readonly deps: { em: EntityManager; clock: Clock }) {}
+
+  /** Charge one failure; the seconds to wait when the attempt's counters are blocked, else null. */
+  async recordFailure(attempt: ClientAuthAttempt): Promise<number | null> {
+    const now = this.deps.clock.now();
+    const ip = throttleSubject(attempt.ip);
+    const raw: Record<(typeof CLIENT_AUTH_RULES)[number]['name'], string> = {
+      'client-ip': `oauth-client-ip:${attempt.realmId}:${attempt.clientId}:${ip}`,
+      client: `oauth-client:${attempt.realmId}:${attempt.clientId}`,
+      ip: `oauth-ip:${attempt.realmId}:${ip}`,
+    };
+    const counters = CLIENT_AUTH_RULES.map((rule) => ({ key: sha256(raw[rule.name]), threshold: rule.threshold, maxBlockSeconds: rule.maxBlockSeconds }));
+    const windowStart = new Date(now.getTime() - THROTTLE_WINDOW_SECONDS * 1000);
+    const { blockedUntil } = await new ThrottleStore(this.deps.em).charge(counters, now, windowStart, null);
+    return blockedUntil === null ? null : Math.max(1, Math.ceil((blockedUntil - now.getTime()) / 1000));
+  }
+}

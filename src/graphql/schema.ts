@@ -6,6 +6,7 @@ import './user.js';
 import './session.js';
 import './auth.js';
 import './audit.js';
+import './client.js';
 import './subscriptions.js';
 
 export const schema = builder.toSchema({ sortSchema: false });

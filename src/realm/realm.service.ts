@@ -138,6 +138,11 @@ export class RealmService {
     return (await findActiveSigningKey(this.deps.em, realm.id))?.id ?? null;
   }
 
+  /** Whether a realm exists (no caller: its issuer's metadata is public, like its JWKS). */
+  async exists(realmId: string): Promise<boolean> {
+    return (await this.deps.em.count(Realm, { id: realmId })) > 0;
+  }
+
   /** Public key set of a realm (no caller: JWKS is public). Null when the realm does not exist. */
   async jwks(realmId: string): Promise<{ keys: unknown[] } | null> {
     const realm = await this.deps.em.findOne(Realm, { id: realmId });

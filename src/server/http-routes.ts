@@ -15,6 +15,8 @@ export interface HttpRoutes {
   serveJwks(realmId: string, res: ServerResponse): Promise<void>;
   /** Answers a /graphql request whose body it can take as it is; false hands it to yoga. */
   fastPath(req: IncomingMessage, res: ServerResponse, body: Buffer): Promise<boolean>;
+  /** The OAuth / OpenID endpoints under /realms/<id>/ (false: not one of their paths). */
+  serveOAuth(req: IncomingMessage, res: ServerResponse, pathname: string): Promise<boolean>;
   /** The admin console's files under /console (false: not a console path, or the console is off). */
   serveConsole(req: IncomingMessage, res: ServerResponse, pathname: string): boolean;
   /** yoga: everything else (GraphiQL, SSE, CORS, browsers, errors worded by yoga). */
@@ -45,6 +47,8 @@ export function createRequestListener(routes: HttpRoutes): (req: IncomingMessage
         return;
       }
       if (routes.serveConsole(req, res, url.pathname)) return;
+      // Before the generic body limit: these endpoints answer in their RFCs' words, even then.
+      if (await routes.serveOAuth(req, res, url.pathname)) return;
       if (Number(req.headers['content-length'] ?? 0) > MAX_REQUEST_BYTES) {
         refuseTooLarge(req, res);
         return;
@@ -82,7 +86,7 @@ export function createRequestListener(routes: HttpRoutes): (req: IncomingMessage
  * (whatever Content-Length said, or without one — a chunked body is only measured by reading it),
  * 'aborted' when the client went away first.
  */
-function readBody(req: IncomingMessage, limit: number): Promise<Buffer | 'too-large' | 'aborted'> {
+export function readBody(req: IncomingMessage, limit: number): Promise<Buffer | 'too-large' | 'aborted'> {
   return new Promise((resolve) => {
     const chunks: Buffer[] = [];
     let size = 0;

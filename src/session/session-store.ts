@@ -48,6 +48,18 @@ interface EndedRow {
   terminated_at: string | null;
 }
 
+/** A refresh token as introspection sees it: its own times, and its session's state and deadlines. */
+export interface RefreshTokenState {
+  sessionId: string;
+  userId: string;
+  username: string;
+  createdAt: Date;
+  rotatedAt: Date | null;
+  state: SessionState;
+  expiresAt: Date;
+  idleExpiresAt: Date | null;
+}
+
 export interface OpenSessionInput {
   realm: Realm;
   user: User;
@@ -133,14 +145,16 @@ export class SessionStore {
    * spent or a session ended meanwhile matches nothing here rather than being rotated twice or
    * revived. The other parts of the statement write only when `claimed` found the row.
    */
-  async rotate(input: { presentedHash: string; nextHash: string; seed: string; now: Date; ip: string | null }) {
+  async rotate(input: { presentedHash: string; nextHash: string; seed: string; now: Date; ip: string | null; realmId?: string | null }) {
     const { presentedHash, now } = input;
+    const realmId = input.realmId ?? null;
     const [row] = await sqlRows<{ session: Json; realm: Json; app_user: Json }>(
       this.em,
       sql`with claimed as (
          select s.id, s.realm_id, s.user_id, s.idle_timeout_seconds
            from refresh_token t join session s on s.id = t.session_id and s.realm_id = t.realm_id
           where t.token_hash = ${presentedHash} and t.rotated_at is null and ${sessionRule(sql`s.`).liveAt(now)}
+            and (${realmId}::text is null or t.realm_id = ${realmId})
             for update of s, t),
        rotated as (update refresh_token t set rotated_at = ${now}, successor_seed = ${input.seed}
                      from claimed c where t.token_hash = ${presentedHash} and t.session_id = c.id),
@@ -166,12 +180,15 @@ export class SessionStore {
    * every refresh and termination of this session queues here, and a refresh that waited reads
    * the rotation of the one before it.
    */
-  async lockForRefresh(presentedHash: string): Promise<{ session: Session; rotatedAt: Date | null; successorSeed: string | null } | null> {
+  async lockForRefresh(
+    presentedHash: string,
+    realmId: string | null = null,
+  ): Promise<{ session: Session; rotatedAt: Date | null; successorSeed: string | null } | null> {
     const [row] = await sqlRows<{ session: Json; rotated_at: string | null; successor_seed: string | null }>(
       this.em,
       sql`select to_jsonb(s) as session, t.rotated_at, t.successor_seed
             from refresh_token t join session s on s.id = t.session_id and s.realm_id = t.realm_id
-           where t.token_hash = ${presentedHash} for update of s, t`,
+           where t.token_hash = ${presentedHash} and (${realmId}::text is null or t.realm_id = ${realmId}) for update of s, t`,
     );
     if (!row) return null;
     return { session: hydrate(this.em, Session, row.session), rotatedAt: row.rotated_at ? new Date(row.rotated_at) : null, successorSeed: row.successor_seed };
@@ -192,6 +209,40 @@ export class SessionStore {
   }
 
   // ── reading ────────────────────────────────────────────────────────────────────────────────
+
+  /**
+   * A refresh token of a realm and its session, as introspection and revocation read it (by the
+   * token's hash; another realm's token is no token here). One row, joined to the username.
+   */
+  async refreshTokenOf(tokenHash: string, realmId: string): Promise<RefreshTokenState | null> {
+    const [row] = await sqlRows<{
+      session_id: string;
+      user_id: string;
+      username: string;
+      created_at: string;
+      rotated_at: string | null;
+      state: SessionState;
+      expires_at: string;
+      idle_expires_at: string | null;
+    }>(
+      this.em,
+      sql`select t.session_id, s.user_id, u.username, t.created_at, t.rotated_at, s.state, s.expires_at, s.idle_expires_at
+            from refresh_token t join session s on s.id = t.session_id and s.realm_id = t.realm_id
+            join app_user u on u.id = s.user_id and u.realm_id = s.realm_id
+           where t.token_hash = ${tokenHash} and t.realm_id = ${realmId}`,
+    );
+    if (!row) return null;
+    return {
+      sessionId: row.session_id,
+      userId: row.user_id,
+      username: row.username,
+      createdAt: new Date(row.created_at),
+      rotatedAt: row.rotated_at ? new Date(row.rotated_at) : null,
+      state: row.state,
+      expiresAt: new Date(row.expires_at),
+      idleExpiresAt: row.idle_expires_at ? new Date(row.idle_expires_at) : null,
+    };
+  }
 
   async find(id: string, reach: SessionReach): Promise<Session | null> {
     const [row] = await sqlRows<{ session: Json }>(this.em, sql`select to_jsonb(s) as session from session s where ${inReach(id, reach)}`);

@@ -81,9 +81,10 @@ export class TokenIssuer {
 
   /**
    * A new login token and refresh token for a refresh token. The common case — an unspent token
-   * of a live session — is one statement (SessionStore.rotate).
+   * of a live session — is one statement (SessionStore.rotate). With `realmId` (the OAuth token
+   * endpoint of a realm's issuer) a token of any other realm is unknown: refused, and left alone.
    */
-  async refresh(refreshToken: string, ip: string | null): Promise<LoginResult> {
+  async refresh(refreshToken: string, ip: string | null, realmId: string | null = null): Promise<LoginResult> {
     if (typeof refreshToken !== 'string' || refreshToken.length === 0 || refreshToken.length > MAX_REFRESH_TOKEN_LENGTH) {
       throw invalidRefreshToken();
     }
@@ -91,7 +92,7 @@ export class TokenIssuer {
     const seed = newSuccessorSeed();
     const nextToken = successorOf(refreshToken, seed);
     const presentedHash = hashRefreshToken(refreshToken);
-    const rotated = await this.store.rotate({ presentedHash, nextHash: hashRefreshToken(nextToken), seed, now, ip });
+    const rotated = await this.store.rotate({ presentedHash, nextHash: hashRefreshToken(nextToken), seed, now, ip, realmId });
     if (rotated) {
       const { session, realm, user } = rotated;
       this.deps.events.publish([
@@ -99,7 +100,7 @@ export class TokenIssuer {
       ]);
       return this.issueForSession(realm, user, session, nextToken, now);
     }
-    const outcome = await this.refreshCarefully(refreshToken, presentedHash, now, ip);
+    const outcome = await this.refreshCarefully(refreshToken, presentedHash, now, ip, realmId);
     if (!outcome.ok) throw invalidRefreshToken();
     const { session } = outcome;
     const [realm, user] = await Promise.all([
@@ -114,11 +115,11 @@ export class TokenIssuer {
    * a reuse), a session that ended or just ran out — in a transaction that locks the session and
    * the token, and hands out the same successor, ends the session, or refuses.
    */
-  private async refreshCarefully(refreshToken: string, presentedHash: string, now: Date, ip: string | null): Promise<RefreshOutcome> {
+  private async refreshCarefully(refreshToken: string, presentedHash: string, now: Date, ip: string | null, realmId: string | null): Promise<RefreshOutcome> {
     const events: SessionLifecycleEvent[] = [];
     const outcome = await this.deps.em.transactional(async (em): Promise<RefreshOutcome> => {
       const store = new SessionStore(em);
-      const locked = await store.lockForRefresh(presentedHash);
+      const locked = await store.lockForRefresh(presentedHash, realmId);
       if (!locked || locked.session.state !== 'ACTIVE') return { ok: false };
       const { session, rotatedAt, successorSeed } = locked;
       const by = { actor: 'system', ip, now };

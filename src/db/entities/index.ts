@@ -6,6 +6,7 @@ export * from './org.js';
 export * from './session.js';
 export * from './admin-key.js';
 export * from './audit-event.js';
+export * from './client.js';
 import { Realm } from './realm.js';
 import { SigningKey } from './signing-key.js';
 import { User } from './user.js';
@@ -14,5 +15,6 @@ import { Org, Membership } from './org.js';
 import { Session, RefreshToken } from './session.js';
 import { AdminKey } from './admin-key.js';
 import { AuditEvent } from './audit-event.js';
+import { Client } from './client.js';
 
-export const allEntities = [Realm, SigningKey, User, ApiKey, Org, Membership, Session, RefreshToken, AdminKey, AuditEvent];
+export const allEntities = [Realm, SigningKey, User, ApiKey, Org, Membership, Session, RefreshToken, AdminKey, AuditEvent, Client];
