@@ -3,6 +3,7 @@ import type { Clock } from './clock.js';
 import type { Config } from './config.js';
 import type { TokenKeys } from './token/jwt.js';
 import type { SessionEvents } from './events/session-events.js';
+import type { EventRecord } from './events/event-record.js';
 import { RealmService } from './realm/realm.service.js';
 import { UserService } from './user/user.service.js';
 import { OrgService } from './org/org.service.js';
@@ -23,6 +24,8 @@ export interface AppDeps {
   config: Config;
   keys: TokenKeys;
   events: SessionEvents;
+  /** The durable event record: catch-up and realm feeds (events/event-record.ts). */
+  record: EventRecord;
   sessionCache: SessionStateCache;
   userSnapshots: UserSnapshots;
   passwords: PasswordHasher;
@@ -51,6 +54,10 @@ export class Services {
     em?: EntityManager,
   ) {
     this.#em = em;
+  }
+
+  get record(): EventRecord {
+    return this.deps.record;
   }
 
   get em(): EntityManager {
