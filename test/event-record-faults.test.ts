@@ -233,6 +233,81 @@ describe.skipIf(!DATABASE_URL)('the event record under faults [real PostgreSQL a
     }
     for (const { sub } of watchers) expect(sub.results).toHaveLength(1);
   }, 300_000);
+
+  it('kill -9 of an instance in the middle of a burst: every committed termination is in the record once, nothing uncommitted is', async () => {
+    const { realmId, sessions } = await seedSessions(400);
+    const start = await lastCursor(realmId);
+    const onA = await feed(instances[0], realmId, start);
+    const doomed = await startTessera(common);
+    const acknowledged: string[] = [];
+    let killed: Promise<void> | null = null;
+    await inParallel(sessions.length, 32, async (i) => {
+      const body = await post(doomed, TERMINATE, { id: sessions[i].id }, admin()).catch(() => null);
+      if (body?.data?.terminateSession) acknowledged.push(sessions[i].id);
+      if (acknowledged.length === 100) killed ??= doomed.kill();
+    });
+    await killed;
+    expect(doomed.alive()).toBe(false);
+
+    const rows = await seeder.app.deps.orm.em
+      .fork()
+      .getConnection()
+      .execute<{ id: string }[]>(`select id from session where realm_id = ? and state <> 'ACTIVE'`, [realmId]);
+    const ended = rows.map((row) => row.id).sort();
+    expect(ended.length).toBeGreaterThanOrEqual(100);
+    expect(ended.length).toBeLessThan(sessions.length); // the kill did cut the burst
+    expect(ended).toEqual(expect.arrayContaining(acknowledged));
+    const recorded = await record(seeder, realmId, start);
+    expect(recorded.every((e) => e.type === 'TERMINATED')).toBe(true);
+    expect(recorded.map((e) => e.session.id).sort()).toEqual(ended);
+    // A feed on a surviving instance carries exactly the record, in its order.
+    await eventually(() => eventsOf(onA.sub).length >= recorded.length, 10_000, "A's feed complete");
+    await sleep(1_500);
+    expect(eventsOf(onA.sub).map((e) => e.id)).toEqual(recorded.map((e) => e.id));
+  }, 120_000);
+
+  it('with Redis paused (CLIENT PAUSE), a termination on A reaches its watcher on B from the record, once', async () => {
+    const { realmId, sessions } = await seedSessions(2);
+    const [watched] = sessions;
+    const start = await lastCursor(realmId);
+    const onC = await feed(instances[2], realmId, start);
+    const before = await liveSubscriptions(instances[1]);
+    const ws = connect(instances[1], watched.accessToken);
+    const sub = ws.subscribe<TerminatedEvent>(WATCH_OWN);
+    await eventually(async () => (await liveSubscriptions(instances[1])) > before, 5_000, 'the watcher live');
+    redisCli(redis.port, 'CLIENT', 'PAUSE', '6000', 'ALL');
+    const terminatedAt = Date.now();
+    await gql(instances[0], TERMINATE, { id: watched.id }, admin());
+    expect((await sub.result(0, 4_000)).data?.sessionTerminated).toEqual({ sessionId: watched.id, reason: 'TERMINATED_BY_ADMIN' });
+    // Heard while Redis still held the message (the pause lasts 6 s).
+    expect(Date.now() - terminatedAt).toBeLessThan(5_000);
+    expect((await ws.closed()).code).toBe(4403);
+    await eventually(() => eventsOf(onC.sub).length >= 1, 5_000, "C's feed");
+    // Once the pause ends, Redis delivers the message too: nobody hears it twice.
+    await sleep(Math.max(0, terminatedAt + 7_500 - Date.now()));
+    expect(sub.results).toHaveLength(1);
+    expect(eventsOf(onC.sub).map((e) => [e.type, e.session.id])).toEqual([['TERMINATED', watched.id]]);
+  }, 60_000);
+
+  it('without REDIS_URL, two instances on one PostgreSQL hear each other: a logout on one ends the watcher and feeds the realm stream on the other', async () => {
+    const { REDIS_URL: _none, ...withoutRedis } = common;
+    const [e, f] = await Promise.all([startTessera(withoutRedis), startTessera(withoutRedis)]);
+    const { realmId, sessions } = await seedSessions(1);
+    const [session] = sessions;
+    const start = await lastCursor(realmId);
+    const onF = await feed(f, realmId, start);
+    const before = await liveSubscriptions(f);
+    const ws = connect(f, session.accessToken);
+    const sub = ws.subscribe<TerminatedEvent>(WATCH_OWN);
+    await eventually(async () => (await liveSubscriptions(f)) > before + 1, 5_000, 'the watcher and the feed live');
+    const loggedOutAt = Date.now();
+    expect((await gql(e, 'mutation { logout }', {}, session.accessToken)).logout).toBe(true);
+    expect((await sub.result(0, 4_000)).data?.sessionTerminated).toEqual({ sessionId: session.id, reason: 'LOGOUT' });
+    expect(Date.now() - loggedOutAt).toBeLessThan(3_500);
+    expect((await ws.closed()).code).toBe(4403);
+    const [event] = await eventually(() => eventsOf(onF.sub).length > 0 && eventsOf(onF.sub), 4_000, "F's feed");
+    expect([event.type, event.reason, event.session.id]).toEqual(['TERMINATED', 'LOGOUT', session.id]);
+  }, 120_000);
 });
 
 /** `redis-cli` against a test's private redis-server. */
