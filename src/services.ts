@@ -13,6 +13,7 @@ import { TokenIssuer } from './session/token-issuer.js';
 import { TerminationService } from './session/termination.service.js';
 import { AuditService } from './audit/audit.service.js';
 import { TokenVerifier } from './token/token-verifier.js';
+import { endedSessionOfToken, type EndedSessionToken } from './token/ended-session-token.js';
 import type { SessionStateCache } from './session/session-state-cache.js';
 import type { UserSnapshots } from './user/user-snapshots.js';
 import type { PasswordHasher } from './auth/password.js';
@@ -110,6 +111,11 @@ export class Services {
 
   get audit(): AuditService {
     return (this.#audit ??= new AuditService({ em: this.em }));
+  }
+
+  /** The ended session an authentic token of it names, else null (token/ended-session-token.ts). */
+  endedSessionOf(token: string): Promise<EndedSessionToken | null> {
+    return endedSessionOfToken(token, { keys: this.deps.keys, sessions: () => this.sessions });
   }
 
   get tokens(): TokenVerifier {

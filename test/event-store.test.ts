@@ -70,7 +70,8 @@ describe('EventStore', () => {
     await expect(store().checkCursor(event.cursor, realm.id, new Date(0))).resolves.toBeUndefined();
     for (const [cursor, realmId, keptSince, message] of [
       ['garbage', realm.id, new Date(0), /not a cursor/],
-      ['ev1.' + Buffer.from('1.x').toString('base64url'), realm.id, new Date(0), /not a cursor/],
+      ['e' + 'f'.repeat(32), realm.id, new Date(0), /not a cursor/],
+      ['e' + '0'.repeat(31) + '1', realm.id, new Date(0), /older than the event retention/],
       [event.cursor, other.id, new Date(0), /not of this realm/],
       [event.cursor, realm.id, new Date(Date.now() + 60_000), /older than the event retention/],
     ] as const) {
@@ -82,6 +83,10 @@ describe('EventStore', () => {
     }
     await expect(store().readAfter('garbage', { limit: 1 })).rejects.toMatchObject({ code: 'BAD_USER_INPUT' });
     expect(decodeCursor(event.cursor)).not.toBeNull();
+    // Later events have greater cursors, as strings too.
+    await (await realm.createUser()).login();
+    const [first, second] = await readAll(realm.id);
+    expect(second.cursor > first.cursor).toBe(true);
   });
 
   // The embedded database serves one connection: a transaction there runs alone, so no reader can

@@ -31,17 +31,24 @@ interface Position {
   seq: string;
 }
 
-const CURSOR_PREFIX = 'ev1.';
+/**
+ * 'e', then xid and seq as 16 hex digits each: fixed width, so that a later event's cursor is also
+ * the greater string (clients may compare them), and opaque enough that nobody builds one by hand.
+ */
+const CURSOR = /^e([0-9a-f]{16})([0-9a-f]{16})$/;
 
 export function encodeCursor(position: Position): string {
-  return CURSOR_PREFIX + Buffer.from(`${position.xid}.${position.seq}`).toString('base64url');
+  return `e${BigInt(position.xid).toString(16).padStart(16, '0')}${BigInt(position.seq).toString(16).padStart(16, '0')}`;
 }
 
 /** The position a cursor names, or null when it is not one of ours. */
 export function decodeCursor(cursor: string): Position | null {
-  if (!cursor.startsWith(CURSOR_PREFIX) || cursor.length > 64) return null;
-  const match = /^(\d{1,20})\.(\d{1,20})$/.exec(Buffer.from(cursor.slice(CURSOR_PREFIX.length), 'base64url').toString());
-  return match ? { xid: match[1], seq: match[2] } : null;
+  const match = CURSOR.exec(cursor);
+  if (!match) return null;
+  const [xid, seq] = [BigInt(`0x${match[1]}`), BigInt(`0x${match[2]}`)];
+  // Both are bigints in PostgreSQL: seq a signed one, xid8 an unsigned one we never see past 2^63.
+  if (xid >= 2n ** 63n || seq >= 2n ** 63n) return null;
+  return { xid: xid.toString(), seq: seq.toString() };
 }
 
 interface EventRow {

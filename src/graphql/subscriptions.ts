@@ -1,4 +1,6 @@
 import { builder } from './builder.js';
+import type { GraphQLContext } from './context.js';
+import { DomainError } from '../errors.js';
 import type { SessionLifecycleEvent } from '../events/session-events.js';
 import type { FeedEvent } from '../events/event-record.js';
 import { connectionOf } from './connection.js';
@@ -40,14 +42,27 @@ const SessionEventRef = builder.objectRef<FeedEvent>('SessionEvent').implement({
   }),
 });
 
+/**
+ * The session a `sessionTerminated` watches. A token of a session that has already ended is refused
+ * as a caller, but may still watch that session: its event then arrives at once (docs/events.md).
+ */
+async function sessionToWatch(ctx: GraphQLContext, sessionId: string | null): Promise<string> {
+  const caller = await ctx.caller().catch(async (error: unknown) => {
+    const ended = error instanceof DomainError && error.code === 'UNAUTHENTICATED' ? await ctx.endedSession() : null;
+    if (!ended || (sessionId !== null && sessionId !== ended.sessionId)) throw error;
+    return ended;
+  });
+  if ('kind' in caller) return ctx.services.sessions.sessionToWatch(caller, sessionId);
+  return caller.sessionId;
+}
+
 builder.subscriptionFields((t) => ({
   sessionTerminated: t.field({
     type: SessionTerminatedEventRef,
     description: 'Fires once when the session ends, for any reason (expiry included), then completes. A user token watches its own current session by default.',
     args: { sessionId: t.arg.id({ required: false }) },
     subscribe: async (_root, { sessionId }, ctx) => {
-      const caller = await ctx.caller();
-      const watched = await ctx.services.sessions.sessionToWatch(caller, sessionId ? String(sessionId) : null);
+      const watched = await sessionToWatch(ctx, sessionId ? String(sessionId) : null);
       reportWatch(ctx, watched);
       return ctx.events.track(watchTermination(ctx.watchers, watched));
     },
