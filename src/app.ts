@@ -22,6 +22,7 @@ import { SessionWatchers } from './session/session-watchers.js';
 import { SessionStateCache } from './session/session-state-cache.js';
 import { UserSnapshots } from './user/user-snapshots.js';
 import { ClientCredentialCache } from './client/client-credential-cache.js';
+import { EventRecord } from './events/event-record.js';
 
 import { consoleRoute } from './server/console.js';
 import { oauthRoutes } from './server/oauth-routes.js';
@@ -52,8 +53,8 @@ export async function buildApp(config: Config, options: AppOptions = {}): Promis
   const sealer = new SigningKeySealer(config.keyEncryptionKeys);
   const database = await openSealedDatabase(config, logger, sealer);
   const bus = await connectEventBus(config, logger);
-  const deps = sharedDeps(config, clock, logger, database, sealer, bus);
   const metrics = createMetrics();
+  const deps = sharedDeps(config, clock, logger, database, sealer, bus, metrics);
   listenToEvents(deps, metrics);
   if (config.bootstrapAdminKey) {
     await ensureBootstrapAdminKey(database.orm.em.fork(), clock, config.bootstrapAdminKey);
@@ -105,8 +106,8 @@ export async function buildApp(config: Config, options: AppOptions = {}): Promis
     metrics,
     sweeper,
     watchers,
-    start: () => listen(server, config, [sweeper, watchers]),
-    stop: () => shutdown({ readiness, sweeper, watchers, webSockets, http, bus, database }),
+    start: () => listen(server, config, [sweeper, watchers, deps.record]),
+    stop: () => shutdown({ readiness, sweeper, watchers, record: deps.record, webSockets, http, bus, database }),
   };
 }
 
@@ -126,7 +127,15 @@ async function openSealedDatabase(config: Config, logger: Logger, sealer: Signin
 }
 
 /** The long-lived parts every request shares. */
-function sharedDeps(config: Config, clock: Clock, logger: Logger, database: Database, sealer: SigningKeySealer, bus: EventBus): AppDeps {
+function sharedDeps(
+  config: Config,
+  clock: Clock,
+  logger: Logger,
+  database: Database,
+  sealer: SigningKeySealer,
+  bus: EventBus,
+  metrics: TesseraMetrics,
+): AppDeps {
   // The hash an unknown username is checked against: made now, not by the first such login (whose
   // answer would otherwise take two hashes' time and tell that the user does not exist).
   const passwords = new PasswordHasher(config.passwordHashCost);
@@ -137,6 +146,15 @@ function sharedDeps(config: Config, clock: Clock, logger: Logger, database: Data
     config,
     keys: new TokenKeys(database.orm, clock, config.publicUrl, sealer),
     events: bus.events,
+    record: new EventRecord({
+      orm: database.orm,
+      clock,
+      logger,
+      events: bus.events,
+      catchUpSeconds: config.eventCatchUpSeconds,
+      retentionHours: config.eventRetentionHours,
+      metrics,
+    }),
     sessionCache: new SessionStateCache({ ttlMs: 5_000, maxEntries: 100_000 }),
     userSnapshots: new UserSnapshots({ ttlMs: 1_000, maxEntries: 100_000 }),
     clientCredentials: new ClientCredentialCache({ ttlMs: 1_000, maxEntries: 10_000 }),
@@ -153,6 +171,7 @@ function listenToEvents({ events, sessionCache }: AppDeps, metrics: TesseraMetri
     for (const event of ended) sessionCache.invalidate(event.sessionId);
   });
   events.onPublish((event) => {
+    metrics.eventsRecorded({ type: event.type });
     if (event.type === 'TERMINATED') metrics.terminations({ reason: event.reason ?? 'UNKNOWN' });
   });
 }

@@ -44,6 +44,10 @@ export interface Config {
   passwordHashCost: PasswordHashCost;
   /** Serve the admin console at /console. */
   consoleEnabled: boolean;
+  /** How often each instance reads the durable event record for what the bus did not bring. */
+  eventCatchUpSeconds: number;
+  /** How far back (hours) a feed may resume from a cursor. */
+  eventRetentionHours: number;
 }
 
 type Env = Record<string, string | undefined>;
@@ -196,5 +200,7 @@ export function loadConfig(rawEnv: Env = process.env, listening: { port?: number
     auditRetentionDays: integer(env, 'AUDIT_RETENTION_DAYS', 365, 0, 36500),
     passwordHashCost: passwordHashCost(env),
     consoleEnabled: boolean(env, 'CONSOLE_ENABLED', true),
+    eventCatchUpSeconds: integer(env, 'EVENT_CATCHUP_SECONDS', 1, 1, 60),
+    eventRetentionHours: integer(env, 'EVENT_RETENTION_HOURS', 72, 1, 8760),
   };
 }

@@ -3,6 +3,7 @@ import type { Clock } from './clock.js';
 import type { Config } from './config.js';
 import type { TokenKeys } from './token/jwt.js';
 import type { SessionEvents } from './events/session-events.js';
+import type { EventRecord } from './events/event-record.js';
 import { RealmService } from './realm/realm.service.js';
 import { UserService } from './user/user.service.js';
 import { OrgService } from './org/org.service.js';
@@ -15,6 +16,7 @@ import { TokenVerifier } from './token/token-verifier.js';
 import { ClientService } from './client/client.service.js';
 import { TokenStatusService } from './session/token-status.service.js';
 import { realmIssuer } from './token/jwt.js';
+import { endedSessionOfToken, type EndedSessionToken } from './token/ended-session-token.js';
 import type { SessionStateCache } from './session/session-state-cache.js';
 import type { UserSnapshots } from './user/user-snapshots.js';
 import type { PasswordHasher } from './auth/password.js';
@@ -27,6 +29,8 @@ export interface AppDeps {
   config: Config;
   keys: TokenKeys;
   events: SessionEvents;
+  /** The durable event record: catch-up and realm feeds (events/event-record.ts). */
+  record: EventRecord;
   sessionCache: SessionStateCache;
   userSnapshots: UserSnapshots;
   passwords: PasswordHasher;
@@ -58,6 +62,10 @@ export class Services {
     em?: EntityManager,
   ) {
     this.#em = em;
+  }
+
+  get record(): EventRecord {
+    return this.deps.record;
   }
 
   get em(): EntityManager {
@@ -124,6 +132,11 @@ export class Services {
     return (this.#tokenStatus ??= new TokenStatusService(
       this.withLazyEm({ clock, keys, events, tokens: this.tokens, issuerOf: (realmId: string) => realmIssuer(config.publicUrl, realmId) }),
     ));
+  }
+
+  /** The ended session an authentic token of it names, else null (token/ended-session-token.ts). */
+  endedSessionOf(token: string): Promise<EndedSessionToken | null> {
+    return endedSessionOfToken(token, { keys: this.deps.keys, sessions: () => this.sessions });
   }
 
   get tokens(): TokenVerifier {

@@ -32,7 +32,7 @@ describe('schema.graphql', () => {
       'input LoginInput',
       'input ApiKeyLoginInput',
       'sessionTerminated(sessionId: ID): SessionTerminatedEvent!',
-      'sessionEvents(realmId: ID!): SessionEvent!',
+      'sessionEvents(realmId: ID!, after: String): SessionEvent!',
       'terminateAllSessions(keepCurrent: Boolean = false, userId: ID!): Int!',
     ]) {
       expect(printSchema(lexicographicSortSchema(schema)) + printed).toContain(name);

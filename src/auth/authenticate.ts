@@ -3,6 +3,7 @@ import { unauthenticated } from '../errors.js';
 import type { Caller } from './caller.js';
 import { ADMIN_KEY_PREFIX, authenticateAdminKey } from './admin-keys.js';
 import type { TokenVerifier } from '../token/token-verifier.js';
+import type { EndedSessionToken } from '../token/ended-session-token.js';
 
 /**
  * Bearer credential → Caller. No credential is an anonymous caller; a credential that does not
@@ -27,4 +28,17 @@ export async function authenticate(
     throw unauthenticated(check.reason === 'SESSION_NOT_ACTIVE' ? 'Session is no longer active' : 'Invalid or expired token');
   }
   return { kind: 'user', realmId: check.realmId, userId: check.userId, sessionId: check.sessionId, claims: check.claims, ip };
+}
+
+/**
+ * For a bearer login token that `authenticate` refused: the ended session it names, if it is an
+ * authentic token of one (its only use left: `sessionTerminated` on that session). Null otherwise.
+ */
+export async function endedSessionFor(
+  authorization: string | null | undefined,
+  deps: { endedSessionOf(token: string): Promise<EndedSessionToken | null> },
+): Promise<EndedSessionToken | null> {
+  const credential = authorization ? /^Bearer\s+(\S+)\s*$/i.exec(authorization)?.[1] : undefined;
+  if (!credential || credential.startsWith(ADMIN_KEY_PREFIX)) return null;
+  return deps.endedSessionOf(credential);
 }

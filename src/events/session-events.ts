@@ -122,6 +122,14 @@ export class SessionEvents {
     return () => this.terminationListeners.delete(listener);
   }
 
+  /**
+   * Terminations read from the durable record (events/event-record.ts), for the listeners the bus
+   * feeds: what the bus lost reaches them this way. Some were heard already; a wait ends once.
+   */
+  learnTerminations(events: SessionLifecycleEvent[]): void {
+    for (const listener of this.terminationListeners) listener(events);
+  }
+
   /** Local listeners (metrics, caches) that need every event this instance publishes. */
   onPublish(listener: EventListener): () => void {
     this.listeners.add(listener);

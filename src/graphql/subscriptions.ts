@@ -1,5 +1,9 @@
 import { builder } from './builder.js';
+import type { GraphQLContext } from './context.js';
+import { DomainError } from '../errors.js';
 import type { SessionLifecycleEvent } from '../events/session-events.js';
+import type { FeedEvent } from '../events/event-record.js';
+import { connectionOf } from './connection.js';
 import { reportWatch, watchTermination, whileAdminKeyLive } from '../session/session-watch.js';
 import { SessionRef } from './session.js';
 import { TerminationReasonEnum } from './enums.js';
@@ -16,8 +20,11 @@ const SessionTerminatedEventRef = builder.objectRef<SessionLifecycleEvent>('Sess
 
 const SessionEventTypeEnum = builder.enumType('SessionEventType', { values: ['CREATED', 'REFRESHED', 'TERMINATED'] as const });
 
-const SessionEventRef = builder.objectRef<SessionLifecycleEvent>('SessionEvent').implement({
+const SessionEventRef = builder.objectRef<FeedEvent>('SessionEvent').implement({
+  description: "One entry of the durable event record: what happened to a session, in the realm's order.",
   fields: (t) => ({
+    id: t.exposeID('id', { description: 'Unique; the same event always has the same id (a webhook delivery carries it too).' }),
+    cursor: t.exposeString('cursor', { description: 'Opaque; later events of a realm have greater cursors. Resume a feed after it.' }),
     type: t.field({ type: SessionEventTypeEnum, resolve: (e) => e.type }),
     session: t.field({
       type: SessionRef,
@@ -35,14 +42,27 @@ const SessionEventRef = builder.objectRef<SessionLifecycleEvent>('SessionEvent')
   }),
 });
 
+/**
+ * The session a `sessionTerminated` watches. A token of a session that has already ended is refused
+ * as a caller, but may still watch that session: its event then arrives at once (docs/events.md).
+ */
+async function sessionToWatch(ctx: GraphQLContext, sessionId: string | null): Promise<string> {
+  const caller = await ctx.caller().catch(async (error: unknown) => {
+    const ended = error instanceof DomainError && error.code === 'UNAUTHENTICATED' ? await ctx.endedSession() : null;
+    if (!ended || (sessionId !== null && sessionId !== ended.sessionId)) throw error;
+    return ended;
+  });
+  if ('kind' in caller) return ctx.services.sessions.sessionToWatch(caller, sessionId);
+  return caller.sessionId;
+}
+
 builder.subscriptionFields((t) => ({
   sessionTerminated: t.field({
     type: SessionTerminatedEventRef,
     description: 'Fires once when the session ends, for any reason (expiry included), then completes. A user token watches its own current session by default.',
     args: { sessionId: t.arg.id({ required: false }) },
     subscribe: async (_root, { sessionId }, ctx) => {
-      const caller = await ctx.caller();
-      const watched = await ctx.services.sessions.sessionToWatch(caller, sessionId ? String(sessionId) : null);
+      const watched = await sessionToWatch(ctx, sessionId ? String(sessionId) : null);
       reportWatch(ctx, watched);
       return ctx.events.track(watchTermination(ctx.watchers, watched));
     },
@@ -50,16 +70,36 @@ builder.subscriptionFields((t) => ({
   }),
   sessionEvents: t.field({
     type: SessionEventRef,
-    description: 'Every session of a realm: CREATED, REFRESHED, TERMINATED (admin keys with SESSIONS_READ).',
-    args: { realmId: t.arg.id({ required: true }) },
-    subscribe: async (_root, { realmId }, ctx) => {
+    description:
+      'Every session event of a realm: CREATED, REFRESHED, TERMINATED (admin keys with SESSIONS_READ). With `after`, first every event after that cursor, then live, with no gap and no repeat.',
+    args: { realmId: t.arg.id({ required: true }), after: t.arg.string({ required: false }) },
+    subscribe: async (_root, { realmId, after }, ctx) => {
       const caller = await ctx.caller();
       await ctx.services.sessions.requireRealmEvents(caller, String(realmId));
+      if (after) await ctx.services.record.checkResumable(String(realmId), after);
       reportWatch(ctx, null);
-      const stream = ctx.events.subscribeRealm(String(realmId));
+      const stream = ctx.services.record.feed(String(realmId), after ?? null);
       // Only admin keys get here; a revoked one ends its streams, whatever the transport.
       return ctx.events.track(caller.kind === 'admin' ? whileAdminKeyLive(ctx.watchers, caller.keyId, stream) : stream);
     },
     resolve: (event) => event,
+  }),
+}));
+
+const SessionEventConnection = connectionOf('SessionEvent', SessionEventRef);
+
+builder.queryFields((t) => ({
+  realmEvents: t.field({
+    type: SessionEventConnection,
+    description: 'The durable event record of a realm, oldest first, for pollers (SESSIONS_READ). Page on with `after` = the last cursor.',
+    args: {
+      realmId: t.arg.id({ required: true }),
+      after: t.arg.string({ required: false }),
+      first: t.arg.int({ required: false, description: 'Page size, 1–100 (default 20)' }),
+    },
+    resolve: async (_root, { realmId, after, first }, ctx) => {
+      await ctx.services.sessions.requireRealmEvents(await ctx.caller(), String(realmId));
+      return ctx.services.record.page(String(realmId), { after, first });
+    },
   }),
 }));

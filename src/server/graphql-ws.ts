@@ -2,7 +2,7 @@ import type { GraphQLError } from 'graphql';
 import { makeServer, type Context, type SubscribePayload } from 'graphql-ws';
 import { createGraphQLError, type YogaServerInstance } from 'graphql-yoga';
 import { createServices, type AppDeps, type Services } from '../services.js';
-import { authenticate } from '../auth/authenticate.js';
+import { authenticate, endedSessionFor } from '../auth/authenticate.js';
 import type { Caller } from '../auth/caller.js';
 import type { GraphQLContext } from '../graphql/context.js';
 import { DomainError } from '../errors.js';
@@ -16,6 +16,8 @@ import { SocketLifetimes } from './ws-session-lifetime.js';
 export const MAX_SUBSCRIPTIONS_PER_CONNECTION = 20;
 /** How long a socket may take to send connection_init. */
 const CONNECTION_INIT_WAIT_MS = 5_000;
+/** How long a socket of an already ended session stays open for its sessionTerminated. */
+const ENDED_SESSION_GUARD_MS = 2_000;
 
 type AnyYoga = YogaServerInstance<Record<string, unknown>, Record<string, unknown>>;
 type EnvelopedOperations = Pick<ReturnType<AnyYoga['getEnveloped']>, 'execute' | 'subscribe'>;
@@ -73,17 +75,19 @@ export function createGraphqlWs(opts: GraphqlWsOptions & { transport: Transport 
 }
 
 /** connection_init: a socket without valid credentials is closed with 4403 before it can subscribe. */
-async function acceptConnection({ deps, transport, lifetimes }: Wiring, ctx: OperationContext): Promise<boolean> {
+async function acceptConnection(wiring: Wiring, ctx: OperationContext): Promise<boolean> {
+  const { deps, transport, lifetimes } = wiring;
   const connection = ctx.extra;
   const authorization = typeof ctx.connectionParams?.authorization === 'string' ? ctx.connectionParams.authorization : null;
   if (!authorization) return false;
   let caller: Caller;
+  const services = createServices(deps);
   try {
-    caller = await authenticate(authorization, connection.ip, createServices(deps));
+    caller = await authenticate(authorization, connection.ip, services);
   } catch (error) {
     // A refused credential is 4403; anything else (the database down) is our fault, and the
     // client should retry: close with 1013 "try again later", not "forbidden".
-    if (error instanceof DomainError && error.code === 'UNAUTHENTICATED') return false;
+    if (error instanceof DomainError && error.code === 'UNAUTHENTICATED') return acceptEndedSession(wiring, connection, authorization, services);
     transport.close(connection, CLOSE_TRY_AGAIN_LATER, 'Service unavailable, try again later');
     return false;
   }
@@ -96,10 +100,26 @@ async function acceptConnection({ deps, transport, lifetimes }: Wiring, ctx: Ope
   return true;
 }
 
+/**
+ * A token of a session that has ended opens a socket only to learn that it ended: its own
+ * `sessionTerminated` delivers the stored event at once, and the socket then closes with 4403
+ * (ws-session-lifetime.ts); any other operation is refused and closes it. A socket that asks for
+ * nothing is closed after the guard time.
+ */
+async function acceptEndedSession({ transport }: Wiring, connection: Connection, authorization: string, services: Services): Promise<boolean> {
+  const ended = await endedSessionFor(authorization, services).catch(() => null);
+  if (!ended) return false;
+  connection.ownSessionId = ended.sessionId;
+  connection.sessionEnded = true;
+  connection.endedSessionOnly = true;
+  setTimeout(() => transport.close(connection, CLOSE_SESSION_ENDED, 'Session terminated'), ENDED_SESSION_GUARD_MS).unref();
+  return true;
+}
+
 /** subscribe: parse and validate through yoga's envelop, then let graphql-ws run it. */
 async function prepareOperation({ yoga, transport, lifetimes }: Wiring, ctx: OperationContext, id: string, payload: SubscribePayload) {
   const connection = ctx.extra;
-  if (connection.sessionEnded) {
+  if (connection.sessionEnded && !connection.endedSessionOnly) {
     // Answer the operation, then close once the answer is on its way.
     transport.close(connection, CLOSE_SESSION_ENDED, 'Session terminated');
     return [createGraphQLError('Session is no longer active', { extensions: { code: 'UNAUTHENTICATED' } })];
@@ -175,6 +195,10 @@ class EventContext implements GraphQLContext {
 
   caller(): Promise<Caller> {
     return this.resolvedCaller;
+  }
+
+  endedSession(): Promise<null> {
+    return Promise.resolve(null); // asked only by a subscription's resolver, which ran on the operation's context
   }
 
   get services(): Services {

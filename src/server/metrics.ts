@@ -1,9 +1,21 @@
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 
-/** A tiny Prometheus registry: counters and gauges with labels, rendered as text format 0.0.4. */
+/** A tiny Prometheus registry: counters, gauges and histograms, rendered as text format 0.0.4. */
 export class Metrics {
   private readonly counters = new Map<string, { help: string; values: Map<string, number> }>();
   private readonly gauges = new Map<string, { help: string; read: () => number }>();
+  private readonly histograms = new Map<string, { help: string; bounds: number[]; counts: number[]; sum: number; count: number }>();
+
+  /** A histogram without labels; `bounds` are the upper bounds of its buckets, ascending. */
+  histogram(name: string, help: string, bounds: number[]): (value: number) => void {
+    const entry = { help, bounds, counts: bounds.map(() => 0), sum: 0, count: 0 };
+    this.histograms.set(name, entry);
+    return (value) => {
+      entry.sum += value;
+      entry.count++;
+      for (let i = 0; i < bounds.length; i++) if (value <= bounds[i]) entry.counts[i]++;
+    };
+  }
 
   counter(name: string, help: string): (labels?: Record<string, string>, by?: number) => void {
     const entry = { help, values: new Map<string, number>() };
@@ -30,6 +42,11 @@ export class Metrics {
     for (const [name, { help, read }] of this.gauges) {
       lines.push(`# HELP ${name} ${help}`, `# TYPE ${name} gauge`, `${name} ${read()}`);
     }
+    for (const [name, { help, bounds, counts, sum, count }] of this.histograms) {
+      lines.push(`# HELP ${name} ${help}`, `# TYPE ${name} histogram`);
+      bounds.forEach((bound, i) => lines.push(`${name}_bucket{le="${bound}"} ${counts[i]}`));
+      lines.push(`${name}_bucket{le="+Inf"} ${count}`, `${name}_sum ${sum}`, `${name}_count ${count}`);
+    }
     return lines.join('\n') + '\n';
   }
 }
@@ -41,6 +58,13 @@ export interface TesseraMetrics {
   terminations: (labels: { reason: string }) => void;
   eventsDelivered: (labels: { transport: string }) => void;
   graphqlRequests: (labels: { handler: 'fast-path' | 'yoga' }) => void;
+  /** Session events this instance recorded (committed), by type. */
+  eventsRecorded: (labels: { type: string }) => void;
+  /** Reads of the event record by the catch-up loop (docs/events.md), and what they found. */
+  catchUpReads: (labels: { outcome: 'ok' | 'failed' }) => void;
+  catchUpEvents: (labels?: Record<string, string>, by?: number) => void;
+  /** Seconds from an event's commit to its write to a subscriber's socket. */
+  deliveryLag: (seconds: number) => void;
 }
 
 export function createMetrics(): TesseraMetrics {
@@ -61,6 +85,14 @@ export function createMetrics(): TesseraMetrics {
     refreshes: registry.counter('tessera_refreshes_total', 'Refresh attempts by result'),
     terminations: registry.counter('tessera_session_terminations_total', 'Sessions ended, by reason'),
     eventsDelivered: registry.counter('tessera_subscription_events_delivered_total', 'Events sent to subscribers'),
+    eventsRecorded: registry.counter('tessera_session_events_recorded_total', 'Session events recorded by this instance, by type'),
+    catchUpReads: registry.counter('tessera_event_catchup_reads_total', 'Reads of the durable event record by the catch-up loop, by outcome'),
+    catchUpEvents: registry.counter('tessera_event_catchup_events_total', 'Events the catch-up loop read from the record'),
+    deliveryLag: registry.histogram(
+      'tessera_event_delivery_lag_seconds',
+      'From the commit of a session event to its write to a subscriber',
+      [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+    ),
     graphqlRequests: registry.counter(
       'tessera_graphql_http_requests_total',
       'GraphQL requests over HTTP, by the handler that answered (see server/graphql-fast-path.ts)',

@@ -9,6 +9,7 @@ export interface RunningParts {
   readiness: { drain(): void };
   sweeper: { stop(): Promise<void> };
   watchers: { stop(): Promise<void> };
+  record: { stop(): Promise<void> };
   webSockets: { close(): Promise<void> };
   http: HttpConnections;
   bus: { close(): void };
@@ -23,6 +24,7 @@ export async function shutdown(parts: RunningParts): Promise<void> {
   parts.readiness.drain();
   await parts.sweeper.stop();
   await parts.watchers.stop();
+  await parts.record.stop();
   await parts.webSockets.close();
   await parts.http.close();
   parts.bus.close();

@@ -28,6 +28,8 @@ export class Connection {
   /** The managed session behind the connection's token (null: admin key or unmanaged token). */
   ownSessionId: string | null = null;
   sessionEnded = false;
+  /** Opened with a token of a session that had already ended: only its sessionTerminated may run. */
+  endedSessionOnly = false;
   stopWatching: (() => void) | null = null;
   /** Open operations by id. */
   readonly ops = new Map<string, OperationWatch>();

@@ -3,7 +3,7 @@ import type { GraphQLError } from 'graphql';
 import { createYoga, type YogaServerInstance } from 'graphql-yoga';
 import type { Logger } from '../logger.js';
 import { createServices, type AppDeps } from '../services.js';
-import { authenticate } from '../auth/authenticate.js';
+import { authenticate, endedSessionFor } from '../auth/authenticate.js';
 import type { Caller } from '../auth/caller.js';
 import { schema } from '../graphql/schema.js';
 import { maskError } from '../graphql/errors.js';
@@ -76,6 +76,7 @@ function operationContext(opts: { deps: AppDeps; metrics: TesseraMetrics; watche
       metrics,
       watchers,
       caller: () => (caller ??= authenticate(authorization, ip, services)),
+      endedSession: () => endedSessionFor(authorization, services),
     };
   };
 }

@@ -49,7 +49,8 @@ export const ENDED_COLUMNS = sql`id, user_id, realm_id, termination_reason, term
  * row and one event.
  *
  * A session that ran out ends at its deadline, not when someone noticed: the same terminatedAt the
- * API shows for it before anything was written (session-state.ts).
+ * API shows for it before anything was written (session-state.ts), and the time of its audit row,
+ * which is its event in the durable record (src/events/event-store.ts).
  */
 export function endWithAudit(which: Sql, ending: Ending, by: { actor: Sql | string; ip: Sql | string | null; now: Sql | Date }): Sql {
   const rule = sessionRule(sql`s.`);
@@ -63,7 +64,7 @@ export function endWithAudit(which: Sql, ending: Ending, by: { actor: Sql | stri
       returning s.*),
     ended_audit as (
       insert into audit_event (id, realm_id, type, actor, user_id, session_id, reason, ip, data, created_at)
-      select tessera_audit_id(), realm_id, 'SESSION_TERMINATED', ${by.actor}, user_id, id, termination_reason, ${by.ip}, '{}', ${by.now}
+      select tessera_audit_id(), realm_id, 'SESSION_TERMINATED', ${by.actor}, user_id, id, termination_reason, ${by.ip}, '{}', terminated_at
         from ended_sessions)`;
 }
 

@@ -101,6 +101,12 @@ export class SessionService {
     if (!(await this.deps.em.findOne(Realm, { id: realmId }))) throw notFound('Realm');
   }
 
+  /** Whether this session of this user exists and has ended (as it reads now). */
+  async endedSession(sessionId: string, realmId: string, userId: string): Promise<boolean> {
+    const row = await this.store.stateOf(sessionId, realmId, userId);
+    return row !== null && effectiveState({ ...row, terminationReason: null }, this.deps.clock.now()).state !== 'ACTIVE';
+  }
+
   /**
    * The managed session behind a token when it is still usable, else null. The hot path of every
    * authenticated call (behind SessionStateCache): one indexed row, read without ORM hydration.

@@ -151,10 +151,13 @@ export class TokenKeys {
     return key.sign({ ...claims, iss: realmIssuer(this.publicUrl, realmId) });
   }
 
-  /** Signature and claims only; whether a managed session is still ACTIVE is the caller's check. */
-  async verify(token: string): Promise<TokenCheck> {
+  /**
+   * Signature and claims only; whether a managed session is still ACTIVE is the caller's check.
+   * `at`: the time to check the token's times against (now by default; see ended-session-token.ts).
+   */
+  async verify(token: string, at?: Date): Promise<TokenCheck> {
     if (token.length > MAX_TOKEN_BYTES || Buffer.byteLength(token, 'utf8') > MAX_TOKEN_BYTES) return { valid: false, reason: 'TOKEN_TOO_LARGE' };
-    const now = this.clock.now();
+    const now = at ?? this.clock.now();
     const verified = this.verifiedTokens.get(token, now.getTime());
     if (verified) {
       const timing = timeRejection(verified.claims, now);
