@@ -3,8 +3,10 @@ import { liveSubscription } from '../live.js';
 import { href, withQuery } from '../router.js';
 import { describeClient } from '../user-agent.js';
 
-const FEED = `subscription ($realmId: ID!) {
-  sessionEvents(realmId: $realmId) { type reason at session { id ip userAgent app user { id username } } }
+// `after`: the cursor of the last event shown. A reconnect resumes there: the server replays what
+// happened while the page was away, then goes on live, nothing lost and nothing twice.
+const FEED = `subscription ($realmId: ID!, $after: String) {
+  sessionEvents(realmId: $realmId, after: $after) { id cursor type reason at session { id ip userAgent app user { id username } } }
 }`;
 /** Rows kept on screen; the counts cover every event since the page opened. */
 const MAX_ROWS = 200;
@@ -29,6 +31,8 @@ export function feedPage(ctx) {
   let frame = null;
   let lostAt = null;
   let countdown = null;
+  /** The last event's cursor; null until one arrived, or after the server refused it (too old). */
+  let cursor = null;
 
   const bump = (map, key) => map.set(key, (map.get(key) ?? 0) + 1);
   const drawCounts = (element, map, none) => {
@@ -98,30 +102,37 @@ export function feedPage(ctx) {
       const tick = () => (status.textContent = `Reconnecting in ${Math.max(0, Math.ceil((next.retryAt - Date.now()) / 1000))} s (${next.reason})`);
       tick();
       countdown = setInterval(tick, 1000);
+    } else if (next.state === 'stopped' && next.code === 'BAD_USER_INPUT' && cursor) {
+      // The cursor is older than the server keeps events for: start again from now, and say so.
+      cursor = null;
+      subscription = subscribe();
     } else if (next.state === 'stopped') {
       status.textContent = `Stopped: ${next.message} (${next.code}).`;
     } else {
       status.textContent = STATUS_TEXT[next.state];
-      if (next.state === 'live' && lostAt) {
-        gap(lostAt, new Date().toISOString());
-        lostAt = null;
-      }
+      // Resumed from a cursor, the feed misses nothing; without one, the time away is a gap.
+      if (next.state === 'live' && lostAt && !cursor) gap(lostAt, new Date().toISOString());
+      if (next.state === 'live') lostAt = null;
     }
   }
 
-  const subscription = liveSubscription({
-    key: ctx.api.key,
-    query: FEED,
-    variables: () => ({ realmId }),
-    onStatus: setStatus,
-    onNext: ({ sessionEvents: event }) => {
-      bump(counts.type, event.type);
-      if (event.reason) bump(counts.reason, event.reason);
-      pending.push(event);
-      if (pending.length > MAX_ROWS) pending.splice(0, pending.length - MAX_ROWS);
-      frame ??= requestAnimationFrame(draw);
-    },
-  });
+  const subscribe = () =>
+    liveSubscription({
+      key: ctx.api.key,
+      query: FEED,
+      variables: () => ({ realmId, after: cursor }),
+      onStatus: setStatus,
+      onNext: ({ sessionEvents: event }) => onEvent(event),
+    });
+  function onEvent(event) {
+    cursor = event.cursor;
+    bump(counts.type, event.type);
+    if (event.reason) bump(counts.reason, event.reason);
+    pending.push(event);
+    if (pending.length > MAX_ROWS) pending.splice(0, pending.length - MAX_ROWS);
+    frame ??= requestAnimationFrame(draw);
+  }
+  let subscription = subscribe();
   drawCounts(countsByType, counts.type, 'No events yet');
   drawCounts(countsByReason, counts.reason, 'No terminations yet');
 
