@@ -481,6 +481,54 @@ describe('users', () => {
   });
 });
 
+describe('clients', () => {
+  it("create (the server's field error, then fixed), the secret shown once and working, rotated, deleted", async () => {
+    const realm = await seedRealm(server);
+    const introspect = (clientId: string, secret: string) =>
+      fetch(`${server.url}/realms/${realm.id}/oauth/introspect`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded', authorization: `Basic ${Buffer.from(`${clientId}:${secret}`).toString('base64')}` },
+        body: 'token=not-a-token',
+      });
+    await signIn(page, server.adminKey);
+    await page.getByRole('heading', { name: 'Realms', level: 1 }).waitFor();
+    await open(page, `#/realms/${realm.id}/clients`);
+    await page.getByRole('button', { name: 'Create client' }).click();
+    const dialog = page.getByRole('dialog');
+    await dialog.getByLabel('Name').fill('Storefront');
+    await dialog.getByLabel('Back-channel logout URL (optional)').fill('not a url');
+    await dialog.getByRole('button', { name: 'Create client' }).click();
+    const error = dialog.locator('[data-field="backchannelLogoutUri"] .field-error');
+    await error.waitFor();
+    expect(await error.textContent()).toMatch(/backchannelLogoutUri/);
+    await dialog.getByLabel('Back-channel logout URL (optional)').fill('https://shop.example.com/logout');
+    await dialog.getByRole('button', { name: 'Create client' }).click();
+    const secret = (await page.getByRole('dialog').locator('code').textContent())!;
+    await page.getByRole('dialog').getByRole('button', { name: 'Done' }).click();
+    await page.getByText('Client Storefront created.').waitFor();
+    const { clients } = ok(await server.gql('query ($id: ID!) { clients(realmId: $id) { id name backchannelLogoutUri } }', { id: realm.id }, server.adminKey));
+    expect(clients).toEqual([{ id: expect.any(String), name: 'Storefront', backchannelLogoutUri: 'https://shop.example.com/logout' }]);
+    const clientId = clients[0].id;
+    await page.getByRole('cell', { name: clientId }).waitFor();
+    expect((await introspect(clientId, secret)).status).toBe(200);
+    expect(await page.getByText(secret).count()).toBe(0);
+
+    await page.getByRole('button', { name: 'Rotate the secret of Storefront' }).click();
+    await page.getByRole('dialog').getByRole('button', { name: 'Rotate secret' }).click();
+    const rotated = (await page.getByRole('dialog').locator('code').textContent())!;
+    await page.getByRole('dialog').getByRole('button', { name: 'Done' }).click();
+    expect(rotated).not.toBe(secret);
+    expect((await introspect(clientId, rotated)).status).toBe(200);
+    expect((await introspect(clientId, secret)).status).toBe(401);
+
+    await page.getByRole('button', { name: 'Delete client Storefront' }).click();
+    await page.getByRole('dialog').getByRole('button', { name: 'Delete client' }).click();
+    await page.getByText('Client Storefront deleted.').waitFor();
+    await page.getByText('No clients yet.').waitFor();
+    expect((await introspect(clientId, rotated)).status).toBe(401);
+  });
+});
+
 describe('the page itself', () => {
   it('runs under its Content-Security-Policy: HTML cannot be written from strings, nothing loads from elsewhere', async () => {
     const response = await page.goto(`${server.url}/console`);

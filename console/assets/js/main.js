@@ -11,6 +11,7 @@ import { usersPage } from './pages/users.js';
 import { userPage } from './pages/user.js';
 import { sessionsPage } from './pages/sessions.js';
 import { feedPage } from './pages/feed.js';
+import { clientsPage } from './pages/clients.js';
 
 // sessionStorage: the key lives as long as this tab, is not shared with other tabs, and is gone
 // when the tab closes. It is never put in a URL, where history and logs would keep it.
@@ -24,15 +25,16 @@ const ROUTES = [
   { path: '/realms/:realmId/users/:userId', page: userPage, section: 'users' },
   { path: '/realms/:realmId/sessions', page: sessionsPage, section: 'sessions' },
   { path: '/realms/:realmId/feed', page: feedPage, section: 'feed' },
+  { path: '/realms/:realmId/clients', page: clientsPage, section: 'clients' },
 ];
 
-// The sections of a realm, each shown to keys with the scope it needs. Webhooks and clients join
-// this list when the API has them.
+// The sections of a realm, each shown to keys with the scope it needs.
 const REALM_SECTIONS = [
   { id: 'overview', label: 'Overview', path: [], allowed: (access) => access.realmsRead },
   { id: 'users', label: 'Users', path: ['users'], allowed: (access) => access.usersRead },
   { id: 'sessions', label: 'Sessions', path: ['sessions'], allowed: (access) => access.sessionsRead },
   { id: 'feed', label: 'Live feed', path: ['feed'], allowed: (access) => access.sessionsRead },
+  { id: 'clients', label: 'Clients', path: ['clients'], allowed: (access) => access.realmsRead },
 ];
 
 const main = document.getElementById('main');
