@@ -290,17 +290,20 @@ async function untilRealmEventsListen(realm: SeededRealm, sub: RecordedSubscript
 }
 
 describe('the socket lifecycle of a forced logout', () => {
-  it('after the own session ends, the socket is closed and a later subscribe on the client fails', async () => {
+  // Since the durable event record (docs/events.md): a later subscribe with the ended session's
+  // token learns the stored reason at once and completes; nothing else is served to that token.
+  it('after the own session ends, the socket is closed; a later subscribe gets the stored event at once, and nothing else is served', async () => {
     const realm = await seedRealm(server);
     const { user, login } = await newUserWithLogin(realm);
     const { ws, sub } = await watchOwnSession(login);
     ok(await server.gql('mutation { logout }', {}, login.accessToken));
     await expectForcedLogout(ws, sub, { sessionId: login.session!.id, userId: user.id, realmId: realm.id, reason: 'LOGOUT' });
-    const later = ws.subscribe('subscription { sessionTerminated { reason } }');
-    const end = await later.ended();
-    expect(end.kind).toBe('error');
-    expect(later.results).toHaveLength(0);
+    const later = ws.subscribe<{ sessionTerminated: { reason: string } }>('subscription { sessionTerminated { reason } }');
+    expect((await later.result(0)).data!.sessionTerminated).toEqual({ reason: 'LOGOUT' });
+    expect((await later.ended()).kind).toBe('complete');
+    expect((await ws.closed()).code).toBe(4403);
     expect(ws.closes.at(-1)!.code).toBe(4403);
+    expect(errorCode(await server.gql('{ me { user { id } } }', {}, login.accessToken))).toBe('UNAUTHENTICATED');
   });
 
   it('a socket with no own-session subscription is closed with 4403 when its session ends', async () => {
@@ -777,14 +780,17 @@ describe('SSE', () => {
     ]);
   });
 
-  it('refuses SSE for a token whose session has ended', async () => {
+  it("gives an ended session's token its stored termination over SSE and ends; any other stream is refused", async () => {
     const realm = await seedRealm(server);
     const { login } = await newUserWithLogin(realm);
     ok(await server.gql('mutation { logout }', {}, login.accessToken));
     const stream = await openSse(login.accessToken, 'subscription { sessionTerminated { reason } }');
     await stream.ended();
-    expect(stream.events().length).toBe(1);
-    expect(codeOf(stream.events()[0])).toBe('UNAUTHENTICATED');
+    expect(stream.events()).toEqual([{ data: { sessionTerminated: { reason: 'LOGOUT' } } }]);
+    const other = await openSse(login.accessToken, REALM_EVENTS, { realmId: realm.id });
+    await other.ended();
+    expect(other.events().length).toBe(1);
+    expect(codeOf(other.events()[0])).toBe('UNAUTHENTICATED');
   });
 
   it('ends the realm stream of an admin key revoked while it streams, at the next re-check', async () => {
