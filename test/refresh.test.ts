@@ -342,6 +342,21 @@ describe('concurrent refreshes and reuse detection', () => {
     ok(await refresh(server, first.refreshToken!));
   });
 
+  it('inside the grace window only the last rotated token replays: R1 after R1 → R2 → R3 is reuse (REFRESH_TOKEN_REUSED)', async () => {
+    const realm = await seedRealm(server);
+    const user = await realm.createUser();
+    const login = await user.login();
+    const second = ok(await refresh(server, login.refreshToken!)).refresh;
+    const third = ok(await refresh(server, second.refreshToken!)).refresh;
+    server.clock.advance(2_000);
+    // R2 was just rotated: the racing caller still gets R3.
+    expect(ok(await refresh(server, second.refreshToken!)).refresh.refreshToken).toBe(third.refreshToken);
+    // R1 would hand out R2, already spent: a replay of an older token.
+    expectInvalidRefresh(await refresh(server, login.refreshToken!));
+    expect(await sessionAsAdmin(server, login.session!.id)).toMatchObject({ state: 'TERMINATED', terminationReason: 'REFRESH_TOKEN_REUSED' });
+    expectInvalidRefresh(await refresh(server, third.refreshToken!));
+  });
+
   it('a rotated token presented after the grace window ends the session (REFRESH_TOKEN_REUSED)', async () => {
     const realm = await seedRealm(server);
     const user = await realm.createUser();

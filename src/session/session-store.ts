@@ -194,6 +194,12 @@ export class SessionStore {
     return { session: hydrate(this.em, Session, row.session), rotatedAt: row.rotated_at ? new Date(row.rotated_at) : null, successorSeed: row.successor_seed };
   }
 
+  /** Whether this refresh token of the session is its current one (not yet exchanged). */
+  async isUnspent(tokenHash: string, sessionId: string): Promise<boolean> {
+    const rows = await sqlRows(this.em, sql`select 1 from refresh_token where token_hash = ${tokenHash} and session_id = ${sessionId} and rotated_at is null`);
+    return rows.length > 0;
+  }
+
   /** A spent token came back after the grace window: end its session, and audit the reuse. */
   async endReused(session: Pick<Session, 'id' | 'realmId' | 'userId'>, by: EndedBy): Promise<SessionLifecycleEvent[]> {
     const target = sql`s.realm_id = ${session.realmId} and s.id = ${session.id}`;

@@ -132,10 +132,13 @@ export class TokenIssuer {
       if (!rotatedAt) return { ok: false };
       const withinGrace = now.getTime() - rotatedAt.getTime() <= this.deps.refreshGraceSeconds * 1000;
       if (withinGrace && successorSeed) {
-        // Same token twice inside the grace window (two tabs): hand out the same successor.
-        return { ok: true, session, nextToken: successorOf(refreshToken, successorSeed) };
+        // Same token twice inside the grace window (two tabs): hand out the same successor — but
+        // only while that successor is the session's current token. R1 after R1 → R2 → R3 would
+        // hand out R2, already spent: that is a replay of an older token, reuse (test/refresh.test.ts).
+        const nextToken = successorOf(refreshToken, successorSeed);
+        if (await store.isUnspent(hashRefreshToken(nextToken), session.id)) return { ok: true, session, nextToken };
       }
-      // A spent token after the grace window: someone kept a copy. End the session for everyone.
+      // A spent token after the grace window (or an older one than the last): someone kept a copy. End the session for everyone.
       events.push(...(await store.endReused(session, by)));
       return { ok: false };
     });
