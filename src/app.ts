@@ -57,7 +57,8 @@ export async function buildApp(config: Config, options: AppOptions = {}): Promis
   const deps = sharedDeps(config, clock, logger, database, sealer, bus, metrics);
   listenToEvents(deps, metrics);
   if (config.bootstrapAdminKey) {
-    await ensureBootstrapAdminKey(database.orm.em.fork(), clock, config.bootstrapAdminKey);
+    const { revoked } = await ensureBootstrapAdminKey(database.orm.em.fork(), clock, config.bootstrapAdminKey);
+    if (revoked) logger.warn('BOOTSTRAP_ADMIN_KEY names an admin key that was revoked: it stays revoked. Unset BOOTSTRAP_ADMIN_KEY or give it a new value.');
   }
 
   const { events } = bus;

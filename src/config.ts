@@ -140,6 +140,14 @@ export function loadConfig(rawEnv: Env = process.env, listening: { port?: number
   if (bootstrapAdminKey !== null && bootstrapAdminKey.length < 32) {
     throw new ConfigError('BOOTSTRAP_ADMIN_KEY', 'must be at least 32 characters');
   }
+  // Admin keys are told from login tokens by their prefix (auth/authenticate.ts): a key without it
+  // would be checked as a JWT and could never authenticate.
+  if (bootstrapAdminKey !== null && !/^tsa_[\x21-\x7e]+$/.test(bootstrapAdminKey)) {
+    throw new ConfigError(
+      'BOOTSTRAP_ADMIN_KEY',
+      'must start with "tsa_" and hold no spaces, e.g. tsa_$(openssl rand -hex 24): without the prefix it could never authenticate',
+    );
+  }
 
   const keyEncryptionKeys = (env.KEY_ENCRYPTION_KEY ?? '')
     .split(',')

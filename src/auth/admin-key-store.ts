@@ -30,12 +30,18 @@ export class AdminKeyStore {
    * An all-scopes key with this hash, live and of every realm, whatever it was before. Safe when
    * several instances start at once: the insert yields to a concurrent one (unique hash).
    */
-  async ensureBootstrap(input: { id: string; keyHash: string; scopes: readonly AdminScope[]; now: Date }): Promise<void> {
+  /**
+   * The bootstrap key exists with every scope, unless it was revoked: a revoked key stays revoked
+   * (a leaked key must not come back with the next restart). Answers whether it is revoked.
+   */
+  async ensureBootstrap(input: { id: string; keyHash: string; scopes: readonly AdminScope[]; now: Date }): Promise<{ revoked: boolean }> {
     await runSql(
       this.em,
       sql`insert into admin_key (id, name, key_hash, scopes, realm_id, created_at) values (${input.id}, 'bootstrap', ${input.keyHash}, ${JSON.stringify(input.scopes)}, null, ${input.now})
-          on conflict (key_hash) do update set revoked_at = null, realm_id = null, scopes = excluded.scopes`,
+          on conflict (key_hash) do update set realm_id = null, scopes = excluded.scopes where admin_key.revoked_at is null`,
     );
+    const [row] = await sqlRows<{ revoked: boolean }>(this.em, sql`select revoked_at is not null as revoked from admin_key where key_hash = ${input.keyHash}`);
+    return { revoked: row?.revoked ?? false };
   }
 
   /** Those of these keys that are not revoked (nor deleted). */

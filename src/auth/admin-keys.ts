@@ -46,8 +46,9 @@ export async function createAdminKey(
  * Make sure an all-scopes key with this exact value exists (BOOTSTRAP_ADMIN_KEY). Idempotent, and
  * safe when several instances start at once: the insert yields to a concurrent one (unique hash).
  */
-export async function ensureBootstrapAdminKey(em: EntityManager, clock: Clock, secret: string): Promise<void> {
-  await new AdminKeyStore(em).ensureBootstrap({ id: newId('adm'), keyHash: sha256(secret), scopes: ADMIN_SCOPES, now: clock.now() });
+/** Make sure the BOOTSTRAP_ADMIN_KEY exists with every scope; `revoked`: it was revoked and stays so. */
+export function ensureBootstrapAdminKey(em: EntityManager, clock: Clock, secret: string): Promise<{ revoked: boolean }> {
+  return new AdminKeyStore(em).ensureBootstrap({ id: newId('adm'), keyHash: sha256(secret), scopes: ADMIN_SCOPES, now: clock.now() });
 }
 
 export function listAdminKeys(em: EntityManager): Promise<AdminKey[]> {
