@@ -79,7 +79,7 @@ describe('starting Tessera by hand', () => {
     expect(second.output()).not.toMatch(/EADDRINUSE|at .*\.ts:\d+/);
     server.child.kill('SIGTERM');
     expect(await server.exit).toBe(0);
-  });
+  }, 120_000);
 
   it('refuses X together with X_FILE, and a _FILE that cannot be read, naming the variable', async () => {
     const both = run(['src/main.ts'], { PORT: '0', BOOTSTRAP_ADMIN_KEY: 'tsa_' + 'x'.repeat(40), BOOTSTRAP_ADMIN_KEY_FILE: '/etc/hostname' });
@@ -88,7 +88,7 @@ describe('starting Tessera by hand', () => {
     const missing = run(['src/main.ts'], { PORT: '0', KEY_ENCRYPTION_KEY_FILE: '/nonexistent/kek' });
     expect(await missing.exit).toBe(2);
     expect(missing.output()).toContain('KEY_ENCRYPTION_KEY_FILE: cannot read /nonexistent/kek (ENOENT)');
-  });
+  }, 120_000);
 });
 
 describe('npm run migration:create', () => {
@@ -112,5 +112,5 @@ describe('npm run migration:create', () => {
     const list = await readFile(join(dir, 'src/db/migrations-list.ts'), 'utf8');
     expect(list).toContain(`import { ${className} } from '../../migrations/${className}.js';`);
     expect(list.trimEnd()).toMatch(new RegExp(`\\{ name: '${className}', class: ${className} \\},\\n\\];$`));
-  });
+  }, 120_000);
 });
