@@ -17,7 +17,6 @@ import { maxAliasesPlugin } from '@escape.tech/graphql-armor-max-aliases';
 import { maxDirectivesPlugin } from '@escape.tech/graphql-armor-max-directives';
 import { maxTokensPlugin } from '@escape.tech/graphql-armor-max-tokens';
 import { costLimitPlugin } from '@escape.tech/graphql-armor-cost-limit';
-import { blockFieldSuggestionsPlugin } from '@escape.tech/graphql-armor-block-field-suggestions';
 import { useCSRFPrevention } from '@graphql-yoga/plugin-csrf-prevention';
 
 export const GRAPHQL_LIMITS = {
@@ -176,6 +175,42 @@ function noNulInVariables(): Plugin {
   };
 }
 
+/**
+ * "Did you mean …" maps the schema for whoever probes it, anonymous callers included: field,
+ * argument and type names in validation errors, but also enum values and input-object fields in
+ * the coercion errors of variables, which only execution reports (graphql-armor's plugin sees
+ * validation alone, and misses "Did you mean the enum value …"). Cut from every error an operation
+ * answers with, over HTTP and WebSocket (test/transport.test.ts).
+ */
+const SUGGESTION = /\s*Did you mean [^?]*\?/g;
+function withoutSuggestions(result: { errors?: readonly { message: string }[] }): void {
+  for (const error of result.errors ?? []) {
+    if (error.message.includes('Did you mean')) error.message = error.message.replace(SUGGESTION, '');
+  }
+}
+const isResult = (value: unknown): value is { errors?: readonly { message: string }[] } =>
+  typeof value === 'object' && value !== null && !(Symbol.asyncIterator in value);
+
+function noSuggestions(): Plugin {
+  return {
+    onValidate:
+      () =>
+      ({ valid, result }) => {
+        if (!valid) withoutSuggestions({ errors: result });
+      },
+    onExecute: () => ({
+      onExecuteDone: ({ result }) => {
+        if (isResult(result)) withoutSuggestions(result);
+      },
+    }),
+    onSubscribe: () => ({
+      onSubscribeResult: ({ result }) => {
+        if (isResult(result)) withoutSuggestions(result);
+      },
+    }),
+  };
+}
+
 function withCode(code: string) {
   return (_context: unknown, error: GraphQLError) => {
     Object.assign(error.extensions, { code });
@@ -184,7 +219,7 @@ function withCode(code: string) {
 
 /**
  * Request-shape limits (graphql-armor), CSRF prevention, and no introspection in production.
- * Field suggestions ("did you mean …") are blocked for everyone: they map the schema for attackers.
+ * Field suggestions ("did you mean …") are cut for everyone: they map the schema for attackers.
  */
 export function securityPlugins(options: { production: boolean }): Plugin[] {
   // graphql-armor's refusals carry no extensions.code; clients get the same stable code as for any
@@ -196,7 +231,7 @@ export function securityPlugins(options: { production: boolean }): Plugin[] {
     maxDirectivesPlugin({ n: GRAPHQL_LIMITS.directives, exposeLimits: true, ...rejected }) as Plugin,
     maxTokensPlugin({ n: GRAPHQL_LIMITS.tokens, exposeLimits: true, onReject: [withCode('GRAPHQL_PARSE_FAILED')] }) as Plugin,
     costLimitPlugin({ maxCost: GRAPHQL_LIMITS.cost, exposeLimits: true, ...rejected }) as Plugin,
-    blockFieldSuggestionsPlugin() as Plugin,
+    noSuggestions(),
     // Browsers can send "simple" cross-site requests (GET, form posts) without a preflight; those
     // must carry a header a cross-site page cannot add without one. Authorization is such a header
     // (and browsers never attach it on their own), so authenticated SSE over GET works as is.

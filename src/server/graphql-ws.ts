@@ -140,14 +140,17 @@ async function prepareOperation({ yoga, transport, lifetimes }: Wiring, ctx: Ope
       connectionParams: ctx.connectionParams ?? {},
     }),
   );
+  // graphql-armor's limits (depth, aliases, tokens…) throw their refusal from parse or validate
+  // rather than return it: either way it is this operation's `error` message, never a reason to
+  // close a socket whose other subscriptions are fine (test/transport.test.ts).
   let document;
   try {
     document = parse(payload.query);
+    const errors = validate(schema, document);
+    if (errors.length) return errors;
   } catch (error) {
-    return [error as GraphQLError];
+    return [asGraphQLError(error)];
   }
-  const errors = validate(schema, document);
-  if (errors.length) return errors;
   // Counted before the first await, so a burst of subscribe messages cannot overshoot the cap.
   connection.ops.set(id, 'pending');
   const contextValue = await contextFactory();
@@ -165,6 +168,12 @@ async function prepareOperation({ yoga, transport, lifetimes }: Wiring, ctx: Ope
     contextValue,
     rootValue: { execute, subscribe } satisfies EnvelopedOperations,
   };
+}
+
+/** A refusal as graphql-ws sends it; anything that is not a GraphQLError already is worded, never passed on. */
+function asGraphQLError(error: unknown): GraphQLError {
+  if (error instanceof Error && error.name === 'GraphQLError') return error as GraphQLError;
+  return createGraphQLError('Invalid document', { extensions: { code: 'GRAPHQL_VALIDATION_FAILED' } });
 }
 
 /**

@@ -3,6 +3,7 @@ import type { Logger } from '../logger.js';
 import type { ReadinessProbe } from './readiness.js';
 import type { TesseraMetrics } from './metrics.js';
 import { matchJwksPath } from './jwks.js';
+import { refuseUnsafeContentType } from './graphql-request-guard.js';
 
 /** GraphQL requests are small; anything larger is refused before parsing. */
 export const MAX_REQUEST_BYTES = 64 * 1024;
@@ -60,6 +61,7 @@ export function createRequestListener(routes: HttpRoutes): (req: IncomingMessage
       }
       // A request with a body has it read (within the limit) first: the fast path takes a whole body.
       if (req.method !== 'GET' && req.method !== 'HEAD' && req.method !== 'OPTIONS') {
+        if (url.pathname === '/graphql' && refuseUnsafeContentType(req, res)) return;
         const body = await readBody(req, MAX_REQUEST_BYTES);
         if (body === 'aborted') return;
         if (body === 'too-large') {

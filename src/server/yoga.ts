@@ -12,6 +12,7 @@ import { securityPlugins } from '../graphql/limits.js';
 import type { GraphQLContext } from '../graphql/context.js';
 import type { SessionWatchers } from '../session/session-watchers.js';
 import { clientIp } from './client-ip.js';
+import { useJsonWithoutEcho } from './graphql-request-guard.js';
 import type { TesseraMetrics } from './metrics.js';
 
 /** HTTP requests carry node's request; WebSocket operations the connection's params and its client address. */
@@ -42,7 +43,7 @@ export function createTesseraYoga(opts: { deps: AppDeps; metrics: TesseraMetrics
     logging: false, // our own logger reports unexpected errors (errorMasker)
     cors: corsFor(config.allowedOrigins),
     maskedErrors: { maskError: maskAndLog },
-    plugins: [...securityPlugins({ production: config.production }), useLeanSubscriptions()],
+    plugins: [...securityPlugins({ production: config.production }), useLeanSubscriptions(), useJsonWithoutEcho()],
     context: operationContext(opts),
   });
   return { yoga, maskAndLog };

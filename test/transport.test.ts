@@ -1,0 +1,156 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startTestServer, ok, type GraphQLResponse, type TestServer } from './helpers/server.js';
+import { seedRealm } from './helpers/factories.js';
+import { codeOf, eventually, openWs, within, type WsConnection } from './helpers/ws-client.js';
+import { GRAPHQL_LIMITS } from '../src/graphql/limits.js';
+
+// The transport's promises (docs/security.md#abusive-requests, docs/operations.md): what HTTP and
+// WebSocket refuse, and how, without taking down what else a client has open.
+
+let dev: TestServer; // NODE_ENV=test
+let prod: TestServer; // NODE_ENV=production
+const sockets: WsConnection[] = [];
+
+beforeAll(async () => {
+  [dev, prod] = await Promise.all([startTestServer(), startTestServer({ NODE_ENV: 'production' })]);
+});
+afterAll(async () => {
+  await Promise.allSettled(sockets.map((socket) => socket.dispose()));
+  await Promise.all([dev?.close(), prod?.close()]);
+});
+
+function connect(server: TestServer, credential: string | null): WsConnection {
+  const socket = openWs(server.wsUrl, credential);
+  sockets.push(socket);
+  return socket;
+}
+
+async function raw(server: TestServer, body: string, headers: Record<string, string>, auth?: string) {
+  const response = await fetch(`${server.url}/graphql`, {
+    method: 'POST',
+    headers: { ...headers, ...(auth ? { authorization: `Bearer ${auth}` } : {}) },
+    body,
+  });
+  return { status: response.status, text: await response.text() };
+}
+
+const REALM_EVENTS = 'subscription ($realmId: ID!) { sessionEvents(realmId: $realmId) { type session { id } } }';
+
+describe('a refused query over WebSocket', () => {
+  it('is an error for that operation alone: the socket and its other subscriptions stay', async () => {
+    const realm = await seedRealm(dev);
+    const ws = connect(dev, dev.adminKey);
+    await ws.connected();
+    const live = ws.subscribe<{ sessionEvents: { type: string } }>(REALM_EVENTS, { realmId: realm.id });
+    await eventually(() => dev.app.deps.events.liveStreams > 0, 5_000, 'the realm stream');
+
+    let chain = 'id';
+    for (let depth = GRAPHQL_LIMITS.depth; depth >= 2; depth--) chain = depth % 2 === 0 ? `memberships { ${chain} }` : `org { ${chain} }`;
+    const deep = `{ user(id: "usr_nobody") { ${chain} } }`;
+    const aliased = `{ ${Array.from({ length: GRAPHQL_LIMITS.aliases + 1 }, (_, i) => `a${i}: verifyToken(token: "t${i}") { valid }`).join(' ')} }`;
+    for (const query of [deep, aliased]) {
+      const refused = ws.subscribe(query);
+      const end = await refused.ended();
+      expect(end.kind, query).toBe('error');
+      expect(codeOf(end.kind === 'error' ? end.error : null), query).toBe('GRAPHQL_VALIDATION_FAILED');
+      expect(JSON.stringify(end)).toMatch(/depth|alias/i);
+    }
+    expect(ws.closes).toEqual([]);
+
+    // The first subscription still delivers.
+    const user = await realm.createUser();
+    await user.login();
+    expect((await live.result(0)).data?.sessionEvents.type).toBe('CREATED');
+    expect(ws.closes).toEqual([]);
+  });
+});
+
+describe('CSRF: browser-simple POSTs are refused before anything runs', () => {
+  const simple = [
+    ['application/x-www-form-urlencoded', 'query=mutation%7Blogout%7D'],
+    ['multipart/form-data; boundary=x', '--x\r\nContent-Disposition: form-data; name="query"\r\n\r\nmutation{logout}\r\n--x--\r\n'],
+    ['text/plain', '{"query":"mutation{logout}"}'],
+    ['text/plain;charset=UTF-8', '{"query":"mutation{logout}"}'],
+  ] as const;
+
+  it('answers 415 on the fast path (no Origin) and on yoga’s (with an Origin), and the session stays', async () => {
+    const realm = await seedRealm(dev);
+    const user = await realm.createUser();
+    const login = await user.login();
+    for (const [contentType, body] of simple) {
+      for (const origin of [{}, { origin: 'https://evil.example' }] as Record<string, string>[]) {
+        const answer = await raw(dev, body, { 'content-type': contentType, ...origin }, login.accessToken);
+        expect(answer.status, `${contentType} ${JSON.stringify(origin)}: ${answer.text}`).toBe(415);
+        expect(answer.text).not.toContain('"logout":true');
+      }
+    }
+    const me = ok(await dev.gql('{ me { session { state } } }', {}, login.accessToken));
+    expect(me.me.session.state).toBe('ACTIVE');
+  });
+
+  it('still takes JSON (and application/graphql-response+json answers)', async () => {
+    const answer = await raw(dev, '{"query":"{ __typename }"}', { 'content-type': 'application/json', accept: 'application/graphql-response+json' });
+    expect(answer.status).toBe(200);
+    expect(JSON.parse(answer.text)).toEqual({ data: { __typename: 'Query' } });
+  });
+});
+
+describe('malformed JSON', () => {
+  it('is a 400 that does not echo the body, in development and production', async () => {
+    const secret = 'tsa_secret_looking_body_0123456789';
+    for (const server of [dev, prod]) {
+      for (const origin of [{}, { origin: 'https://app.example' }] as Record<string, string>[]) {
+        const answer = await raw(server, `{"query": "{ __typename }", "x": "${secret}"`, { 'content-type': 'application/json', ...origin });
+        expect(answer.status).toBe(400);
+        expect(answer.text).not.toContain(secret);
+        expect(answer.text).not.toContain('__typename');
+        const json = JSON.parse(answer.text) as GraphQLResponse;
+        expect(json.errors?.[0]?.extensions?.code).toBe('BAD_REQUEST');
+      }
+    }
+  });
+});
+
+describe('no "did you mean" for anyone, in production too', () => {
+  const probes = [
+    // an enum literal in the document
+    { query: 'mutation { createRealm(input: { name: "x", jwtAlgorithm: HS257 }) { id } }' },
+    // an enum value in variables
+    { query: 'mutation ($input: CreateRealmInput!) { createRealm(input: $input) { id } }', variables: { input: { name: 'x', jwtAlgorithm: 'HS257' } } },
+    // an input-object field in variables
+    { query: 'mutation ($input: CreateRealmInput!) { createRealm(input: $input) { id } }', variables: { input: { nam: 'x' } } },
+    // a field, an argument, a type
+    { query: '{ mee { id } }' },
+    { query: '{ realms(firs: 1) { id } }' },
+    { query: 'query ($x: CreateRealmInpu) { __typename }' },
+  ];
+
+  it('over HTTP (fast path and yoga) and WebSocket', async () => {
+    for (const server of [prod, dev]) {
+      for (const probe of probes) {
+        for (const origin of [{}, { origin: 'https://app.example' }] as Record<string, string>[]) {
+          const response = await fetch(`${server.url}/graphql`, {
+            method: 'POST',
+            headers: { 'content-type': 'application/json', ...origin },
+            body: JSON.stringify(probe),
+          });
+          const text = await response.text();
+          expect(JSON.parse(text).errors?.length, text).toBeGreaterThan(0);
+          expect(text, probe.query).not.toMatch(/did you mean/i);
+          expect(text, probe.query).not.toMatch(/HS256|"me"|"first"/);
+        }
+      }
+      const ws = connect(server, server.adminKey);
+      await ws.connected();
+      for (const probe of probes) {
+        const sub = ws.subscribe(probe.query, probe.variables);
+        const outcome = await within(
+          Promise.race([sub.result(0).then((result) => JSON.stringify(result)), sub.ended().then((end) => JSON.stringify(end))]),
+          5_000,
+          probe.query,
+        );
+        expect(outcome, probe.query).not.toMatch(/did you mean/i);
+      }
+    }
+  });
+});
