@@ -21,6 +21,7 @@ import { SigningKeySealer, sealSigningKeys } from './realm/signing-key-sealer.js
 import { SessionWatchers } from './session/session-watchers.js';
 import { SessionStateCache } from './session/session-state-cache.js';
 import { UserSnapshots } from './user/user-snapshots.js';
+import { SubjectStates } from './user/subject-states.js';
 
 import { consoleRoute } from './server/console.js';
 
@@ -136,12 +137,27 @@ function sharedDeps(config: Config, clock: Clock, logger: Logger, database: Data
     events: bus.events,
     sessionCache: new SessionStateCache({ ttlMs: 5_000, maxEntries: 100_000 }),
     userSnapshots: new UserSnapshots({ ttlMs: 1_000, maxEntries: 100_000 }),
+    // The same bound as the session cache's for a lost bus message (docs/security.md).
+    subjectStates: new SubjectStates({ ttlMs: 5_000, maxEntries: 100_000 }),
+    invalidations: bus.invalidations,
     passwords,
   };
 }
 
-/** What this instance does with every session event: forget ended sessions, count terminations. */
-function listenToEvents({ events, sessionCache }: AppDeps, metrics: TesseraMetrics): void {
+/**
+ * What this instance does with every session event (forget ended sessions, count terminations)
+ * and every invalidation (forget changed users, API keys and signing keys).
+ */
+function listenToEvents({ events, sessionCache, invalidations, subjectStates, userSnapshots, keys }: AppDeps, metrics: TesseraMetrics): void {
+  invalidations.on((items) => {
+    for (const item of items) {
+      if (item.kind === 'user') {
+        subjectStates.forgetUser(item.userId);
+        userSnapshots.forget(item.userId);
+      } else if (item.kind === 'apiKey') subjectStates.forgetApiKey(item.apiKeyId);
+      else keys.forgetRealmKeys(item.realmId);
+    }
+  });
   // Drop ended sessions from the cache as soon as any instance ends them. Registered before the
   // waits of subscribers (SessionWatchers, made after this): listeners run in order, so the cache
   // forgets a session before anyone on this instance hears that it ended.

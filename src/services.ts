@@ -14,6 +14,9 @@ import { AuditService } from './audit/audit.service.js';
 import { TokenVerifier } from './token/token-verifier.js';
 import type { SessionStateCache } from './session/session-state-cache.js';
 import type { UserSnapshots } from './user/user-snapshots.js';
+import type { SubjectStates } from './user/subject-states.js';
+import { UserStore } from './user/user-store.js';
+import type { CacheInvalidations } from './events/cache-invalidations.js';
 import type { PasswordHasher } from './auth/password.js';
 
 /** Long-lived parts of a running server, shared by every request. */
@@ -25,6 +28,9 @@ export interface AppDeps {
   events: SessionEvents;
   sessionCache: SessionStateCache;
   userSnapshots: UserSnapshots;
+  /** Users' and API keys' state for unmanaged tokens' checks. */
+  subjectStates: SubjectStates;
+  invalidations: CacheInvalidations;
   passwords: PasswordHasher;
 }
 
@@ -58,7 +64,8 @@ export class Services {
   }
 
   get realms(): RealmService {
-    return (this.#realms ??= new RealmService({ em: this.em, clock: this.deps.clock, keys: this.deps.keys }));
+    const { clock, keys, events, invalidations } = this.deps;
+    return (this.#realms ??= new RealmService({ em: this.em, clock, keys, events, invalidations }));
   }
 
   get users(): UserService {
@@ -67,6 +74,7 @@ export class Services {
       clock: this.deps.clock,
       events: this.deps.events,
       userSnapshots: this.deps.userSnapshots,
+      invalidations: this.deps.invalidations,
       passwords: this.deps.passwords,
     }));
   }
@@ -106,7 +114,11 @@ export class Services {
   }
 
   get tokens(): TokenVerifier {
-    return (this.#tokens ??= new TokenVerifier(this.deps.keys, () => this.sessions, this.deps.sessionCache, this.deps.clock));
+    const { keys, sessionCache, clock, subjectStates } = this.deps;
+    return (this.#tokens ??= new TokenVerifier(keys, () => this.sessions, sessionCache, clock, {
+      states: subjectStates,
+      store: () => new UserStore(this.em),
+    }));
   }
 }
 

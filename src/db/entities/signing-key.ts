@@ -1,5 +1,6 @@
 import { EntitySchema } from '@mikro-orm/core';
 import type { JwtAlgorithm } from './realm.js';
+import type { TokenLifetimes } from '../../realm/token-lifetimes.js';
 
 /** One signing key of a realm. `id` is the JWT `kid`. The newest unretired key signs. */
 export class SigningKey {
@@ -11,8 +12,15 @@ export class SigningKey {
   privateKeyPem!: string | null;
   publicKeyPem!: string | null;
   createdAt!: Date;
-  /** Set when a newer key takes over; the key keeps verifying tokens it signed. */
+  /**
+   * When it stopped signing (a newer key took over). It keeps verifying tokens it signed before
+   * then (within the rotation grace), until `verifiesUntil`.
+   */
   retiredAt!: Date | null;
+  /** How long the tokens it signed may live, by kind (src/realm/token-lifetimes.ts). */
+  tokenLifetimes!: TokenLifetimes;
+  /** After this it verifies nothing and leaves the JWKS; null: no deadline (signing, or open-ended tokens). */
+  verifiesUntil!: Date | null;
 }
 
 export const SigningKeySchema = new EntitySchema<SigningKey>({
@@ -27,5 +35,7 @@ export const SigningKeySchema = new EntitySchema<SigningKey>({
     publicKeyPem: { type: 'text', nullable: true },
     createdAt: { type: 'Date' },
     retiredAt: { type: 'Date', nullable: true },
+    tokenLifetimes: { type: 'json' },
+    verifiesUntil: { type: 'Date', nullable: true },
   },
 });
