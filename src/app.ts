@@ -23,6 +23,7 @@ import { SessionStateCache } from './session/session-state-cache.js';
 import { UserSnapshots } from './user/user-snapshots.js';
 import { ClientCredentialCache } from './client/client-credential-cache.js';
 import { EventRecord } from './events/event-record.js';
+import { SubjectStates } from './user/subject-states.js';
 
 import { consoleRoute } from './server/console.js';
 import { oauthRoutes } from './server/oauth-routes.js';
@@ -159,12 +160,27 @@ function sharedDeps(
     sessionCache: new SessionStateCache({ ttlMs: 5_000, maxEntries: 100_000 }),
     userSnapshots: new UserSnapshots({ ttlMs: 1_000, maxEntries: 100_000 }),
     clientCredentials: new ClientCredentialCache({ ttlMs: 1_000, maxEntries: 10_000 }),
+    // The same bound as the session cache's for a lost bus message (docs/security.md).
+    subjectStates: new SubjectStates({ ttlMs: 5_000, maxEntries: 100_000 }),
+    invalidations: bus.invalidations,
     passwords,
   };
 }
 
-/** What this instance does with every session event: forget ended sessions, count terminations. */
-function listenToEvents({ events, sessionCache }: AppDeps, metrics: TesseraMetrics): void {
+/**
+ * What this instance does with every session event (forget ended sessions, count terminations)
+ * and every invalidation (forget changed users, API keys and signing keys).
+ */
+function listenToEvents({ events, sessionCache, invalidations, subjectStates, userSnapshots, keys }: AppDeps, metrics: TesseraMetrics): void {
+  invalidations.on((items) => {
+    for (const item of items) {
+      if (item.kind === 'user') {
+        subjectStates.forgetUser(item.userId);
+        userSnapshots.forget(item.userId);
+      } else if (item.kind === 'apiKey') subjectStates.forgetApiKey(item.apiKeyId);
+      else keys.forgetRealmKeys(item.realmId);
+    }
+  });
   // Drop ended sessions from the cache as soon as any instance ends them. Registered before the
   // waits of subscribers (SessionWatchers, made after this): listeners run in order, so the cache
   // forgets a session before anyone on this instance hears that it ended.

@@ -19,6 +19,9 @@ import { realmIssuer } from './token/jwt.js';
 import { endedSessionOfToken, type EndedSessionToken } from './token/ended-session-token.js';
 import type { SessionStateCache } from './session/session-state-cache.js';
 import type { UserSnapshots } from './user/user-snapshots.js';
+import type { SubjectStates } from './user/subject-states.js';
+import { UserStore } from './user/user-store.js';
+import type { CacheInvalidations } from './events/cache-invalidations.js';
 import type { PasswordHasher } from './auth/password.js';
 import type { ClientCredentialCache } from './client/client-credential-cache.js';
 
@@ -33,6 +36,9 @@ export interface AppDeps {
   record: EventRecord;
   sessionCache: SessionStateCache;
   userSnapshots: UserSnapshots;
+  /** Users' and API keys' state for unmanaged tokens' checks. */
+  subjectStates: SubjectStates;
+  invalidations: CacheInvalidations;
   passwords: PasswordHasher;
   clientCredentials: ClientCredentialCache;
 }
@@ -73,7 +79,8 @@ export class Services {
   }
 
   get realms(): RealmService {
-    return (this.#realms ??= new RealmService({ em: this.em, clock: this.deps.clock, keys: this.deps.keys }));
+    const { clock, keys, events, invalidations } = this.deps;
+    return (this.#realms ??= new RealmService({ em: this.em, clock, keys, events, invalidations }));
   }
 
   get users(): UserService {
@@ -82,6 +89,7 @@ export class Services {
       clock: this.deps.clock,
       events: this.deps.events,
       userSnapshots: this.deps.userSnapshots,
+      invalidations: this.deps.invalidations,
       passwords: this.deps.passwords,
     }));
   }
@@ -140,7 +148,11 @@ export class Services {
   }
 
   get tokens(): TokenVerifier {
-    return (this.#tokens ??= new TokenVerifier(this.deps.keys, () => this.sessions, this.deps.sessionCache, this.deps.clock));
+    const { keys, sessionCache, clock, subjectStates } = this.deps;
+    return (this.#tokens ??= new TokenVerifier(keys, () => this.sessions, sessionCache, clock, {
+      states: subjectStates,
+      store: () => new UserStore(this.em),
+    }));
   }
 }
 

@@ -6,6 +6,7 @@ export type AuditEventType =
   | 'REALM_CREATED'
   | 'REALM_UPDATED'
   | 'REALM_KEY_ROTATED'
+  | 'REALM_KEY_RETIRED'
   | 'USER_CREATED'
   | 'USER_UPDATED'
   | 'PASSWORD_CHANGED'

@@ -8,6 +8,7 @@ import { Migration20261123000000_login_in_two_round_trips } from '../../migratio
 import { Migration20261123000100_no_foreign_keys_to_hot_realm_rows } from '../../migrations/Migration20261123000100_no_foreign_keys_to_hot_realm_rows.js';
 import { Migration20261123000200_idle_sweep_schedule } from '../../migrations/Migration20261123000200_idle_sweep_schedule.js';
 import { Migration20261123000300_time_ordered_audit_ids } from '../../migrations/Migration20261123000300_time_ordered_audit_ids.js';
+import { Migration20261124000000_signing_key_lifetimes } from '../../migrations/Migration20261124000000_signing_key_lifetimes.js';
 import { Migration20261124002000_oauth_clients } from '../../migrations/Migration20261124002000_oauth_clients.js';
 import { Migration20261203000000_event_record_order } from '../../migrations/Migration20261203000000_event_record_order.js';
 
@@ -19,6 +20,7 @@ export const migrationsList = [
   { name: 'Migration20261123000100_no_foreign_keys_to_hot_realm_rows', class: Migration20261123000100_no_foreign_keys_to_hot_realm_rows },
   { name: 'Migration20261123000200_idle_sweep_schedule', class: Migration20261123000200_idle_sweep_schedule },
   { name: 'Migration20261123000300_time_ordered_audit_ids', class: Migration20261123000300_time_ordered_audit_ids },
+  { name: 'Migration20261124000000_signing_key_lifetimes', class: Migration20261124000000_signing_key_lifetimes },
   { name: 'Migration20261124002000_oauth_clients', class: Migration20261124002000_oauth_clients },
   { name: 'Migration20261203000000_event_record_order', class: Migration20261203000000_event_record_order },
 ];

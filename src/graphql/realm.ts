@@ -1,8 +1,23 @@
 import { builder, type Types } from './builder.js';
-import { Realm } from '../db/entities/index.js';
+import { Realm, SigningKey } from '../db/entities/index.js';
 import { realmIssuer } from '../token/jwt.js';
 import { connectionOf, pageArgs } from './connection.js';
 import { JwtAlgorithmEnum, JwtFieldEnum, SessionTypeEnum } from './enums.js';
+
+const SigningKeyRef = builder.objectRef<SigningKey>('SigningKey').implement({
+  description: 'One signing key of a realm (docs/security.md#signing-keys). Its `id` is the `kid` of the tokens it signed.',
+  fields: (t) => ({
+    id: t.exposeID('id'),
+    algorithm: t.field({ type: JwtAlgorithmEnum, resolve: (k) => k.algorithm }),
+    createdAt: t.expose('createdAt', { type: 'DateTime' }),
+    rotatedAt: t.expose('retiredAt', { type: 'DateTime', nullable: true, description: 'When a newer key took over signing; null while it signs.' }),
+    verifiesUntil: t.expose('verifiesUntil', {
+      type: 'DateTime',
+      nullable: true,
+      description: 'After this it verifies nothing and is not in the JWKS. Null while it signs, or while tokens it signed may be open-ended.',
+    }),
+  }),
+});
 
 export const RealmRef = builder.objectRef<Realm>('Realm').implement({
   description: 'A tenant: its own users, orgs, signing keys and settings.',
@@ -31,6 +46,11 @@ export const RealmRef = builder.objectRef<Realm>('Realm').implement({
       nullable: true,
       description: 'The `kid` of the key that signs new tokens.',
       resolve: (realm, _args, ctx) => ctx.services.realms.activeKeyId(realm),
+    }),
+    signingKeys: t.field({
+      type: [SigningKeyRef],
+      description: 'Every signing key of the realm, newest first, retired ones too. REALMS_READ.',
+      resolve: async (realm, _args, ctx) => ctx.services.realms.signingKeys(await ctx.caller(), realm),
     }),
     issuer: t.string({ resolve: (realm, _args, ctx) => realmIssuer(ctx.publicUrl, realm.id) }),
     jwksUrl: t.string({ resolve: (realm, _args, ctx) => `${realmIssuer(ctx.publicUrl, realm.id)}/.well-known/jwks.json` }),
@@ -90,5 +110,12 @@ builder.mutationFields((t) => ({
     type: RealmRef,
     args: { id: t.arg.id({ required: true }) },
     resolve: async (_root, { id }, ctx) => ctx.services.realms.rotateRealmKey(await ctx.caller(), String(id)),
+  }),
+  retireRealmKey: t.field({
+    type: RealmRef,
+    description:
+      'Revoke a signing key now (a leak): it verifies nothing from now on and leaves the JWKS; the sessions whose latest token it signed end (TERMINATED_BY_ADMIN). Retiring the key that signs makes a new one.',
+    args: { id: t.arg.id({ required: true }), kid: t.arg.id({ required: true }) },
+    resolve: async (_root, { id, kid }, ctx) => ctx.services.realms.retireRealmKey(await ctx.caller(), String(id), String(kid)),
   }),
 }));

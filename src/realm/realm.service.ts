@@ -2,7 +2,7 @@ import { LockMode } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { Realm, SigningKey } from '../db/entities/index.js';
 import { newId } from '../db/ids.js';
-import { forbidden, notFound } from '../errors.js';
+import { badInput, forbidden, notFound } from '../errors.js';
 import type { Clock } from '../clock.js';
 import { actorOf, type Caller } from '../auth/caller.js';
 import { reachesRealm, requireGlobalScope, requireRealmScope } from '../auth/access.js';
@@ -10,12 +10,29 @@ import { paginate, type Connection, type PageArgs } from '../db/pagination.js';
 import { recordAudit } from '../audit/audit-log.js';
 import type { TokenKeys } from '../token/jwt.js';
 import { checkRealmName, defaultsFor, resolveRealmSettings, type RealmSettings, type RealmSettingsInput } from './realm-settings.js';
-import { findActiveSigningKey, findRealmSigningKeys, generateSigningKey } from './signing-keys.js';
+import { findActiveSigningKey, findRealmSigningKeys, findVerifyingSigningKeys, generateSigningKey } from './signing-keys.js';
+import { ROTATION_GRACE_SECONDS, lifetimesOf, verificationDeadline, widen } from './token-lifetimes.js';
+import { SessionStore } from '../session/session-store.js';
+import type { SessionEvents, SessionLifecycleEvent } from '../events/session-events.js';
+import type { CacheInvalidations } from '../events/cache-invalidations.js';
 
 export interface RealmServiceDeps {
   em: EntityManager;
   clock: Clock;
   keys: TokenKeys;
+  events: SessionEvents;
+  invalidations: CacheInvalidations;
+}
+
+/**
+ * Stop the realm's signing keys (the active one) from signing, at `now`: each keeps verifying what
+ * it signed until its deadline (docs/security.md#signing-keys).
+ */
+async function retireSigningKeys(em: EntityManager, realmId: string, now: Date): Promise<void> {
+  for (const key of await em.find(SigningKey, { realmId, retiredAt: null })) {
+    key.retiredAt = now;
+    key.verifiesUntil = verificationDeadline(key.tokenLifetimes, now);
+  }
 }
 
 function settingsOf(realm: Realm): RealmSettings {
@@ -65,7 +82,7 @@ export class RealmService {
     const settings = resolveRealmSettings(defaultsFor(settingsInput), settingsInput);
     const now = this.deps.clock.now();
     const id = newId('rlm');
-    const key = await generateSigningKey(id, settings.jwtAlgorithm, now, this.deps.keys.sealer);
+    const key = await generateSigningKey(id, settings.jwtAlgorithm, now, this.deps.keys.sealer, lifetimesOf(settings));
     return this.deps.em.transactional(async (em) => {
       const realm = em.create(Realm, { id, name, ...settings, createdAt: now, updatedAt: now });
       em.create(SigningKey, key);
@@ -84,21 +101,27 @@ export class RealmService {
     const settings = resolveRealmSettings(settingsOf(current), settingsInput);
     const now = this.deps.clock.now();
     const algorithmChanged = settings.jwtAlgorithm !== current.jwtAlgorithm;
-    const newKey = algorithmChanged ? await generateSigningKey(id, settings.jwtAlgorithm, now, this.deps.keys.sealer) : null;
+    const newKey = algorithmChanged ? await generateSigningKey(id, settings.jwtAlgorithm, now, this.deps.keys.sealer, lifetimesOf(settings)) : null;
 
     const realm = await this.deps.em.transactional(async (em) => {
       const realm = await em.findOneOrFail(Realm, { id }, { lockMode: LockMode.PESSIMISTIC_WRITE });
       const before = settingsOf(realm);
       em.assign(realm, { name, ...settings, updatedAt: now });
+      // The signing key may now sign longer-lived (or other kinds of) tokens: it verifies them
+      // for as long as the new settings allow. It never narrows — tokens issued under the old
+      // settings stay valid — and a key of the new algorithm starts from the new settings.
+      for (const key of await em.find(SigningKey, { realmId: id, retiredAt: null })) {
+        key.tokenLifetimes = widen(key.tokenLifetimes, lifetimesOf(settings));
+      }
       if (newKey) {
-        await em.nativeUpdate(SigningKey, { realmId: id, retiredAt: null }, { retiredAt: now });
+        await retireSigningKeys(em, id, now);
         em.create(SigningKey, newKey);
       }
       recordAudit(em, { realmId: id, type: 'REALM_UPDATED', actor: actorOf(caller), at: now, data: { before, after: settings, name } });
       await em.flush();
       return realm;
     });
-    if (newKey) this.deps.keys.forgetActiveKey(id);
+    this.keysChanged(id);
     return realm;
   }
 
@@ -107,19 +130,70 @@ export class RealmService {
     const current = await this.deps.em.findOne(Realm, { id });
     if (!current) throw notFound('Realm');
     const now = this.deps.clock.now();
-    const key = await generateSigningKey(id, current.jwtAlgorithm, now, this.deps.keys.sealer);
+    const key = await generateSigningKey(id, current.jwtAlgorithm, now, this.deps.keys.sealer, lifetimesOf(settingsOf(current)));
     const realm = await this.deps.em.transactional(async (em) => {
       const realm = await em.findOneOrFail(Realm, { id }, { lockMode: LockMode.PESSIMISTIC_WRITE });
-      // Old keys are retired, not deleted: tokens they signed verify until they expire.
-      await em.nativeUpdate(SigningKey, { realmId: id, retiredAt: null }, { retiredAt: now });
+      // Old keys stop signing, not verifying: tokens they signed verify until they expire.
+      await retireSigningKeys(em, id, now);
       em.create(SigningKey, key);
       realm.updatedAt = now;
       recordAudit(em, { realmId: id, type: 'REALM_KEY_ROTATED', actor: actorOf(caller), at: now, data: { kid: key.id } });
       await em.flush();
       return realm;
     });
-    this.deps.keys.forgetActiveKey(id);
+    this.keysChanged(id);
     return realm;
+  }
+
+  /**
+   * Revoke a signing key now (a leak): it verifies nothing from this moment and leaves the JWKS,
+   * and the managed sessions whose latest token it signed end (TERMINATED_BY_ADMIN). When it is the
+   * key that signs, a new key takes over, as with rotateRealmKey. Already retired: nothing changes.
+   */
+  async retireRealmKey(caller: Caller, id: string, kid: string): Promise<Realm> {
+    requireRealmScope(caller, id, 'REALMS_MANAGE');
+    const current = await this.deps.em.findOne(Realm, { id });
+    if (!current) throw notFound('Realm');
+    const now = this.deps.clock.now();
+    const found = await this.deps.em.findOne(SigningKey, { id: kid, realmId: id });
+    if (!found) throw badInput('kid', 'the realm has no signing key with this kid');
+    if (found.verifiesUntil && found.verifiesUntil <= now) return current;
+    const replacement = found.retiredAt
+      ? null
+      : await generateSigningKey(id, current.jwtAlgorithm, now, this.deps.keys.sealer, lifetimesOf(settingsOf(current)));
+    const by = { actor: actorOf(caller), ip: caller.ip, now };
+    const { realm, ended } = await this.deps.em.transactional(async (em) => {
+      const realm = await em.findOneOrFail(Realm, { id }, { lockMode: LockMode.PESSIMISTIC_WRITE });
+      const key = await em.findOneOrFail(SigningKey, { id: kid, realmId: id }, { lockMode: LockMode.PESSIMISTIC_WRITE });
+      // What it signed last: sessions logged in or refreshed while it signed (and its grace after).
+      const signedUntil = key.retiredAt ? new Date(key.retiredAt.getTime() + ROTATION_GRACE_SECONDS * 1000) : null;
+      if (replacement) {
+        await retireSigningKeys(em, id, now);
+        em.create(SigningKey, replacement);
+      }
+      key.retiredAt ??= now;
+      key.verifiesUntil = now;
+      realm.updatedAt = now;
+      recordAudit(em, { realmId: id, type: 'REALM_KEY_RETIRED', actor: actorOf(caller), at: now, data: { kid, replacedBy: replacement?.id ?? null } });
+      await em.flush();
+      const target = { realmId: id, lastActiveFrom: key.createdAt, lastActiveUntil: signedUntil };
+      const ended: SessionLifecycleEvent[] = await new SessionStore(em).end(target, 'TERMINATED_BY_ADMIN', by);
+      return { realm, ended };
+    });
+    this.keysChanged(id);
+    this.deps.events.publish(ended);
+    return realm;
+  }
+
+  /** Every instance forgets the realm's keys: which signs, and what each may still verify. */
+  private keysChanged(realmId: string): void {
+    this.deps.invalidations.publish([{ kind: 'realmKeys', realmId }]);
+  }
+
+  /** The realm's signing keys, newest first, retired ones too (REALMS_READ). */
+  async signingKeys(caller: Caller, realm: Realm): Promise<SigningKey[]> {
+    requireRealmScope(caller, realm.id, 'REALMS_READ');
+    return findRealmSigningKeys(this.deps.em, realm.id);
   }
 
   /** The HS256 secret: REALMS_MANAGE only, FORBIDDEN for everyone else. */
@@ -147,6 +221,6 @@ export class RealmService {
   async jwks(realmId: string): Promise<{ keys: unknown[] } | null> {
     const realm = await this.deps.em.findOne(Realm, { id: realmId });
     if (!realm) return null;
-    return { keys: await this.deps.keys.publicJwks(await findRealmSigningKeys(this.deps.em, realmId)) };
+    return { keys: await this.deps.keys.publicJwks(await findVerifyingSigningKeys(this.deps.em, realmId, this.deps.clock.now())) };
   }
 }

@@ -5,6 +5,7 @@ import { SigningKey, type JwtAlgorithm } from '../db/entities/index.js';
 import { newId } from '../db/ids.js';
 import { randomSecret } from '../auth/opaque-tokens.js';
 import type { SigningKeySealer } from './signing-key-sealer.js';
+import type { TokenLifetimes } from './token-lifetimes.js';
 
 const generateKeyPair = promisify(generateKeyPairCallback);
 
@@ -16,9 +17,26 @@ export const HMAC_SECRET_BYTES = 32;
  * written as base64url text: clients pass that string as-is to their JWT library. The secret and the
  * private key are stored sealed when KEY_ENCRYPTION_KEY is set.
  */
-export async function generateSigningKey(realmId: string, algorithm: JwtAlgorithm, now: Date, sealer: SigningKeySealer): Promise<SigningKey> {
+export async function generateSigningKey(
+  realmId: string,
+  algorithm: JwtAlgorithm,
+  now: Date,
+  sealer: SigningKeySealer,
+  lifetimes: TokenLifetimes,
+): Promise<SigningKey> {
   const id = newId('key');
-  const key: SigningKey = { id, realmId, algorithm, createdAt: now, retiredAt: null, secret: null, privateKeyPem: null, publicKeyPem: null };
+  const key: SigningKey = {
+    id,
+    realmId,
+    algorithm,
+    createdAt: now,
+    retiredAt: null,
+    tokenLifetimes: lifetimes,
+    verifiesUntil: null,
+    secret: null,
+    privateKeyPem: null,
+    publicKeyPem: null,
+  };
   if (algorithm === 'HS256') {
     key.secret = sealer.seal(id, randomSecret(HMAC_SECRET_BYTES));
   } else {
@@ -38,6 +56,12 @@ export function findActiveSigningKey(em: EntityManager, realmId: string): Promis
   return em.findOne(SigningKey, { realmId, retiredAt: null }, { orderBy: { createdAt: 'desc' } });
 }
 
+/** Every key of a realm, newest first, retired ones too (an admin's list). */
 export function findRealmSigningKeys(em: EntityManager, realmId: string): Promise<SigningKey[]> {
   return em.find(SigningKey, { realmId }, { orderBy: { createdAt: 'desc' } });
+}
+
+/** The keys of a realm that may still verify a token at `now`: the JWKS. */
+export function findVerifyingSigningKeys(em: EntityManager, realmId: string, now: Date): Promise<SigningKey[]> {
+  return em.find(SigningKey, { realmId, $or: [{ verifiesUntil: null }, { verifiesUntil: { $gt: now } }] }, { orderBy: { createdAt: 'desc' } });
 }

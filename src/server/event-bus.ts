@@ -3,6 +3,7 @@ import type { Config } from '../config.js';
 import type { Logger } from '../logger.js';
 import { createRedisEventTarget } from '../events/redis-event-target.js';
 import { SessionEvents, createSessionPubSub } from '../events/session-events.js';
+import { CacheInvalidations } from '../events/cache-invalidations.js';
 
 /** How long the start waits for Redis before it goes on without it (publishing then fails fast). */
 const REDIS_READY_WAIT_MS = 5_000;
@@ -10,6 +11,8 @@ const REDIS_READY_WAIT_MS = 5_000;
 /** The session events of this instance, carried between instances by Redis when REDIS_URL is set. */
 export interface EventBus {
   events: SessionEvents;
+  /** What every instance must forget from its caches (users, API keys, signing keys). */
+  invalidations: CacheInvalidations;
   /** Called after every reconnect of the bus (never without Redis). */
   onReconnect(listener: () => void): void;
   /** Hand what is pending to the bus, then disconnect from it. */
@@ -23,12 +26,12 @@ interface RedisClients {
 
 export async function connectEventBus(config: Config, logger: Logger): Promise<EventBus> {
   const redis = config.redisUrl ? await connectRedis(config.redisUrl, logger) : null;
-  const pubsub = createSessionPubSub(
-    redis ? { eventTarget: createRedisEventTarget({ publishClient: redis.publish, subscribeClient: redis.subscribe, logger }) as never } : undefined,
-  );
+  const eventTarget = redis ? createRedisEventTarget({ publishClient: redis.publish, subscribeClient: redis.subscribe, logger }) : null;
+  const pubsub = createSessionPubSub(eventTarget ? { eventTarget: eventTarget as never } : undefined);
   const events = new SessionEvents(pubsub);
   return {
     events,
+    invalidations: new CacheInvalidations(eventTarget ? (eventTarget as never) : undefined),
     onReconnect(listener) {
       redis?.subscribe.on('ready', listener);
     },

@@ -108,7 +108,7 @@ export class LoginService {
     await em.flush();
     this.deps.userSnapshots.forget(user.id);
     // API-key logins are always unmanaged: the token is the whole session.
-    return this.deps.issuer.issueUnmanaged(realm, user, now, realm.apiKeyMinutes ?? null);
+    return this.deps.issuer.issueUnmanaged(realm, user, now, realm.apiKeyMinutes ?? null, key.id);
   }
 
   /**

@@ -13,6 +13,8 @@ export type EndTarget =
   | { realmId: string; sessionId: string }
   /** Every session of a user, but the one to keep (terminateAllSessions keepCurrent). */
   | { realmId: string; userId: string; exceptSessionId?: string | null }
+  /** The sessions whose latest token was issued (login or refresh) in a span: a signing key's (retireRealmKey). */
+  | { realmId: string; lastActiveFrom: Date; lastActiveUntil: Date | null }
   | { realmId: string };
 
 /** Who may see a session: a realm (null: every realm) and a user (null: every user). */
@@ -389,6 +391,11 @@ export class SessionStore {
  */
 function targetOf(target: EndTarget): Sql {
   if ('sessionId' in target) return sql`s.realm_id = ${target.realmId} and s.id = ${target.sessionId}`;
+  if ('lastActiveFrom' in target) {
+    const until = target.lastActiveUntil;
+    return sql`s.realm_id = ${target.realmId} and s.last_active_at >= ${target.lastActiveFrom}
+               and (${until}::timestamptz is null or s.last_active_at <= ${until})`;
+  }
   if ('userId' in target) {
     const except = target.exceptSessionId ?? null;
     return sql`s.realm_id = ${target.realmId} and s.user_id = ${target.userId} and (${except}::text is null or s.id <> ${except})`;

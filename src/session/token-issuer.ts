@@ -58,17 +58,21 @@ export class TokenIssuer {
   }
 
   /** A login token for a user: of its managed session (null: unmanaged), valid until `expiresAt`. */
-  async sign(realm: Realm, user: User, sessionId: string | null, now: Date, expiresAt: Date | null): Promise<string> {
+  async sign(realm: Realm, user: User, sessionId: string | null, now: Date, expiresAt: Date | null, apiKeyId: string | null = null): Promise<string> {
     const needsMemberships = realm.jwtFields.includes('MEMBERSHIPS');
     const memberships = needsMemberships ? await this.orgs.membershipsOfUser(realm.id, user.id) : [];
-    const claims = buildClaims({ realm, user, memberships, sessionId, tokenId: randomUUID(), issuedAt: now, expiresAt });
+    const claims = buildClaims({ realm, user, memberships, sessionId, apiKeyId, tokenId: randomUUID(), issuedAt: now, expiresAt });
     return this.deps.keys.sign(realm.id, claims as Parameters<TokenKeys['sign']>[1]);
   }
 
-  /** What an unmanaged login answers: the token is the whole session, valid for `minutes` (null: open-ended). */
-  async issueUnmanaged(realm: Realm, user: User, now: Date, minutes: number | null): Promise<LoginResult> {
+  /**
+   * What an unmanaged login answers: the token is the whole session, valid for `minutes` (null:
+   * open-ended). An API-key login's token names its key (`apiKeyId`).
+   */
+  async issueUnmanaged(realm: Realm, user: User, now: Date, minutes: number | null, apiKeyId: string | null = null): Promise<LoginResult> {
     const expiresAt = tokenExpiry(minutes === null ? null : addSeconds(now, minutes * 60));
-    return { accessToken: await this.sign(realm, user, null, now, expiresAt), accessTokenExpiresAt: expiresAt, refreshToken: null, session: null, user };
+    const accessToken = await this.sign(realm, user, null, now, expiresAt, apiKeyId);
+    return { accessToken, accessTokenExpiresAt: expiresAt, refreshToken: null, session: null, user };
   }
 
   /** What a login or refresh of a managed session answers: a login token that ends no later than the session. */

@@ -10,6 +10,8 @@ export interface ClaimsInput {
   user: Pick<User, 'id' | 'username' | 'firstName' | 'lastName' | 'customAttributes'>;
   memberships: MembershipWithOrg[];
   sessionId: string | null;
+  /** The API key an API user logged in with: its token names it (`akid`), and is checked against it. */
+  apiKeyId?: string | null;
   tokenId: string;
   issuedAt: Date;
   expiresAt: Date | null;
@@ -56,6 +58,7 @@ export function buildClaims(input: ClaimsInput): Record<string, unknown> & { sub
     ...compact({
       uid: user.id,
       sid: input.sessionId,
+      akid: input.apiKeyId,
       exp: input.expiresAt ? Math.floor(input.expiresAt.getTime() / 1000) : null,
       un: user.username,
       fn: user.firstName,

@@ -6,24 +6,43 @@ import { TtlCache } from '../ttl-cache.js';
 import { SigningKey, type JwtAlgorithm } from '../db/entities/index.js';
 import { findActiveSigningKey } from '../realm/signing-keys.js';
 import type { SigningKeySealer } from '../realm/signing-key-sealer.js';
+import { ROTATION_GRACE_SECONDS, type TokenLifetimes } from '../realm/token-lifetimes.js';
 import type { Clock } from '../clock.js';
 
 /** Tokens above this size are refused before any parsing or crypto (cheap DoS guard). */
 export const MAX_TOKEN_BYTES = 8 * 1024;
 /** Tolerated clock skew between Tessera instances and relying parties. */
 const CLOCK_SKEW_SECONDS = 30;
-// How long "which key signs for this realm" is cached. Another instance may rotate the key; until
-// this runs out we keep signing with the previous key, which stays valid, so this is safe.
-const ACTIVE_KEY_TTL_MS = 30_000;
+// How long "which key signs for this realm" is cached. Another instance that rotates the key says
+// so on the bus (forgetRealmKeys); without the bus we keep signing with the previous key until this
+// runs out, which the rotation grace covers (realm/token-lifetimes.ts ROTATION_GRACE_SECONDS).
+const ACTIVE_KEY_TTL_MS = 5_000;
+// How long what a key may verify (its rotation, deadline, lifetimes) is trusted without reading its
+// row again: the bound on a retirement made on another instance while the bus is down.
+const KEY_STATE_TTL_MS = 5_000;
+/** The only header a login token has: `alg`, `typ: "JWT"`, `kid` (docs/concepts.md#login-tokens). */
+const HEADER_PARAMETERS = new Set(['alg', 'typ', 'kid']);
 const MAX_CACHED_KEYS = 10_000;
 const KID_SHAPE = /^[A-Za-z0-9_-]{1,64}$/;
 /** How many checked tokens are remembered, and for how long (see `verifiedTokens`). */
 const VERIFIED_TOKENS = { maxEntries: 50_000, ttlMs: 3_600_000 };
 
+/** What a key may still verify; changes when it is rotated or retired, or the realm's lifetimes widen. */
+interface KeyState {
+  /** When it stopped signing (ms), or null. */
+  retiredAt: number | null;
+  /** After this (ms) it verifies nothing, or null. */
+  verifiesUntil: number | null;
+  lifetimes: TokenLifetimes;
+  /** When this was read (Date.now() ms; 0: read again before use). */
+  readAt: number;
+}
+
 interface ImportedKey {
   kid: string;
   realmId: string;
   algorithm: JwtAlgorithm;
+  state: KeyState;
   /** Claims → compact JWS, with `alg`, `typ: JWT` and this `kid` in the header. */
   sign(claims: Record<string, unknown>): Promise<string>;
   verificationKey: CryptoKey | KeyObject;
@@ -36,6 +55,8 @@ export type TokenClaims = Record<string, unknown> & {
   iat: number;
   exp?: number;
   sid?: string;
+  /** The API key an API user's token came from. */
+  akid?: string;
 };
 
 export type TokenCheck = { valid: true; claims: TokenClaims; realmId: string; kid: string } | { valid: false; reason: TokenRejection };
@@ -50,7 +71,11 @@ export type TokenRejection =
   | 'WRONG_ISSUER'
   | 'EXPIRED'
   | 'NOT_YET_VALID'
-  | 'INVALID_CLAIMS';
+  | 'INVALID_CLAIMS'
+  /** Signed with a key that was retired, rotated before the token's iat, or past its deadline. */
+  | 'KEY_RETIRED'
+  /** exp − iat longer than the realm's settings allowed while the key signed. */
+  | 'LIFETIME_EXCEEDED';
 
 export function realmIssuer(publicUrl: string, realmId: string): string {
   return `${publicUrl}/realms/${realmId}`;
@@ -64,13 +89,15 @@ export function realmIssuer(publicUrl: string, realmId: string): string {
  */
 export class TokenKeys {
   private readonly byKid = new Map<string, Promise<ImportedKey | null>>();
+  /** The keys imported so far, by kid (their state is marked stale by forgetRealmKeys). */
+  private readonly imported = new Map<string, ImportedKey>();
   private readonly activeByRealm = new Map<string, { kid: string; loadedAt: number }>();
   /**
    * Every token that passed the full check, by its exact (canonical) string: a client presents the
    * same access token on each request for its whole lifetime, and WebCrypto's HMAC verify costs more
-   * than the rest of a token check together. Sound because everything checked but time is fixed by
-   * the token's bytes and its key — a kid's key material never changes and keys are never deleted —
-   * so a hit re-checks only exp/nbf/iat against the clock.
+   * than the rest of a token check together. Sound because everything checked but time and
+   * the key's state is fixed by the token's bytes and its key — a kid's key material never changes and
+   * keys are never deleted — so a hit re-checks exp/nbf/iat against the clock and the key's retirement.
    */
   private readonly verifiedTokens = new TtlCache<{ claims: TokenClaims; realmId: string; kid: string }>(VERIFIED_TOKENS);
 
@@ -83,6 +110,13 @@ export class TokenKeys {
   ) {}
 
   private async importKey(row: SigningKey): Promise<ImportedKey> {
+    const key = await this.importMaterial(row);
+    this.imported.set(key.kid, key);
+    return key;
+  }
+
+  private async importMaterial(row: SigningKey): Promise<ImportedKey> {
+    const state = stateOf(row);
     if (row.algorithm === 'HS256') {
       const secret = Buffer.from(this.sealer.open(row.id, row.secret ?? ''), 'utf8');
       // Signed with fast-jwt (node's HMAC, ~10 µs) rather than jose, whose WebCrypto HMAC costs
@@ -94,6 +128,7 @@ export class TokenKeys {
         kid: row.id,
         realmId: row.realmId,
         algorithm: 'HS256',
+        state,
         sign: async (claims) => signer(claims),
         verificationKey: await webcrypto.subtle.importKey('raw', secret, { name: 'HMAC', hash: 'SHA-256' }, false, ['verify']),
       };
@@ -104,6 +139,7 @@ export class TokenKeys {
       kid: row.id,
       realmId: row.realmId,
       algorithm: 'RS256',
+      state,
       sign: (claims) => new SignJWT(claims).setProtectedHeader({ alg: 'RS256', typ: 'JWT', kid: row.id }).sign(privateKey),
       verificationKey: await importSPKI(row.publicKeyPem ?? '', 'RS256'),
     };
@@ -112,7 +148,10 @@ export class TokenKeys {
   private keyByKid(kid: string): Promise<ImportedKey | null> {
     let pending = this.byKid.get(kid);
     if (!pending) {
-      if (this.byKid.size >= MAX_CACHED_KEYS) this.byKid.clear();
+      if (this.byKid.size >= MAX_CACHED_KEYS) {
+        this.byKid.clear();
+        this.imported.clear();
+      }
       pending = (async () => {
         const row = await this.orm.em.fork().findOne(SigningKey, { id: kid });
         return row ? this.importKey(row) : null;
@@ -127,16 +166,29 @@ export class TokenKeys {
     return pending;
   }
 
-  /** Forget which key signs for a realm (after rotation or an algorithm change on this instance). */
-  forgetActiveKey(realmId: string): void {
+  /**
+   * Forget which key signs for a realm and what its keys may verify: after a rotation, a
+   * retirement, an algorithm change or a settings change, here or (over the bus) on another instance.
+   */
+  forgetRealmKeys(realmId: string): void {
     this.activeByRealm.delete(realmId);
+    for (const key of this.imported.values()) if (key.realmId === realmId) key.state.readAt = 0;
+  }
+
+  /** The key's state, read again when it is older than KEY_STATE_TTL_MS or was marked stale. */
+  private async currentState(key: ImportedKey): Promise<KeyState> {
+    if (Date.now() - key.state.readAt < KEY_STATE_TTL_MS) return key.state;
+    const row = await this.orm.em.fork().findOne(SigningKey, { id: key.kid });
+    // A key that is gone verifies nothing.
+    key.state = row ? stateOf(row) : { ...key.state, verifiesUntil: 0, readAt: Date.now() };
+    return key.state;
   }
 
   private async activeKey(realmId: string): Promise<ImportedKey> {
     const cached = this.activeByRealm.get(realmId);
     if (cached && Date.now() - cached.loadedAt < ACTIVE_KEY_TTL_MS) {
       const key = await this.keyByKid(cached.kid);
-      if (key) return key;
+      if (key && key.state.retiredAt === null) return key;
     }
     const row = await findActiveSigningKey(this.orm.em.fork(), realmId);
     if (!row) throw new Error(`realm ${realmId} has no signing key`);
@@ -160,8 +212,9 @@ export class TokenKeys {
     const now = at ?? this.clock.now();
     const verified = this.verifiedTokens.get(token, now.getTime());
     if (verified) {
-      const timing = timeRejection(verified.claims, now);
-      return timing ? { valid: false, reason: timing } : { valid: true, ...verified };
+      const key = this.imported.get(verified.kid) ?? (await this.keyByKid(verified.kid));
+      const rejection = timeRejection(verified.claims, now) ?? (key ? keyRejection(await this.currentState(key), verified.claims, now) : 'UNKNOWN_KEY');
+      return rejection ? { valid: false, reason: rejection } : { valid: true, ...verified };
     }
     if (!isCanonicalCompactJws(token)) return { valid: false, reason: 'MALFORMED' };
     let header: ReturnType<typeof decodeProtectedHeader>;
@@ -191,12 +244,13 @@ export class TokenKeys {
       });
       if (typeof payload.iat !== 'number') return { valid: false, reason: 'NOT_YET_VALID' };
       if (typeof payload.sub !== 'string' || typeof payload.jti !== 'string') return { valid: false, reason: 'INVALID_CLAIMS' };
-      // A managed token without exp would never expire on the relying party's side: not ours.
-      if (payload.sid !== undefined && (typeof payload.sid !== 'string' || typeof payload.exp !== 'number')) {
-        return { valid: false, reason: 'INVALID_CLAIMS' };
+      // Checked after the signature, so a forged header is reported as what it is: not signed by us.
+      // (`b64: false` would change what the signature covers; `crit` names extensions we never use.)
+      if (header.typ !== 'JWT' || Object.keys(header).some((name) => !HEADER_PARAMETERS.has(name))) {
+        return { valid: false, reason: 'UNSUPPORTED_HEADER' };
       }
-      const timing = timeRejection(payload, now);
-      if (timing) return { valid: false, reason: timing };
+      const rejection = timeRejection(payload, now) ?? keyRejection(await this.currentState(key), payload as TokenClaims, now);
+      if (rejection) return { valid: false, reason: rejection };
       // Frozen: every later request presenting this token shares the object.
       const check = { claims: deepFreeze(payload) as TokenClaims, realmId: key.realmId, kid: key.kid };
       // A token dropped from here (old or crowded out) is just verified again.
@@ -207,7 +261,7 @@ export class TokenKeys {
     }
   }
 
-  /** Public JWKs of a realm's RS256 keys, for /realms/<id>/.well-known/jwks.json. */
+  /** Public JWKs of the RS256 keys among `rows` (those that still verify), for /realms/<id>/.well-known/jwks.json. */
   async publicJwks(rows: SigningKey[]): Promise<JWK[]> {
     const jwks: JWK[] = [];
     for (const row of rows) {
@@ -231,6 +285,35 @@ function isCanonicalCompactJws(token: string): boolean {
   const match = COMPACT_JWS.exec(token);
   if (!match) return false;
   return match.slice(1).every((segment) => Buffer.from(segment, 'base64url').toString('base64url') === segment);
+}
+
+function stateOf(row: SigningKey): KeyState {
+  return {
+    retiredAt: row.retiredAt?.getTime() ?? null,
+    verifiesUntil: row.verifiesUntil?.getTime() ?? null,
+    lifetimes: row.tokenLifetimes,
+    readAt: Date.now(),
+  };
+}
+
+/**
+ * What the key allows (docs/security.md#signing-keys): nothing past its deadline; after its
+ * rotation only tokens issued before it (within the rotation grace); and of each kind of token —
+ * managed (`sid`), API (`akid`), unmanaged — only the kinds it signed, no longer-lived than the
+ * realm's settings allowed while it signed, and without `exp` only when those were open-ended.
+ */
+function keyRejection(state: KeyState, claims: TokenClaims, now: Date): TokenRejection | null {
+  if (state.verifiesUntil !== null && now.getTime() >= state.verifiesUntil) return 'KEY_RETIRED';
+  if (state.retiredAt !== null && claims.iat * 1000 > state.retiredAt + ROTATION_GRACE_SECONDS * 1000) return 'KEY_RETIRED';
+  const { sid, akid, exp, iat } = claims;
+  if (sid !== undefined && typeof sid !== 'string') return 'INVALID_CLAIMS';
+  if (akid !== undefined && (typeof akid !== 'string' || sid !== undefined)) return 'INVALID_CLAIMS';
+  const allowed = sid !== undefined ? state.lifetimes.managed : akid !== undefined ? state.lifetimes.api : state.lifetimes.unmanaged;
+  // A kind of token the key never signed (a human token without sid from a managed realm's key).
+  if (allowed === null) return 'INVALID_CLAIMS';
+  if (exp === undefined) return allowed === 'open' ? null : 'INVALID_CLAIMS';
+  if (typeof exp !== 'number') return 'INVALID_CLAIMS';
+  return allowed !== 'open' && exp - iat > allowed ? 'LIFETIME_EXCEEDED' : null;
 }
 
 function deepFreeze<T>(value: T): T {

@@ -15,6 +15,7 @@ import { checkCustomAttributes, checkEmail, checkText, checkUsername, isWellForm
 import { SessionStore } from '../session/session-store.js';
 import type { SessionEvents } from '../events/session-events.js';
 import type { UserSnapshots } from './user-snapshots.js';
+import type { CacheInvalidations } from '../events/cache-invalidations.js';
 
 export const API_KEY_PREFIX = 'tsk_';
 
@@ -43,6 +44,7 @@ export interface UserServiceDeps {
   clock: Clock;
   events: SessionEvents;
   userSnapshots: UserSnapshots;
+  invalidations: CacheInvalidations;
   passwords: PasswordHasher;
 }
 
@@ -178,6 +180,8 @@ export class UserService {
         return { user, events };
       });
       this.deps.userSnapshots.forget(user.id);
+      // Every instance forgets the user's state: its unmanaged tokens are refused while it is disabled.
+      this.deps.invalidations.publish([{ kind: 'user', userId: user.id }]);
       this.deps.events.publish(events);
       return user;
     } catch (error) {
@@ -243,6 +247,8 @@ export class UserService {
       recordAudit(em, { realmId: key.realmId, type: 'API_KEY_REVOKED', actor: actorOf(caller), userId: key.userId, at: now, data: { keyId: id } });
       await em.flush();
     });
+    // The tokens that name the key are refused from now on, on every instance.
+    this.deps.invalidations.publish([{ kind: 'apiKey', apiKeyId: id }]);
     return true;
   }
 
