@@ -124,6 +124,9 @@ describe('the token of a session that has already ended', () => {
     expect(event.data!.sessionTerminated).toEqual({ sessionId: asleep.session!.id, reason: 'TERMINATED_BY_USER' });
     expect((await watch.ended()).kind).toBe('complete');
     expect((await socket.closed()).code).toBe(4403);
+    // Its delivery was measured, commit to socket.
+    const metrics = await (await fetch(`${server.url}/metrics`)).text();
+    expect(Number(/^tessera_event_delivery_lag_seconds_count (\d+)$/m.exec(metrics)?.[1])).toBeGreaterThan(0);
 
     // Nothing else: not another session of the user, not a query, not over HTTP.
     const prying = connect(asleep.accessToken);

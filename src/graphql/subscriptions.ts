@@ -42,6 +42,12 @@ const SessionEventRef = builder.objectRef<FeedEvent>('SessionEvent').implement({
   }),
 });
 
+/** Each event as it is about to be written to its subscriber: the commit-to-socket lag metric. */
+function delivered<T extends { at: string }>(ctx: GraphQLContext, event: T): T {
+  ctx.metrics.deliveryLag(Math.max(0, Date.now() - Date.parse(event.at)) / 1000);
+  return event;
+}
+
 /**
  * The session a `sessionTerminated` watches. A token of a session that has already ended is refused
  * as a caller, but may still watch that session: its event then arrives at once (docs/events.md).
@@ -66,7 +72,7 @@ builder.subscriptionFields((t) => ({
       reportWatch(ctx, watched);
       return ctx.events.track(watchTermination(ctx.watchers, watched));
     },
-    resolve: (event) => event,
+    resolve: (event, _args, ctx) => delivered(ctx, event),
   }),
   sessionEvents: t.field({
     type: SessionEventRef,
@@ -82,7 +88,7 @@ builder.subscriptionFields((t) => ({
       // Only admin keys get here; a revoked one ends its streams, whatever the transport.
       return ctx.events.track(caller.kind === 'admin' ? whileAdminKeyLive(ctx.watchers, caller.keyId, stream) : stream);
     },
-    resolve: (event) => event,
+    resolve: (event, _args, ctx) => delivered(ctx, event),
   }),
 }));
 
