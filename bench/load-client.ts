@@ -6,7 +6,21 @@ import { createClient, type Client } from 'graphql-ws';
 
 type Phase =
   | { kind: 'graphql'; url: string; concurrency: number; seconds: number; warmupSeconds?: number; requests: RequestPlan }
-  | { kind: 'forced-logout'; terminateUrl: string; subscribeWsUrl: string; adminKey: string; sessions: { token: string; sessionId: string }[] }
+  | {
+      kind: 'forced-logout';
+      terminateUrl: string;
+      subscribeWsUrl: string;
+      adminKey: string;
+      sessions: { token: string; sessionId: string }[];
+      /** Samples measured at once (default 1): each its own subscriber and termination. */
+      parallel?: number;
+      /**
+       * Wait a random 0..jitterMs before each termination: deliveries that come with a periodic read
+       * would otherwise sync the samples to its ticks (each starting just after one).
+       */
+      jitterMs?: number;
+    }
+  | { kind: 'replay'; wsUrl: string; adminKey: string; realmId: string; after: string; count: number }
   | { kind: 'fan-out-connect'; wsUrl: string; tokens: string[] }
   | { kind: 'fan-out-fire'; url: string; adminKey: string; realmId: string }
   | { kind: 'fan-out-close' };
@@ -131,21 +145,51 @@ function waitForTermination(client: Client, sessionId: string | null): { subscri
 
 async function runForcedLogout(phase: Extract<Phase, { kind: 'forced-logout' }>) {
   const latencies: number[] = [];
-  for (const { token, sessionId } of phase.sessions) {
-    const client = connect(phase.subscribeWsUrl, token);
-    const { subscribed, received } = waitForTermination(client, null);
-    await subscribed;
-    await new Promise((r) => setTimeout(r, 2)); // let the subscribe message reach the server
-    const started = performance.now();
-    void post(
-      phase.terminateUrl,
-      JSON.stringify({ query: 'mutation T($id: ID!) { terminateSession(id: $id) { id } }', variables: { id: sessionId } }),
-      phase.adminKey,
-    );
-    latencies.push((await received) - started);
-    await client.dispose();
-  }
+  let next = 0;
+  const worker = async () => {
+    for (let i = next++; i < phase.sessions.length; i = next++) {
+      const { token, sessionId } = phase.sessions[i];
+      const client = connect(phase.subscribeWsUrl, token);
+      const { subscribed, received } = waitForTermination(client, null);
+      await subscribed;
+      // Let the subscribe message reach the server (and spread the samples, with a jitter).
+      await new Promise((r) => setTimeout(r, 2 + Math.random() * (phase.jitterMs ?? 0)));
+      const started = performance.now();
+      void post(
+        phase.terminateUrl,
+        JSON.stringify({ query: 'mutation T($id: ID!) { terminateSession(id: $id) { id } }', variables: { id: sessionId } }),
+        phase.adminKey,
+      );
+      latencies.push((await received) - started);
+      await client.dispose();
+    }
+  };
+  await Promise.all(Array.from({ length: phase.parallel ?? 1 }, worker));
   return { latencies };
+}
+
+/** `sessionEvents(after)` over a bare WebSocket: the time until `count` events have arrived. */
+async function runReplay(phase: Extract<Phase, { kind: 'replay' }>) {
+  const socket = new WebSocket(phase.wsUrl, 'graphql-transport-ws');
+  let started = 0;
+  let received = 0;
+  const elapsedMs = await new Promise<number>((resolve, reject) => {
+    socket.once('open', () => socket.send(JSON.stringify({ type: 'connection_init', payload: { authorization: `Bearer ${phase.adminKey}` } })));
+    socket.on('message', (data) => {
+      const message = JSON.parse(String(data)) as { type: string };
+      if (message.type === 'connection_ack') {
+        started = performance.now();
+        const query = 'subscription R($r: ID!, $a: String) { sessionEvents(realmId: $r, after: $a) { id cursor type } }';
+        socket.send(JSON.stringify({ id: '1', type: 'subscribe', payload: { query, variables: { r: phase.realmId, a: phase.after } } }));
+      } else if (message.type === 'next') {
+        if (++received === phase.count) resolve(performance.now() - started);
+      } else if (message.type === 'error') reject(new Error(`replay refused ${String(data).slice(0, 200)}`));
+    });
+    socket.once('close', (code) => reject(new Error(`replay socket closed ${code} after ${received} events`)));
+    socket.once('error', reject);
+  });
+  socket.terminate();
+  return { elapsedMs, received };
 }
 
 /**
@@ -232,6 +276,7 @@ process.on('message', async (message: { id: number; phase: Phase }) => {
     const { phase } = message;
     if (phase.kind === 'graphql') result = await runGraphql(phase);
     else if (phase.kind === 'forced-logout') result = await runForcedLogout(phase);
+    else if (phase.kind === 'replay') result = await runReplay(phase);
     else if (phase.kind === 'fan-out-connect') result = await runFanOutConnect(phase);
     else if (phase.kind === 'fan-out-fire') result = await runFanOutFire(phase);
     else {

@@ -17,6 +17,7 @@ import { createServices } from '../src/services.js';
 import { ADMIN_SCOPES } from '../src/db/entities/index.js';
 import type { AdminCaller } from '../src/auth/caller.js';
 import { PasswordHasher, type PasswordHashCost } from '../src/auth/password.js';
+import { EventStore } from '../src/events/event-store.js';
 import { cpuAccountingAvailable, cpuPerOperation, cpuSnapshot, cpuSpent, cpuSum, type CpuTotals } from './cpu-accounting.js';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
@@ -26,8 +27,12 @@ const SCALE = Number(process.env.BENCH_SCALE ?? 1); // 0.1 for a quick run
 const FAN_OUT = Math.round(10_000 * SCALE);
 const LATENCY_SAMPLES = Math.max(100, Math.round(1000 * SCALE));
 const PASSWORD = 'bench password 1234';
-/** BENCH_PHASES=login,refresh,check,list,oauth,terminate,latency,fanout runs a subset (e.g. to profile one). */
-const PHASES = new Set((process.env.BENCH_PHASES ?? 'login,refresh,check,list,oauth,terminate,latency,fanout').split(','));
+/** BENCH_PHASES=login,refresh,check,list,oauth,terminate,latency,record,fanout runs a subset (e.g. to profile one). */
+const PHASES = new Set((process.env.BENCH_PHASES ?? 'login,refresh,check,list,oauth,terminate,latency,record,fanout').split(','));
+/** Events replayed by `sessionEvents(after)` in the record phase. */
+const REPLAY_EVENTS = Math.max(2000, Math.round(20_000 * SCALE));
+/** Terminations timed across instances with the bus down (each waits for a catch-up read). */
+const BUS_DOWN_SAMPLES = Math.max(50, Math.round(200 * SCALE));
 
 const dataDir = process.env.DATABASE_URL ? '' : mkdtempSync(join(tmpdir(), 'tessera-bench-'));
 const adminKey = `tsa_bench_${randomBytes(24).toString('base64url')}`;
@@ -138,6 +143,32 @@ async function seedSessions(realmId: string, userIds: string[], count: number) {
   };
   await Promise.all(Array.from({ length: 8 }, worker));
   return sessions;
+}
+/** A port nothing listens on (bound, then released). */
+async function unusedPort(): Promise<number> {
+  const probe = createServer();
+  await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
+  const { port } = probe.address() as AddressInfo;
+  await new Promise((resolve) => probe.close(resolve));
+  return port;
+}
+
+/** Another Tessera process on this database, with `extra` on top of the benchmark's environment. */
+async function startInstance(extra: Record<string, string>): Promise<{ url: string; wsUrl: string }> {
+  const port = 20000 + Math.floor(Math.random() * 20000);
+  const child = spawn(process.execPath, ['--max-semi-space-size=32', '--import', 'tsx', 'src/main.ts'], {
+    env: { ...env, ...extra, PORT: String(port) },
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
+  instances.push(child);
+  for (let i = 0; i < 150; i++) {
+    const ready = await fetch(`http://127.0.0.1:${port}/ready`)
+      .then((r) => r.ok)
+      .catch(() => false);
+    if (ready) return { url: `http://127.0.0.1:${port}`, wsUrl: `ws://127.0.0.1:${port}/graphql` };
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  throw new Error(`instance on ${port} not ready`);
 }
 const gqlBody = (query: string, variables: Record<string, unknown> = {}) => JSON.stringify({ query, variables });
 function throughput(name: string, r: { latencies: number[]; errors: number; seconds: number }) {
@@ -344,6 +375,7 @@ async function bareHashingServerRatio(hash: string) {
 
 const wsUrl = `${url.replace('http', 'ws')}/graphql`;
 let instanceB: ChildProcess | null = null;
+const instances: ChildProcess[] = [];
 try {
   // 0. Warm-up, not measured ───────────────────────────────────────────────────────────────────
   // The server and the load client run the HTTP, GraphQL and database code every phase shares until
@@ -646,7 +678,64 @@ try {
     }
   }
 
-  // 6. Fan-out ───────────────────────────────────────────────────────────────────────────────
+  // 6. The durable event record ─────────────────────────────────────────────────────────────
+  if (PHASES.has('record')) {
+    console.log('Event record');
+    const replayRealm = await seedRealm('bench-replay');
+    const replayUsers = await seedUsers(replayRealm.id, Math.ceil((REPLAY_EVENTS + 1) / 100));
+    const userIds = replayUsers.map((u) => u.id);
+    await seedSessions(replayRealm.id, userIds, 1);
+    const [first] = await new EventStore(app.deps.orm.em.fork()).readAfter(null, { realmId: replayRealm.id, limit: 1 });
+    await seedSessions(replayRealm.id, userIds, REPLAY_EVENTS);
+    const replay = await drive<{ elapsedMs: number; received: number }>({
+      kind: 'replay',
+      wsUrl,
+      adminKey,
+      realmId: replayRealm.id,
+      after: first.cursor,
+      count: REPLAY_EVENTS,
+    });
+    const perSecond = (replay.received / replay.elapsedMs) * 1000;
+    results.replay = { perSecond, events: replay.received, ms: replay.elapsedMs };
+    report(`sessionEvents(after) replay (${fmt(replay.received)} events)`, `${fmt(perSecond)} events/s`, '≥ 20,000/s', perSecond >= 20_000);
+    if (config.databaseUrl) {
+      // Both instances' bus points at a port where nothing listens: what reaches the subscriber
+      // comes from the record (EVENT_CATCHUP_SECONDS, 1 by default; docs/events.md).
+      const nowhere = `redis://127.0.0.1:${await unusedPort()}`;
+      const [terminating, watching] = await Promise.all([
+        startInstance({ REDIS_URL: nowhere, LOG_LEVEL: 'error' }),
+        startInstance({ REDIS_URL: nowhere, LOG_LEVEL: 'error' }),
+      ]);
+      const downRealm = await seedRealm('bench-bus-down');
+      const downUsers = await seedUsers(downRealm.id, Math.ceil(BUS_DOWN_SAMPLES / 100));
+      const downSessions = await seedSessions(
+        downRealm.id,
+        downUsers.map((u) => u.id),
+        BUS_DOWN_SAMPLES,
+      );
+      const down = await drive<{ latencies: number[] }>({
+        kind: 'forced-logout',
+        terminateUrl: `${terminating.url}/graphql`,
+        subscribeWsUrl: watching.wsUrl,
+        adminKey,
+        sessions: downSessions.map((s) => ({ token: s.accessToken, sessionId: s.sessionId })),
+        parallel: 10,
+        jitterMs: 1000,
+      });
+      const p99 = percentile(down.latencies, 99);
+      results.forcedLogoutBusDown = { p50: percentile(down.latencies, 50), p99, samples: down.latencies.length };
+      report(
+        `terminate → event, across instances, Redis down (n=${down.latencies.length})`,
+        `p50 ${fmt(percentile(down.latencies, 50))} / p99 ${fmt(p99)} ms`,
+        'p99 ≤ 1,500 ms',
+        p99 <= 1500,
+      );
+    } else {
+      report('terminate → event, across instances, Redis down', 'not run: needs DATABASE_URL');
+    }
+  }
+
+  // 7. Fan-out ───────────────────────────────────────────────────────────────────────────────
   if (PHASES.has('fanout')) {
     console.log(`Fan-out (${FAN_OUT} subscribers)`);
     const fanRealm = await seedRealm('bench-fan-out');
@@ -686,7 +775,7 @@ try {
     await drive({ kind: 'fan-out-close' });
   }
 
-  // 7. Login at a costlier hash ──────────────────────────────────────────────────────────────
+  // 8. Login at a costlier hash ──────────────────────────────────────────────────────────────
   // RFC 9106's second recommended profile (with one lane): the work around a hash stays the same,
   // so its share of a login shrinks. Informative, no target; last, so that its 64 MiB hashes cannot
   // disturb the phases that have targets.
@@ -700,6 +789,7 @@ try {
   console.log('\nwritten to bench/results.json');
 } finally {
   instanceB?.kill('SIGTERM');
+  for (const child of instances) child.kill('SIGTERM');
   client.kill();
   await app.stop();
   if (dataDir) rmSync(dataDir, { recursive: true, force: true });
