@@ -53,12 +53,14 @@ async function connectRedis(url: string, logger: Logger): Promise<RedisClients> 
     // No ready check on the subscriber: INFO is not allowed in subscriber mode after a reconnect.
     subscribe: new Redis(url, { maxRetriesPerRequest: null, enableOfflineQueue: true, enableReadyCheck: false, retryStrategy }),
   };
+  // Listened to before the wait: a Redis that is down at start would otherwise print ioredis's
+  // "Unhandled error event" with a stack for every retry.
+  for (const client of [redis.publish, redis.subscribe]) {
+    client.on('error', (error) => logger.warn('redis error', { error: error.message }));
+  }
   await Promise.race([
     new Promise((resolve) => redis.publish.once('ready', resolve)),
     new Promise((resolve) => setTimeout(resolve, REDIS_READY_WAIT_MS).unref()),
   ]);
-  for (const client of [redis.publish, redis.subscribe]) {
-    client.on('error', (error) => logger.warn('redis error', { error: error.message }));
-  }
   return redis;
 }
