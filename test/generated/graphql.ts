@@ -201,6 +201,8 @@ export type Mutation = {
   /** Ends the caller's own session (LOGOUT). False for unmanaged tokens, which cannot be ended. */
   logout: Scalars['Boolean']['output'];
   refresh: LoginResult;
+  /** Revoke a signing key now (a leak): it verifies nothing from now on and leaves the JWKS; the sessions whose latest token it signed end (TERMINATED_BY_ADMIN). Retiring the key that signs makes a new one. */
+  retireRealmKey: Realm;
   revokeApiKey: Scalars['Boolean']['output'];
   rotateClientSecret: ClientCreated;
   rotateRealmKey: Realm;
@@ -271,6 +273,12 @@ export type MutationLoginWithApiKeyArgs = {
 
 export type MutationRefreshArgs = {
   refreshToken: Scalars['String']['input'];
+};
+
+
+export type MutationRetireRealmKeyArgs = {
+  id: Scalars['ID']['input'];
+  kid: Scalars['ID']['input'];
 };
 
 
@@ -382,6 +390,8 @@ export type Query = {
   org?: Maybe<Org>;
   orgs: OrgConnection;
   realm?: Maybe<Realm>;
+  /** The durable event record of a realm, oldest first, for pollers (SESSIONS_READ). Page on with `after` = the last cursor. */
+  realmEvents: SessionEventConnection;
   realms: RealmConnection;
   session?: Maybe<Session>;
   /** Sessions of a realm, newest first. Users see only their own. */
@@ -427,6 +437,13 @@ export type QueryOrgsArgs = {
 
 export type QueryRealmArgs = {
   id: Scalars['ID']['input'];
+};
+
+
+export type QueryRealmEventsArgs = {
+  after?: InputMaybe<Scalars['String']['input']>;
+  first?: InputMaybe<Scalars['Int']['input']>;
+  realmId: Scalars['ID']['input'];
 };
 
 
@@ -492,6 +509,8 @@ export type Realm = {
   sessionType: SessionType;
   /** The `kid` of the key that signs new tokens. */
   signingKeyId?: Maybe<Scalars['String']['output']>;
+  /** Every signing key of the realm, newest first, retired ones too. REALMS_READ. */
+  signingKeys: Array<SigningKey>;
   updatedAt: Scalars['DateTime']['output'];
 };
 
@@ -540,12 +559,29 @@ export type SessionEdge = {
   node: Session;
 };
 
+/** One entry of the durable event record: what happened to a session, in the realm's order. */
 export type SessionEvent = {
   __typename?: 'SessionEvent';
   at: Scalars['DateTime']['output'];
+  /** Opaque; later events of a realm have greater cursors. Resume a feed after it. */
+  cursor: Scalars['String']['output'];
+  /** Unique; the same event always has the same id (a webhook delivery carries it too). */
+  id: Scalars['ID']['output'];
   reason?: Maybe<TerminationReason>;
   session: Session;
   type: SessionEventType;
+};
+
+export type SessionEventConnection = {
+  __typename?: 'SessionEventConnection';
+  edges: Array<SessionEventEdge>;
+  pageInfo: PageInfo;
+};
+
+export type SessionEventEdge = {
+  __typename?: 'SessionEventEdge';
+  cursor: Scalars['String']['output'];
+  node: SessionEvent;
 };
 
 export type SessionEventType =
@@ -571,9 +607,21 @@ export type SessionType =
   | 'MANAGED'
   | 'UNMANAGED';
 
+/** One signing key of a realm (docs/security.md#signing-keys). Its `id` is the `kid` of the tokens it signed. */
+export type SigningKey = {
+  __typename?: 'SigningKey';
+  algorithm: JwtAlgorithm;
+  createdAt: Scalars['DateTime']['output'];
+  id: Scalars['ID']['output'];
+  /** When a newer key took over signing; null while it signs. */
+  rotatedAt?: Maybe<Scalars['DateTime']['output']>;
+  /** After this it verifies nothing and is not in the JWKS. Null while it signs, or while tokens it signed may be open-ended. */
+  verifiesUntil?: Maybe<Scalars['DateTime']['output']>;
+};
+
 export type Subscription = {
   __typename?: 'Subscription';
-  /** Every session of a realm: CREATED, REFRESHED, TERMINATED (admin keys with SESSIONS_READ). */
+  /** Every session event of a realm: CREATED, REFRESHED, TERMINATED (admin keys with SESSIONS_READ). With `after`, first every event after that cursor, then live, with no gap and no repeat. */
   sessionEvents: SessionEvent;
   /** Fires once when the session ends, for any reason (expiry included), then completes. A user token watches its own current session by default. */
   sessionTerminated: SessionTerminatedEvent;
@@ -581,6 +629,7 @@ export type Subscription = {
 
 
 export type SubscriptionSessionEventsArgs = {
+  after?: InputMaybe<Scalars['String']['input']>;
   realmId: Scalars['ID']['input'];
 };
 
@@ -736,7 +785,7 @@ export type ClientByIdQueryVariables = Exact<{
 
 export type ClientByIdQuery = { __typename?: 'Query', client?: { __typename?: 'Client', id: string, name: string, backchannelLogoutUri?: string | null, createdAt: string, realm: { __typename?: 'Realm', id: string } } | null };
 
-export type RealmFieldsFragment = { __typename?: 'Realm', id: string, name: string, jwtAlgorithm: JwtAlgorithm, jwtFields: Array<JwtField>, sessionType: SessionType, sessionMinutes?: number | null, apiKeyMinutes?: number | null, accessTokenSeconds: number, idleTimeoutSeconds?: number | null, maxActiveSessions: number, issuer: string, jwksUrl: string, jwtPublicKey?: string | null, createdAt: string };
+export type RealmFieldsFragment = { __typename?: 'Realm', id: string, name: string, jwtAlgorithm: JwtAlgorithm, jwtFields: Array<JwtField>, sessionType: SessionType, sessionMinutes?: number | null, apiKeyMinutes?: number | null, accessTokenSeconds: number, idleTimeoutSeconds?: number | null, maxActiveSessions: number, issuer: string, jwksUrl: string, jwtPublicKey?: string | null, signingKeyId?: string | null, createdAt: string };
 
 export type SessionFieldsFragment = { __typename?: 'Session', id: string, state: SessionState, createdAt: string, lastActiveAt: string, expiresAt: string, idleExpiresAt?: string | null, ip?: string | null, userAgent?: string | null, app?: string | null, terminatedAt?: string | null, terminationReason?: TerminationReason | null, current: boolean };
 
@@ -745,7 +794,7 @@ export type CreateRealmMutationVariables = Exact<{
 }>;
 
 
-export type CreateRealmMutation = { __typename?: 'Mutation', createRealm: { __typename?: 'Realm', jwtSecret?: string | null, id: string, name: string, jwtAlgorithm: JwtAlgorithm, jwtFields: Array<JwtField>, sessionType: SessionType, sessionMinutes?: number | null, apiKeyMinutes?: number | null, accessTokenSeconds: number, idleTimeoutSeconds?: number | null, maxActiveSessions: number, issuer: string, jwksUrl: string, jwtPublicKey?: string | null, createdAt: string } };
+export type CreateRealmMutation = { __typename?: 'Mutation', createRealm: { __typename?: 'Realm', jwtSecret?: string | null, id: string, name: string, jwtAlgorithm: JwtAlgorithm, jwtFields: Array<JwtField>, sessionType: SessionType, sessionMinutes?: number | null, apiKeyMinutes?: number | null, accessTokenSeconds: number, idleTimeoutSeconds?: number | null, maxActiveSessions: number, issuer: string, jwksUrl: string, jwtPublicKey?: string | null, signingKeyId?: string | null, createdAt: string } };
 
 export type UpdateRealmMutationVariables = Exact<{
   id: Scalars['ID']['input'];
@@ -753,7 +802,7 @@ export type UpdateRealmMutationVariables = Exact<{
 }>;
 
 
-export type UpdateRealmMutation = { __typename?: 'Mutation', updateRealm: { __typename?: 'Realm', id: string, name: string, jwtAlgorithm: JwtAlgorithm, jwtFields: Array<JwtField>, sessionType: SessionType, sessionMinutes?: number | null, apiKeyMinutes?: number | null, accessTokenSeconds: number, idleTimeoutSeconds?: number | null, maxActiveSessions: number, issuer: string, jwksUrl: string, jwtPublicKey?: string | null, createdAt: string } };
+export type UpdateRealmMutation = { __typename?: 'Mutation', updateRealm: { __typename?: 'Realm', id: string, name: string, jwtAlgorithm: JwtAlgorithm, jwtFields: Array<JwtField>, sessionType: SessionType, sessionMinutes?: number | null, apiKeyMinutes?: number | null, accessTokenSeconds: number, idleTimeoutSeconds?: number | null, maxActiveSessions: number, issuer: string, jwksUrl: string, jwtPublicKey?: string | null, signingKeyId?: string | null, createdAt: string } };
 
 export type CreateUserMutationVariables = Exact<{
   input: CreateUserInput;
@@ -917,7 +966,7 @@ export type RealmAuditEventsQueryVariables = Exact<{
 export type RealmAuditEventsQuery = { __typename?: 'Query', auditEvents: { __typename?: 'AuditEventConnection', edges: Array<{ __typename?: 'AuditEventEdge', node: { __typename?: 'AuditEvent', id: string, type: string, actor: string, userId?: string | null, sessionId?: string | null, reason?: string | null, ip?: string | null, data: Record<string, any>, createdAt: string } }> } };
 
 export const ClientFieldsFragmentDoc = {"kind":"Document","definitions":[{"kind":"FragmentDefinition","name":{"kind":"Name","value":"ClientFields"},"typeCondition":{"kind":"NamedType","name":{"kind":"Name","value":"Client"}},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}},{"kind":"Field","name":{"kind":"Name","value":"name"}},{"kind":"Field","name":{"kind":"Name","value":"backchannelLogoutUri"}},{"kind":"Field","name":{"kind":"Name","value":"createdAt"}},{"kind":"Field","name":{"kind":"Name","value":"realm"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}}]}}]}}]} as unknown as DocumentNode<ClientFieldsFragment, unknown>;
-export const RealmFieldsFragmentDoc = {"kind":"Document","definitions":[{"kind":"FragmentDefinition","name":{"kind":"Name","value":"RealmFields"},"typeCondition":{"kind":"NamedType","name":{"kind":"Name","value":"Realm"}},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}},{"kind":"Field","name":{"kind":"Name","value":"name"}},{"kind":"Field","name":{"kind":"Name","value":"jwtAlgorithm"}},{"kind":"Field","name":{"kind":"Name","value":"jwtFields"}},{"kind":"Field","name":{"kind":"Name","value":"sessionType"}},{"kind":"Field","name":{"kind":"Name","value":"sessionMinutes"}},{"kind":"Field","name":{"kind":"Name","value":"apiKeyMinutes"}},{"kind":"Field","name":{"kind":"Name","value":"accessTokenSeconds"}},{"kind":"Field","name":{"kind":"Name","value":"idleTimeoutSeconds"}},{"kind":"Field","name":{"kind":"Name","value":"maxActiveSessions"}},{"kind":"Field","name":{"kind":"Name","value":"issuer"}},{"kind":"Field","name":{"kind":"Name","value":"jwksUrl"}},{"kind":"Field","name":{"kind":"Name","value":"jwtPublicKey"}},{"kind":"Field","name":{"kind":"Name","value":"createdAt"}}]}}]} as unknown as DocumentNode<RealmFieldsFragment, unknown>;
+export const RealmFieldsFragmentDoc = {"kind":"Document","definitions":[{"kind":"FragmentDefinition","name":{"kind":"Name","value":"RealmFields"},"typeCondition":{"kind":"NamedType","name":{"kind":"Name","value":"Realm"}},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}},{"kind":"Field","name":{"kind":"Name","value":"name"}},{"kind":"Field","name":{"kind":"Name","value":"jwtAlgorithm"}},{"kind":"Field","name":{"kind":"Name","value":"jwtFields"}},{"kind":"Field","name":{"kind":"Name","value":"sessionType"}},{"kind":"Field","name":{"kind":"Name","value":"sessionMinutes"}},{"kind":"Field","name":{"kind":"Name","value":"apiKeyMinutes"}},{"kind":"Field","name":{"kind":"Name","value":"accessTokenSeconds"}},{"kind":"Field","name":{"kind":"Name","value":"idleTimeoutSeconds"}},{"kind":"Field","name":{"kind":"Name","value":"maxActiveSessions"}},{"kind":"Field","name":{"kind":"Name","value":"issuer"}},{"kind":"Field","name":{"kind":"Name","value":"jwksUrl"}},{"kind":"Field","name":{"kind":"Name","value":"jwtPublicKey"}},{"kind":"Field","name":{"kind":"Name","value":"signingKeyId"}},{"kind":"Field","name":{"kind":"Name","value":"createdAt"}}]}}]} as unknown as DocumentNode<RealmFieldsFragment, unknown>;
 export const SessionFieldsFragmentDoc = {"kind":"Document","definitions":[{"kind":"FragmentDefinition","name":{"kind":"Name","value":"SessionFields"},"typeCondition":{"kind":"NamedType","name":{"kind":"Name","value":"Session"}},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}},{"kind":"Field","name":{"kind":"Name","value":"state"}},{"kind":"Field","name":{"kind":"Name","value":"createdAt"}},{"kind":"Field","name":{"kind":"Name","value":"lastActiveAt"}},{"kind":"Field","name":{"kind":"Name","value":"expiresAt"}},{"kind":"Field","name":{"kind":"Name","value":"idleExpiresAt"}},{"kind":"Field","name":{"kind":"Name","value":"ip"}},{"kind":"Field","name":{"kind":"Name","value":"userAgent"}},{"kind":"Field","name":{"kind":"Name","value":"app"}},{"kind":"Field","name":{"kind":"Name","value":"terminatedAt"}},{"kind":"Field","name":{"kind":"Name","value":"terminationReason"}},{"kind":"Field","name":{"kind":"Name","value":"current"}}]}}]} as unknown as DocumentNode<SessionFieldsFragment, unknown>;
 export const CreateClientDocument = {"kind":"Document","definitions":[{"kind":"OperationDefinition","operation":"mutation","name":{"kind":"Name","value":"CreateClient"},"variableDefinitions":[{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"input"}},"type":{"kind":"NonNullType","type":{"kind":"NamedType","name":{"kind":"Name","value":"CreateClientInput"}}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"createClient"},"arguments":[{"kind":"Argument","name":{"kind":"Name","value":"input"},"value":{"kind":"Variable","name":{"kind":"Name","value":"input"}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"clientSecret"}},{"kind":"Field","name":{"kind":"Name","value":"client"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"FragmentSpread","name":{"kind":"Name","value":"ClientFields"}}]}}]}}]}},{"kind":"FragmentDefinition","name":{"kind":"Name","value":"ClientFields"},"typeCondition":{"kind":"NamedType","name":{"kind":"Name","value":"Client"}},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}},{"kind":"Field","name":{"kind":"Name","value":"name"}},{"kind":"Field","name":{"kind":"Name","value":"backchannelLogoutUri"}},{"kind":"Field","name":{"kind":"Name","value":"createdAt"}},{"kind":"Field","name":{"kind":"Name","value":"realm"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}}]}}]}}]} as unknown as DocumentNode<CreateClientMutation, CreateClientMutationVariables>;
 export const UpdateClientDocument = {"kind":"Document","definitions":[{"kind":"OperationDefinition","operation":"mutation","name":{"kind":"Name","value":"UpdateClient"},"variableDefinitions":[{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"id"}},"type":{"kind":"NonNullType","type":{"kind":"NamedType","name":{"kind":"Name","value":"ID"}}}},{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"input"}},"type":{"kind":"NonNullType","type":{"kind":"NamedType","name":{"kind":"Name","value":"UpdateClientInput"}}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"updateClient"},"arguments":[{"kind":"Argument","name":{"kind":"Name","value":"id"},"value":{"kind":"Variable","name":{"kind":"Name","value":"id"}}},{"kind":"Argument","name":{"kind":"Name","value":"input"},"value":{"kind":"Variable","name":{"kind":"Name","value":"input"}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"FragmentSpread","name":{"kind":"Name","value":"ClientFields"}}]}}]}},{"kind":"FragmentDefinition","name":{"kind":"Name","value":"ClientFields"},"typeCondition":{"kind":"NamedType","name":{"kind":"Name","value":"Client"}},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}},{"kind":"Field","name":{"kind":"Name","value":"name"}},{"kind":"Field","name":{"kind":"Name","value":"backchannelLogoutUri"}},{"kind":"Field","name":{"kind":"Name","value":"createdAt"}},{"kind":"Field","name":{"kind":"Name","value":"realm"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}}]}}]}}]} as unknown as DocumentNode<UpdateClientMutation, UpdateClientMutationVariables>;
@@ -925,8 +974,8 @@ export const DeleteClientDocument = {"kind":"Document","definitions":[{"kind":"O
 export const RotateClientSecretDocument = {"kind":"Document","definitions":[{"kind":"OperationDefinition","operation":"mutation","name":{"kind":"Name","value":"RotateClientSecret"},"variableDefinitions":[{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"id"}},"type":{"kind":"NonNullType","type":{"kind":"NamedType","name":{"kind":"Name","value":"ID"}}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"rotateClientSecret"},"arguments":[{"kind":"Argument","name":{"kind":"Name","value":"id"},"value":{"kind":"Variable","name":{"kind":"Name","value":"id"}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"clientSecret"}},{"kind":"Field","name":{"kind":"Name","value":"client"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}}]}}]}}]}}]} as unknown as DocumentNode<RotateClientSecretMutation, RotateClientSecretMutationVariables>;
 export const ClientsOfRealmDocument = {"kind":"Document","definitions":[{"kind":"OperationDefinition","operation":"query","name":{"kind":"Name","value":"ClientsOfRealm"},"variableDefinitions":[{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"realmId"}},"type":{"kind":"NonNullType","type":{"kind":"NamedType","name":{"kind":"Name","value":"ID"}}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"clients"},"arguments":[{"kind":"Argument","name":{"kind":"Name","value":"realmId"},"value":{"kind":"Variable","name":{"kind":"Name","value":"realmId"}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"FragmentSpread","name":{"kind":"Name","value":"ClientFields"}}]}}]}},{"kind":"FragmentDefinition","name":{"kind":"Name","value":"ClientFields"},"typeCondition":{"kind":"NamedType","name":{"kind":"Name","value":"Client"}},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}},{"kind":"Field","name":{"kind":"Name","value":"name"}},{"kind":"Field","name":{"kind":"Name","value":"backchannelLogoutUri"}},{"kind":"Field","name":{"kind":"Name","value":"createdAt"}},{"kind":"Field","name":{"kind":"Name","value":"realm"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}}]}}]}}]} as unknown as DocumentNode<ClientsOfRealmQuery, ClientsOfRealmQueryVariables>;
 export const ClientByIdDocument = {"kind":"Document","definitions":[{"kind":"OperationDefinition","operation":"query","name":{"kind":"Name","value":"ClientById"},"variableDefinitions":[{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"id"}},"type":{"kind":"NonNullType","type":{"kind":"NamedType","name":{"kind":"Name","value":"ID"}}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"client"},"arguments":[{"kind":"Argument","name":{"kind":"Name","value":"id"},"value":{"kind":"Variable","name":{"kind":"Name","value":"id"}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"FragmentSpread","name":{"kind":"Name","value":"ClientFields"}}]}}]}},{"kind":"FragmentDefinition","name":{"kind":"Name","value":"ClientFields"},"typeCondition":{"kind":"NamedType","name":{"kind":"Name","value":"Client"}},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}},{"kind":"Field","name":{"kind":"Name","value":"name"}},{"kind":"Field","name":{"kind":"Name","value":"backchannelLogoutUri"}},{"kind":"Field","name":{"kind":"Name","value":"createdAt"}},{"kind":"Field","name":{"kind":"Name","value":"realm"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}}]}}]}}]} as unknown as DocumentNode<ClientByIdQuery, ClientByIdQueryVariables>;
-export const CreateRealmDocument = {"kind":"Document","definitions":[{"kind":"OperationDefinition","operation":"mutation","name":{"kind":"Name","value":"CreateRealm"},"variableDefinitions":[{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"input"}},"type":{"kind":"NonNullType","type":{"kind":"NamedType","name":{"kind":"Name","value":"CreateRealmInput"}}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"createRealm"},"arguments":[{"kind":"Argument","name":{"kind":"Name","value":"input"},"value":{"kind":"Variable","name":{"kind":"Name","value":"input"}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"FragmentSpread","name":{"kind":"Name","value":"RealmFields"}},{"kind":"Field","name":{"kind":"Name","value":"jwtSecret"}}]}}]}},{"kind":"FragmentDefinition","name":{"kind":"Name","value":"RealmFields"},"typeCondition":{"kind":"NamedType","name":{"kind":"Name","value":"Realm"}},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}},{"kind":"Field","name":{"kind":"Name","value":"name"}},{"kind":"Field","name":{"kind":"Name","value":"jwtAlgorithm"}},{"kind":"Field","name":{"kind":"Name","value":"jwtFields"}},{"kind":"Field","name":{"kind":"Name","value":"sessionType"}},{"kind":"Field","name":{"kind":"Name","value":"sessionMinutes"}},{"kind":"Field","name":{"kind":"Name","value":"apiKeyMinutes"}},{"kind":"Field","name":{"kind":"Name","value":"accessTokenSeconds"}},{"kind":"Field","name":{"kind":"Name","value":"idleTimeoutSeconds"}},{"kind":"Field","name":{"kind":"Name","value":"maxActiveSessions"}},{"kind":"Field","name":{"kind":"Name","value":"issuer"}},{"kind":"Field","name":{"kind":"Name","value":"jwksUrl"}},{"kind":"Field","name":{"kind":"Name","value":"jwtPublicKey"}},{"kind":"Field","name":{"kind":"Name","value":"createdAt"}}]}}]} as unknown as DocumentNode<CreateRealmMutation, CreateRealmMutationVariables>;
-export const UpdateRealmDocument = {"kind":"Document","definitions":[{"kind":"OperationDefinition","operation":"mutation","name":{"kind":"Name","value":"UpdateRealm"},"variableDefinitions":[{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"id"}},"type":{"kind":"NonNullType","type":{"kind":"NamedType","name":{"kind":"Name","value":"ID"}}}},{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"input"}},"type":{"kind":"NonNullType","type":{"kind":"NamedType","name":{"kind":"Name","value":"UpdateRealmInput"}}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"updateRealm"},"arguments":[{"kind":"Argument","name":{"kind":"Name","value":"id"},"value":{"kind":"Variable","name":{"kind":"Name","value":"id"}}},{"kind":"Argument","name":{"kind":"Name","value":"input"},"value":{"kind":"Variable","name":{"kind":"Name","value":"input"}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"FragmentSpread","name":{"kind":"Name","value":"RealmFields"}}]}}]}},{"kind":"FragmentDefinition","name":{"kind":"Name","value":"RealmFields"},"typeCondition":{"kind":"NamedType","name":{"kind":"Name","value":"Realm"}},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}},{"kind":"Field","name":{"kind":"Name","value":"name"}},{"kind":"Field","name":{"kind":"Name","value":"jwtAlgorithm"}},{"kind":"Field","name":{"kind":"Name","value":"jwtFields"}},{"kind":"Field","name":{"kind":"Name","value":"sessionType"}},{"kind":"Field","name":{"kind":"Name","value":"sessionMinutes"}},{"kind":"Field","name":{"kind":"Name","value":"apiKeyMinutes"}},{"kind":"Field","name":{"kind":"Name","value":"accessTokenSeconds"}},{"kind":"Field","name":{"kind":"Name","value":"idleTimeoutSeconds"}},{"kind":"Field","name":{"kind":"Name","value":"maxActiveSessions"}},{"kind":"Field","name":{"kind":"Name","value":"issuer"}},{"kind":"Field","name":{"kind":"Name","value":"jwksUrl"}},{"kind":"Field","name":{"kind":"Name","value":"jwtPublicKey"}},{"kind":"Field","name":{"kind":"Name","value":"createdAt"}}]}}]} as unknown as DocumentNode<UpdateRealmMutation, UpdateRealmMutationVariables>;
+export const CreateRealmDocument = {"kind":"Document","definitions":[{"kind":"OperationDefinition","operation":"mutation","name":{"kind":"Name","value":"CreateRealm"},"variableDefinitions":[{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"input"}},"type":{"kind":"NonNullType","type":{"kind":"NamedType","name":{"kind":"Name","value":"CreateRealmInput"}}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"createRealm"},"arguments":[{"kind":"Argument","name":{"kind":"Name","value":"input"},"value":{"kind":"Variable","name":{"kind":"Name","value":"input"}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"FragmentSpread","name":{"kind":"Name","value":"RealmFields"}},{"kind":"Field","name":{"kind":"Name","value":"jwtSecret"}}]}}]}},{"kind":"FragmentDefinition","name":{"kind":"Name","value":"RealmFields"},"typeCondition":{"kind":"NamedType","name":{"kind":"Name","value":"Realm"}},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}},{"kind":"Field","name":{"kind":"Name","value":"name"}},{"kind":"Field","name":{"kind":"Name","value":"jwtAlgorithm"}},{"kind":"Field","name":{"kind":"Name","value":"jwtFields"}},{"kind":"Field","name":{"kind":"Name","value":"sessionType"}},{"kind":"Field","name":{"kind":"Name","value":"sessionMinutes"}},{"kind":"Field","name":{"kind":"Name","value":"apiKeyMinutes"}},{"kind":"Field","name":{"kind":"Name","value":"accessTokenSeconds"}},{"kind":"Field","name":{"kind":"Name","value":"idleTimeoutSeconds"}},{"kind":"Field","name":{"kind":"Name","value":"maxActiveSessions"}},{"kind":"Field","name":{"kind":"Name","value":"issuer"}},{"kind":"Field","name":{"kind":"Name","value":"jwksUrl"}},{"kind":"Field","name":{"kind":"Name","value":"jwtPublicKey"}},{"kind":"Field","name":{"kind":"Name","value":"signingKeyId"}},{"kind":"Field","name":{"kind":"Name","value":"createdAt"}}]}}]} as unknown as DocumentNode<CreateRealmMutation, CreateRealmMutationVariables>;
+export const UpdateRealmDocument = {"kind":"Document","definitions":[{"kind":"OperationDefinition","operation":"mutation","name":{"kind":"Name","value":"UpdateRealm"},"variableDefinitions":[{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"id"}},"type":{"kind":"NonNullType","type":{"kind":"NamedType","name":{"kind":"Name","value":"ID"}}}},{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"input"}},"type":{"kind":"NonNullType","type":{"kind":"NamedType","name":{"kind":"Name","value":"UpdateRealmInput"}}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"updateRealm"},"arguments":[{"kind":"Argument","name":{"kind":"Name","value":"id"},"value":{"kind":"Variable","name":{"kind":"Name","value":"id"}}},{"kind":"Argument","name":{"kind":"Name","value":"input"},"value":{"kind":"Variable","name":{"kind":"Name","value":"input"}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"FragmentSpread","name":{"kind":"Name","value":"RealmFields"}}]}}]}},{"kind":"FragmentDefinition","name":{"kind":"Name","value":"RealmFields"},"typeCondition":{"kind":"NamedType","name":{"kind":"Name","value":"Realm"}},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}},{"kind":"Field","name":{"kind":"Name","value":"name"}},{"kind":"Field","name":{"kind":"Name","value":"jwtAlgorithm"}},{"kind":"Field","name":{"kind":"Name","value":"jwtFields"}},{"kind":"Field","name":{"kind":"Name","value":"sessionType"}},{"kind":"Field","name":{"kind":"Name","value":"sessionMinutes"}},{"kind":"Field","name":{"kind":"Name","value":"apiKeyMinutes"}},{"kind":"Field","name":{"kind":"Name","value":"accessTokenSeconds"}},{"kind":"Field","name":{"kind":"Name","value":"idleTimeoutSeconds"}},{"kind":"Field","name":{"kind":"Name","value":"maxActiveSessions"}},{"kind":"Field","name":{"kind":"Name","value":"issuer"}},{"kind":"Field","name":{"kind":"Name","value":"jwksUrl"}},{"kind":"Field","name":{"kind":"Name","value":"jwtPublicKey"}},{"kind":"Field","name":{"kind":"Name","value":"signingKeyId"}},{"kind":"Field","name":{"kind":"Name","value":"createdAt"}}]}}]} as unknown as DocumentNode<UpdateRealmMutation, UpdateRealmMutationVariables>;
 export const CreateUserDocument = {"kind":"Document","definitions":[{"kind":"OperationDefinition","operation":"mutation","name":{"kind":"Name","value":"CreateUser"},"variableDefinitions":[{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"input"}},"type":{"kind":"NonNullType","type":{"kind":"NamedType","name":{"kind":"Name","value":"CreateUserInput"}}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"createUser"},"arguments":[{"kind":"Argument","name":{"kind":"Name","value":"input"},"value":{"kind":"Variable","name":{"kind":"Name","value":"input"}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}},{"kind":"Field","name":{"kind":"Name","value":"kind"}},{"kind":"Field","name":{"kind":"Name","value":"username"}},{"kind":"Field","name":{"kind":"Name","value":"email"}},{"kind":"Field","name":{"kind":"Name","value":"firstName"}},{"kind":"Field","name":{"kind":"Name","value":"lastName"}},{"kind":"Field","name":{"kind":"Name","value":"name"}},{"kind":"Field","name":{"kind":"Name","value":"customAttributes"}},{"kind":"Field","name":{"kind":"Name","value":"disabled"}},{"kind":"Field","name":{"kind":"Name","value":"createdAt"}},{"kind":"Field","name":{"kind":"Name","value":"lastLoginAt"}}]}}]}}]} as unknown as DocumentNode<CreateUserMutation, CreateUserMutationVariables>;
 export const CreateOrgDocument = {"kind":"Document","definitions":[{"kind":"OperationDefinition","operation":"mutation","name":{"kind":"Name","value":"CreateOrg"},"variableDefinitions":[{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"input"}},"type":{"kind":"NonNullType","type":{"kind":"NamedType","name":{"kind":"Name","value":"CreateOrgInput"}}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"createOrg"},"arguments":[{"kind":"Argument","name":{"kind":"Name","value":"input"},"value":{"kind":"Variable","name":{"kind":"Name","value":"input"}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}},{"kind":"Field","name":{"kind":"Name","value":"name"}},{"kind":"Field","name":{"kind":"Name","value":"customAttributes"}}]}}]}}]} as unknown as DocumentNode<CreateOrgMutation, CreateOrgMutationVariables>;
 export const CreateMembershipDocument = {"kind":"Document","definitions":[{"kind":"OperationDefinition","operation":"mutation","name":{"kind":"Name","value":"CreateMembership"},"variableDefinitions":[{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"input"}},"type":{"kind":"NonNullType","type":{"kind":"NamedType","name":{"kind":"Name","value":"CreateMembershipInput"}}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"createMembership"},"arguments":[{"kind":"Argument","name":{"kind":"Name","value":"input"},"value":{"kind":"Variable","name":{"kind":"Name","value":"input"}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}},{"kind":"Field","name":{"kind":"Name","value":"userId"}},{"kind":"Field","name":{"kind":"Name","value":"orgId"}},{"kind":"Field","name":{"kind":"Name","value":"permissions"}},{"kind":"Field","name":{"kind":"Name","value":"customAttributes"}}]}}]}}]} as unknown as DocumentNode<CreateMembershipMutation, CreateMembershipMutationVariables>;
