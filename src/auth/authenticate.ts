@@ -15,9 +15,8 @@ export async function authenticate(
   deps: { em: EntityManager; tokens: TokenVerifier },
 ): Promise<Caller> {
   if (!authorization) return { kind: 'anonymous', ip };
-  const match = /^Bearer\s+(\S+)\s*$/i.exec(authorization);
-  if (!match) throw unauthenticated('Authorization must be "Bearer <token>"');
-  const credential = match[1];
+  const credential = bearerCredential(authorization);
+  if (!credential) throw unauthenticated('Authorization must be "Bearer <token>"');
   if (credential.startsWith(ADMIN_KEY_PREFIX)) {
     const admin = await authenticateAdminKey(deps.em, credential, ip);
     if (!admin) throw unauthenticated('Invalid admin key');
@@ -38,7 +37,12 @@ export async function endedSessionFor(
   authorization: string | null | undefined,
   deps: { endedSessionOf(token: string): Promise<EndedSessionToken | null> },
 ): Promise<EndedSessionToken | null> {
-  const credential = authorization ? /^Bearer\s+(\S+)\s*$/i.exec(authorization)?.[1] : undefined;
+  const credential = authorization ? bearerCredential(authorization) : null;
   if (!credential || credential.startsWith(ADMIN_KEY_PREFIX)) return null;
   return deps.endedSessionOf(credential);
+}
+
+/** The credential of an `Authorization: Bearer <credential>` header, or null for any other shape. */
+function bearerCredential(authorization: string): string | null {
+  return /^Bearer\s+(\S+)\s*$/i.exec(authorization)?.[1] ?? null;
 }

@@ -68,8 +68,13 @@ export async function paginate<T extends Keyed>(em: EntityManager, entity: Entit
 
 /** A page of a keyset list from its rows, newest first: `limit` of them, and one more if there is a next page. */
 export function connectionOf<T extends Keyed>(rows: T[], limit: number, args: PageArgs): Connection<T> {
+  return pageOf(rows, limit, args, encodeCursor);
+}
+
+/** A page from `limit + 1` rows (the extra one only tells that there is a next page), each edge with its cursor. */
+export function pageOf<T>(rows: T[], limit: number, args: PageArgs, cursorOf: (row: T) => string): Connection<T> {
   const page = rows.slice(0, limit);
-  const edges = page.map((node) => ({ cursor: encodeCursor(node), node }));
+  const edges = page.map((node) => ({ cursor: cursorOf(node), node }));
   return {
     edges,
     pageInfo: {

@@ -2,8 +2,7 @@ import type { MikroORM } from '@mikro-orm/postgresql';
 import { Repeater } from '@repeaterjs/repeater';
 import type { Clock } from '../clock.js';
 import type { Logger } from '../logger.js';
-import type { Connection } from '../db/pagination.js';
-import { pageSize } from '../db/pagination.js';
+import { pageOf, pageSize, type Connection } from '../db/pagination.js';
 import { EventStore, type RecordedEvent } from './event-store.js';
 import type { SessionEvents, SessionLifecycleEvent } from './session-events.js';
 
@@ -73,16 +72,7 @@ export class EventRecord {
     const limit = pageSize(args.first);
     if (args.after) await this.checkResumable(realmId, args.after);
     const rows = await this.store().readAfter(args.after ?? null, { realmId, limit: limit + 1 });
-    const edges = rows.slice(0, limit).map((row) => ({ cursor: row.cursor, node: feedEvent(row) }));
-    return {
-      edges,
-      pageInfo: {
-        hasNextPage: rows.length > limit,
-        hasPreviousPage: Boolean(args.after),
-        startCursor: edges[0]?.cursor ?? null,
-        endCursor: edges.at(-1)?.cursor ?? null,
-      },
-    };
+    return pageOf(rows.map(feedEvent), limit, args, (event) => event.cursor);
   }
 
   /**
