@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ok, errorCode, startTestServer, type TestServer } from './helpers/server.js';
-import { seedRealm } from './helpers/factories.js';
+import { createAdminKey, seedRealm } from './helpers/factories.js';
 import { codeOf, eventually, openWs, within, type RecordedSubscription, type WsConnection } from './helpers/ws-client.js';
 import { createServices } from '../src/services.js';
 
@@ -106,6 +106,25 @@ describe('sessionEvents(after) and realmEvents', () => {
       expect(await refusal(feed)).toBe('BAD_USER_INPUT');
       expect(feed.results[0].errors![0].extensions).toMatchObject({ field: 'after' });
     }
+  });
+});
+
+describe('who may read the record', () => {
+  it('realmEvents: FORBIDDEN without SESSIONS_READ, NOT_FOUND for a key of another realm and for an unknown realm, FORBIDDEN for a user token', async () => {
+    const realm = await seedRealm(server);
+    const other = await seedRealm(server);
+    const user = await realm.createUser();
+    const login = await user.login();
+    const noScope = await createAdminKey(server, { scopes: ['USERS_MANAGE'], realmId: realm.id });
+    const otherRealmKey = await createAdminKey(server, { scopes: ['SESSIONS_READ'], realmId: other.id });
+    const ownKey = await createAdminKey(server, { scopes: ['SESSIONS_READ'], realmId: realm.id });
+    const ask = (credential: string, realmId = realm.id) => server.gql(PAGE, { realmId, first: 10 }, credential);
+    expect(errorCode(await ask(noScope))).toBe('FORBIDDEN');
+    expect(errorCode(await ask(otherRealmKey))).toBe('NOT_FOUND');
+    expect(errorCode(await ask(server.adminKey, 'rlm_unknown'))).toBe('NOT_FOUND');
+    expect(errorCode(await ask(login.accessToken))).toBe('FORBIDDEN');
+    const { realmEvents } = ok<any>(await ask(ownKey));
+    expect(realmEvents.edges.map((edge: { node: { type: string } }) => edge.node.type)).toEqual(['CREATED']);
   });
 });
 
