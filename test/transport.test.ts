@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import WebSocket from 'ws';
 import { startTestServer, ok, type GraphQLResponse, type TestServer } from './helpers/server.js';
 import { seedRealm } from './helpers/factories.js';
 import { codeOf, eventually, openWs, within, type WsConnection } from './helpers/ws-client.js';
@@ -151,6 +152,93 @@ describe('no "did you mean" for anyone, in production too', () => {
         );
         expect(outcome, probe.query).not.toMatch(/did you mean/i);
       }
+    }
+  });
+});
+
+/**
+ * A raw upgrade with the Origin a browser page would send (none: a server or CLI). 101 answers with
+ * the socket, which then must speak graphql-transport-ws; a refusal answers with its HTTP status.
+ */
+function upgrade(server: TestServer, origin: string | null): Promise<{ status: number; socket: WebSocket }> {
+  const socket = new WebSocket(server.wsUrl, 'graphql-transport-ws', origin === null ? {} : { origin });
+  return within(
+    new Promise((resolve, reject) => {
+      socket.once('upgrade', (res) => resolve({ status: res.statusCode ?? 0, socket }));
+      socket.once('unexpected-response', (_req, res) => {
+        resolve({ status: res.statusCode ?? 0, socket });
+        res.resume();
+      });
+      socket.once('error', reject);
+    }),
+    5_000,
+    `the upgrade from ${origin}`,
+  );
+}
+
+async function acknowledged(server: TestServer, socket: WebSocket): Promise<unknown> {
+  if (socket.readyState !== WebSocket.OPEN) await new Promise((resolve) => socket.once('open', resolve));
+  const ack = new Promise<string>((resolve) => socket.once('message', (data) => resolve(String(data))));
+  socket.send(JSON.stringify({ type: 'connection_init', payload: { authorization: `Bearer ${server.adminKey}` } }));
+  const message = JSON.parse(await within(ack, 5_000, 'connection_ack'));
+  socket.close(1000);
+  return message;
+}
+
+describe('WebSocket origins: a foreign page is refused with 403 before the 101', () => {
+  let strict: TestServer;
+  let open: TestServer;
+  beforeAll(async () => {
+    [strict, open] = await Promise.all([
+      startTestServer({ ALLOWED_ORIGINS: 'https://app.example', PUBLIC_URL: 'https://auth.example' }),
+      startTestServer({ ALLOWED_ORIGINS: '*' }),
+    ]);
+  });
+  afterAll(async () => {
+    await Promise.all([strict?.close(), open?.close()]);
+  });
+
+  const port = (server: TestServer) => new URL(server.url).port;
+
+  it('with ALLOWED_ORIGINS empty: clients without Origin and the server’s own pages connect; other pages do not', async () => {
+    expect(dev.config.allowedOrigins).toEqual([]);
+    expect(new URL(dev.config.publicUrl).hostname).toBe('localhost'); // the page below is at 127.0.0.1
+    const accepted = [null, `http://127.0.0.1:${port(dev)}`];
+    for (const origin of accepted) {
+      const { status, socket } = await upgrade(dev, origin);
+      expect(status, String(origin)).toBe(101);
+      expect(await acknowledged(dev, socket)).toEqual({ type: 'connection_ack' });
+    }
+    const refused = [
+      'https://evil.example',
+      'null',
+      `http://127.0.0.1:${Number(port(dev)) + 1}`,
+      `http://localhost.evil.example:${port(dev)}`,
+      'not an origin',
+    ];
+    for (const origin of refused) {
+      const { status, socket } = await upgrade(dev, origin);
+      expect(status, origin).toBe(403);
+      expect(socket.readyState, origin).not.toBe(WebSocket.OPEN);
+    }
+  });
+
+  it('with ALLOWED_ORIGINS set: those pages and the server’s own connect; other pages do not', async () => {
+    for (const origin of [null, 'https://app.example', 'https://auth.example', `http://127.0.0.1:${port(strict)}`]) {
+      const { status, socket } = await upgrade(strict, origin);
+      expect(status, String(origin)).toBe(101);
+      expect(await acknowledged(strict, socket)).toEqual({ type: 'connection_ack' });
+    }
+    for (const origin of ['https://evil.example', 'https://app.example.evil', 'http://app.example', 'http://auth.example', 'null']) {
+      expect((await upgrade(strict, origin)).status, origin).toBe(403);
+    }
+  });
+
+  it('with ALLOWED_ORIGINS=*: any page connects', async () => {
+    for (const origin of ['https://evil.example', 'null']) {
+      const { status, socket } = await upgrade(open, origin);
+      expect(status, origin).toBe(101);
+      expect(await acknowledged(open, socket)).toEqual({ type: 'connection_ack' });
     }
   });
 });
