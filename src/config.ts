@@ -22,6 +22,8 @@ export interface Config {
   /** Directory of the embedded database; 'memory://' keeps it in memory (tests). */
   dataDir: string;
   redisUrl: string | null;
+  /** Put before every Redis channel (and key) name: deployments sharing one Redis stay apart. */
+  redisPrefix: string;
   bootstrapAdminKey: string | null;
   /** KEY_ENCRYPTION_KEY: the first seals signing keys at rest, the others only open (rotation). */
   keyEncryptionKeys: string[];
@@ -106,6 +108,17 @@ function trustProxy(env: Env): number {
   if (raw === 'true') return 1;
   if (/^\d+$/.test(raw) && Number(raw) <= 10) return Number(raw);
   throw new ConfigError('TRUST_PROXY', `must be false, true or a number of proxy hops (0-10), got "${env.TRUST_PROXY}"`);
+}
+
+/**
+ * REDIS_PREFIX: letters, digits and `:_.-` (a name, not a pattern: `*` or `?` would make a channel
+ * name that a pattern subscription of another deployment matches).
+ */
+function redisPrefix(env: Env): string {
+  const raw = env.REDIS_PREFIX?.trim();
+  if (!raw) return 'tessera:';
+  if (!/^[A-Za-z0-9:_.-]{1,64}$/.test(raw)) throw new ConfigError('REDIS_PREFIX', `must be 1-64 letters, digits or ":_.-", got "${env.REDIS_PREFIX}"`);
+  return raw;
 }
 
 /** The variables that may also be given as a file (`<NAME>_FILE`), as Docker and Kubernetes secrets are. */
@@ -194,6 +207,7 @@ export function loadConfig(rawEnv: Env = process.env, listening: { port?: number
     databaseUrl: url(env, 'DATABASE_URL', ['postgres:', 'postgresql:']),
     dataDir: env.DATA_DIR?.trim() || './.data',
     redisUrl: url(env, 'REDIS_URL', ['redis:', 'rediss:']),
+    redisPrefix: redisPrefix(env),
     bootstrapAdminKey,
     keyEncryptionKeys,
     allowedOrigins,
