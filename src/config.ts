@@ -38,6 +38,10 @@ export interface Config {
   subscriptionRecheckSeconds: number;
   /** How often WebSockets are pinged; a socket that misses one ping is closed as dead. */
   wsKeepAliveSeconds: number;
+  /** WebSockets one managed session may hold open on one instance (the next closes with 4429). */
+  wsMaxConnectionsPerSession: number;
+  /** WebSockets one user may hold open on one instance, over all its sessions and tokens. */
+  wsMaxConnectionsPerUser: number;
   /** Days ended sessions (and their refresh tokens) are kept; 0 = forever. */
   sessionRetentionDays: number;
   /** Days audit events are kept; 0 = forever. */
@@ -218,6 +222,8 @@ export function loadConfig(rawEnv: Env = process.env, listening: { port?: number
     sweepIntervalSeconds: integer(env, 'SWEEP_INTERVAL_SECONDS', 15, 1, 3600),
     subscriptionRecheckSeconds: integer(env, 'SUBSCRIPTION_RECHECK_SECONDS', 30, 1, 3600),
     wsKeepAliveSeconds: integer(env, 'WS_KEEPALIVE_SECONDS', 12, 1, 3600),
+    wsMaxConnectionsPerSession: integer(env, 'WS_MAX_CONNECTIONS_PER_SESSION', 20, 1, 10_000),
+    wsMaxConnectionsPerUser: integer(env, 'WS_MAX_CONNECTIONS_PER_USER', 100, 1, 100_000),
     sessionRetentionDays: integer(env, 'SESSION_RETENTION_DAYS', 30, 0, 36500),
     auditRetentionDays: integer(env, 'AUDIT_RETENTION_DAYS', 365, 0, 36500),
     passwordHashCost: passwordHashCost(env),

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { startTestServer, ok, type GraphQLResponse, type TestServer } from './helpers/server.js';
 import { seedRealm } from './helpers/factories.js';
-import { codeOf, eventually, openWs, within, type WsConnection } from './helpers/ws-client.js';
+import { codeOf, eventually, openWs, sleep, within, type WsConnection } from './helpers/ws-client.js';
 import { GRAPHQL_LIMITS } from '../src/graphql/limits.js';
 
 // The transport's promises (docs/security.md#abusive-requests, docs/operations.md): what HTTP and
@@ -240,5 +240,96 @@ describe('WebSocket origins: a foreign page is refused with 403 before the 101',
       expect(status, origin).toBe(101);
       expect(await acknowledged(open, socket)).toEqual({ type: 'connection_ack' });
     }
+  });
+});
+
+describe('sockets per session and per user', () => {
+  let capped: TestServer;
+  beforeAll(async () => {
+    capped = await startTestServer({ WS_MAX_CONNECTIONS_PER_SESSION: '3', WS_MAX_CONNECTIONS_PER_USER: '5' });
+  });
+  afterAll(async () => {
+    await capped?.close();
+  });
+
+  async function connected(credential: string, count: number): Promise<WsConnection[]> {
+    const opened = Array.from({ length: count }, () => connect(capped, credential));
+    await Promise.all(opened.map((socket) => socket.connected()));
+    return opened;
+  }
+
+  it('default to 20 per session and 100 per user', () => {
+    expect([dev.config.wsMaxConnectionsPerSession, dev.config.wsMaxConnectionsPerUser]).toEqual([20, 100]);
+  });
+
+  it('a socket over its session’s or its user’s cap closes with 4429; closing one makes room', async () => {
+    const realm = await seedRealm(capped, { maxActiveSessions: 5 });
+    const user = await realm.createUser();
+    const first = await user.login();
+    const second = await user.login();
+
+    const ofFirst = await connected(first.accessToken, 3);
+    expect(await connect(capped, first.accessToken).closed()).toEqual({ code: 4429, reason: 'Too many connections for this session' });
+    // The user's second session has room for two more: five in all.
+    const ofSecond = await connected(second.accessToken, 2);
+    expect(await connect(capped, second.accessToken).closed()).toEqual({ code: 4429, reason: 'Too many connections for this user' });
+    for (const socket of [...ofFirst, ...ofSecond]) expect(socket.closes).toEqual([]);
+
+    // The admitted sockets work, another user is not held to this one's count, and a closed socket frees its place.
+    const live = ofFirst[0].subscribe<{ sessionTerminated: { sessionId: string } }>('subscription { sessionTerminated { sessionId } }');
+    await (await connected((await (await realm.createUser()).login()).accessToken, 1))[0].dispose();
+    await ofSecond[0].dispose();
+    await eventually(
+      async () => {
+        const again = connect(capped, second.accessToken);
+        return again.connected().then(
+          () => true,
+          () => false,
+        );
+      },
+      5_000,
+      'room for a socket of the second session',
+    );
+    ok(await capped.gql('mutation { logout }', {}, first.accessToken));
+    expect((await live.result(0)).data?.sessionTerminated.sessionId).toBe(first.session!.id);
+  });
+
+  it('an unmanaged token’s sockets count against its user', async () => {
+    const realm = await seedRealm(capped, { sessionType: 'UNMANAGED' });
+    const user = await realm.createUser();
+    const tokens = [(await user.login()).accessToken, (await user.login()).accessToken];
+    await connected(tokens[0], 3);
+    await connected(tokens[1], 2);
+    expect(await connect(capped, tokens[0]).closed()).toEqual({ code: 4429, reason: 'Too many connections for this user' });
+  });
+});
+
+describe('an unmanaged token’s socket', () => {
+  it('closes with 4403 at the token’s exp', async () => {
+    const realm = await seedRealm(dev, { sessionType: 'UNMANAGED', sessionMinutes: 1 });
+    const user = await realm.createUser();
+    const login = await user.login();
+    expect(login.session).toBeNull();
+    // 58 s into the token's minute (exp is in whole seconds, so 1-2 s are left).
+    dev.clock.advance(58_000);
+    try {
+      const ws = connect(dev, login.accessToken);
+      await ws.connected();
+      const opened = Date.now();
+      expect(await ws.closed(5_000)).toEqual({ code: 4403, reason: 'Token expired' });
+      expect(Date.now() - opened).toBeGreaterThan(500);
+      expect(Date.now() - opened).toBeLessThan(3_000);
+    } finally {
+      dev.clock.reset();
+    }
+  });
+
+  it('of an open-ended session (no exp) stays open', async () => {
+    const realm = await seedRealm(dev, { sessionType: 'UNMANAGED', sessionMinutes: null });
+    const login = await (await realm.createUser()).login();
+    const ws = connect(dev, login.accessToken);
+    await ws.connected();
+    await sleep(1_500);
+    expect(ws.closes).toEqual([]);
   });
 });
