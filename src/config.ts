@@ -48,6 +48,11 @@ export interface Config {
   auditRetentionDays: number;
   /** argon2id cost of new password hashes; stored hashes of another cost are redone at login. */
   passwordHashCost: PasswordHashCost;
+  /**
+   * Seconds a stopping instance keeps serving — /ready 503, `Connection: close` on every answer —
+   * before it closes its sockets and listener, so a load balancer takes it out of rotation first.
+   */
+  shutdownDrainSeconds: number;
   /** Serve the admin console at /console. */
   consoleEnabled: boolean;
   /** How often each instance reads the durable event record for what the bus did not bring. */
@@ -227,6 +232,7 @@ export function loadConfig(rawEnv: Env = process.env, listening: { port?: number
     sessionRetentionDays: integer(env, 'SESSION_RETENTION_DAYS', 30, 0, 36500),
     auditRetentionDays: integer(env, 'AUDIT_RETENTION_DAYS', 365, 0, 36500),
     passwordHashCost: passwordHashCost(env),
+    shutdownDrainSeconds: integer(env, 'SHUTDOWN_DRAIN_SECONDS', 5, 0, 60),
     consoleEnabled: boolean(env, 'CONSOLE_ENABLED', true),
     eventCatchUpSeconds: integer(env, 'EVENT_CATCHUP_SECONDS', 1, 1, 60),
     eventRetentionHours: integer(env, 'EVENT_RETENTION_HOURS', 72, 1, 8760),

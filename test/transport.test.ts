@@ -1,9 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Agent, request as httpRequest } from 'node:http';
 import WebSocket from 'ws';
 import { startTestServer, ok, type GraphQLResponse, type TestServer } from './helpers/server.js';
 import { seedRealm } from './helpers/factories.js';
 import { codeOf, eventually, openWs, sleep, within, type WsConnection } from './helpers/ws-client.js';
 import { GRAPHQL_LIMITS } from '../src/graphql/limits.js';
+import { loadConfig } from '../src/config.js';
 
 // The transport's promises (docs/security.md#abusive-requests, docs/operations.md): what HTTP and
 // WebSocket refuse, and how, without taking down what else a client has open.
@@ -331,5 +333,60 @@ describe('an unmanaged token’s socket', () => {
     await ws.connected();
     await sleep(1_500);
     expect(ws.closes).toEqual([]);
+  });
+});
+
+describe('shutdown drains before it closes', () => {
+  /** One request over node:http (fetch hides the Connection header), on a keep-alive agent. */
+  function request(base: string, path: string, agent: Agent, body?: string): Promise<{ status: number; connection: string | undefined; text: string }> {
+    return new Promise((resolve, reject) => {
+      const req = httpRequest(
+        `${base}${path}`,
+        { agent, method: body ? 'POST' : 'GET', headers: body ? { 'content-type': 'application/json' } : {} },
+        (res) => {
+          let text = '';
+          res.setEncoding('utf8');
+          res.on('data', (chunk: string) => (text += chunk));
+          res.on('end', () => resolve({ status: res.statusCode ?? 0, connection: res.headers.connection, text }));
+        },
+      );
+      req.once('error', reject);
+      req.end(body);
+    });
+  }
+
+  it('keeps listening through SHUTDOWN_DRAIN_SECONDS: /ready 503, answers with Connection: close, new sockets 503, then closes', async () => {
+    expect(dev.config.shutdownDrainSeconds).toBe(0); // the test helper's; the default is 5
+    expect(loadConfig({}).shutdownDrainSeconds).toBe(5);
+    const draining = await startTestServer({ SHUTDOWN_DRAIN_SECONDS: '2' });
+    const agent = new Agent({ keepAlive: true });
+    try {
+      expect(await request(draining.url, '/ready', agent)).toMatchObject({ status: 200, connection: 'keep-alive' });
+      const ws = openWs(draining.wsUrl, draining.adminKey);
+      sockets.push(ws);
+      await ws.connected();
+
+      const started = Date.now();
+      let stoppedAt = 0;
+      const stopping = draining.close().then(() => (stoppedAt = Date.now()));
+      // Over the connection the agent kept alive, and over new ones, for the whole window.
+      expect(await request(draining.url, '/ready', agent)).toMatchObject({ status: 503, connection: 'close', text: '{"status":"unavailable"}' });
+      expect(await request(draining.url, '/health', agent)).toMatchObject({ status: 200, connection: 'close' });
+      const query = await request(draining.url, '/graphql', agent, '{"query":"{ __typename }"}');
+      expect(query).toMatchObject({ status: 200, connection: 'close' });
+      expect(JSON.parse(query.text)).toEqual({ data: { __typename: 'Query' } });
+      expect((await upgrade(draining, null)).status).toBe(503);
+      await sleep(1_000);
+      expect(await request(draining.url, '/ready', agent)).toMatchObject({ status: 503, connection: 'close' });
+      expect(ws.closes).toEqual([]); // open sockets are closed at the end of the window, not before
+      expect(stoppedAt).toBe(0);
+
+      await stopping;
+      expect(stoppedAt - started).toBeGreaterThanOrEqual(1_900);
+      expect((await ws.closed()).code).toBe(1001);
+      await expect(request(draining.url, '/health', agent)).rejects.toThrow(/ECONNREFUSED/);
+    } finally {
+      agent.destroy();
+    }
   });
 });

@@ -24,8 +24,8 @@ export const MAX_WS_PAYLOAD_BYTES = 64 * 1024;
  * when one `terminateRealmSessions` ends 10,000 subscriptions, the next and complete frames of
  * each socket are 20,000 writes instead of 10,000.
  */
-export function attachWebSocketServer(opts: GraphqlWsOptions & { server: Server; config: Config; logger: Logger }) {
-  const { server, yoga, config, deps, metrics, logger } = opts;
+export function attachWebSocketServer(opts: GraphqlWsOptions & { server: Server; config: Config; logger: Logger; draining: () => boolean }) {
+  const { server, yoga, config, deps, metrics, logger, draining } = opts;
   const originAllowed = webSocketOriginPolicy(config);
   const wsServer = new WebSocketServer({
     server,
@@ -37,8 +37,10 @@ export function attachWebSocketServer(opts: GraphqlWsOptions & { server: Server;
     // A foreign page is refused before the 101 (ws-origin.ts), with 403 rather than ws's default 401:
     // no credential would change the answer.
     verifyClient: ({ origin, req }: { origin?: string; req: IncomingMessage }, accept: (ok: boolean, status?: number, message?: string) => void) => {
-      if (originAllowed(origin, req)) accept(true);
-      else accept(false, 403, 'Forbidden');
+      if (!originAllowed(origin, req)) accept(false, 403, 'Forbidden');
+      // Shutting down (shutdown.ts): the client's retry should reach another instance.
+      else if (draining()) accept(false, 503, 'Service Unavailable');
+      else accept(true);
     },
   });
   const connections = new Set<Connection>();
