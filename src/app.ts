@@ -91,6 +91,7 @@ export async function buildApp(config: Config, options: AppOptions = {}): Promis
   );
   const webSockets = attachWebSocketServer({
     server,
+    draining: () => readiness.draining,
     yoga: yoga as never,
     config,
     deps,
@@ -109,7 +110,7 @@ export async function buildApp(config: Config, options: AppOptions = {}): Promis
     sweeper,
     watchers,
     start: () => listen(server, config, [sweeper, watchers, deps.record]),
-    stop: () => shutdown({ readiness, sweeper, watchers, record: deps.record, webSockets, http, bus, database }),
+    stop: () => shutdown({ drainMs: config.shutdownDrainSeconds * 1000, readiness, sweeper, watchers, record: deps.record, webSockets, http, bus, database }),
   };
 }
 

@@ -22,6 +22,8 @@ export interface Config {
   /** Directory of the embedded database; 'memory://' keeps it in memory (tests). */
   dataDir: string;
   redisUrl: string | null;
+  /** Put before every Redis channel (and key) name: deployments sharing one Redis stay apart. */
+  redisPrefix: string;
   bootstrapAdminKey: string | null;
   /** KEY_ENCRYPTION_KEY: the first seals signing keys at rest, the others only open (rotation). */
   keyEncryptionKeys: string[];
@@ -36,12 +38,21 @@ export interface Config {
   subscriptionRecheckSeconds: number;
   /** How often WebSockets are pinged; a socket that misses one ping is closed as dead. */
   wsKeepAliveSeconds: number;
+  /** WebSockets one managed session may hold open on one instance (the next closes with 4429). */
+  wsMaxConnectionsPerSession: number;
+  /** WebSockets one user may hold open on one instance, over all its sessions and tokens. */
+  wsMaxConnectionsPerUser: number;
   /** Days ended sessions (and their refresh tokens) are kept; 0 = forever. */
   sessionRetentionDays: number;
   /** Days audit events are kept; 0 = forever. */
   auditRetentionDays: number;
   /** argon2id cost of new password hashes; stored hashes of another cost are redone at login. */
   passwordHashCost: PasswordHashCost;
+  /**
+   * Seconds a stopping instance keeps serving — /ready 503, `Connection: close` on every answer —
+   * before it closes its sockets and listener, so a load balancer takes it out of rotation first.
+   */
+  shutdownDrainSeconds: number;
   /** Serve the admin console at /console. */
   consoleEnabled: boolean;
   /** How often each instance reads the durable event record for what the bus did not bring. */
@@ -106,6 +117,17 @@ function trustProxy(env: Env): number {
   if (raw === 'true') return 1;
   if (/^\d+$/.test(raw) && Number(raw) <= 10) return Number(raw);
   throw new ConfigError('TRUST_PROXY', `must be false, true or a number of proxy hops (0-10), got "${env.TRUST_PROXY}"`);
+}
+
+/**
+ * REDIS_PREFIX: letters, digits and `:_.-` (a name, not a pattern: `*` or `?` would make a channel
+ * name that a pattern subscription of another deployment matches).
+ */
+function redisPrefix(env: Env): string {
+  const raw = env.REDIS_PREFIX?.trim();
+  if (!raw) return 'tessera:';
+  if (!/^[A-Za-z0-9:_.-]{1,64}$/.test(raw)) throw new ConfigError('REDIS_PREFIX', `must be 1-64 letters, digits or ":_.-", got "${env.REDIS_PREFIX}"`);
+  return raw;
 }
 
 /** The variables that may also be given as a file (`<NAME>_FILE`), as Docker and Kubernetes secrets are. */
@@ -194,6 +216,7 @@ export function loadConfig(rawEnv: Env = process.env, listening: { port?: number
     databaseUrl: url(env, 'DATABASE_URL', ['postgres:', 'postgresql:']),
     dataDir: env.DATA_DIR?.trim() || './.data',
     redisUrl: url(env, 'REDIS_URL', ['redis:', 'rediss:']),
+    redisPrefix: redisPrefix(env),
     bootstrapAdminKey,
     keyEncryptionKeys,
     allowedOrigins,
@@ -204,9 +227,12 @@ export function loadConfig(rawEnv: Env = process.env, listening: { port?: number
     sweepIntervalSeconds: integer(env, 'SWEEP_INTERVAL_SECONDS', 15, 1, 3600),
     subscriptionRecheckSeconds: integer(env, 'SUBSCRIPTION_RECHECK_SECONDS', 30, 1, 3600),
     wsKeepAliveSeconds: integer(env, 'WS_KEEPALIVE_SECONDS', 12, 1, 3600),
+    wsMaxConnectionsPerSession: integer(env, 'WS_MAX_CONNECTIONS_PER_SESSION', 20, 1, 10_000),
+    wsMaxConnectionsPerUser: integer(env, 'WS_MAX_CONNECTIONS_PER_USER', 100, 1, 100_000),
     sessionRetentionDays: integer(env, 'SESSION_RETENTION_DAYS', 30, 0, 36500),
     auditRetentionDays: integer(env, 'AUDIT_RETENTION_DAYS', 365, 0, 36500),
     passwordHashCost: passwordHashCost(env),
+    shutdownDrainSeconds: integer(env, 'SHUTDOWN_DRAIN_SECONDS', 5, 0, 60),
     consoleEnabled: boolean(env, 'CONSOLE_ENABLED', true),
     eventCatchUpSeconds: integer(env, 'EVENT_CATCHUP_SECONDS', 1, 1, 60),
     eventRetentionHours: integer(env, 'EVENT_RETENTION_HOURS', 72, 1, 8760),

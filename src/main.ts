@@ -45,7 +45,8 @@ for (const signal of ['SIGTERM', 'SIGINT'] as const) {
     if (stopping) return;
     stopping = true;
     logger.info('shutting down', { signal });
-    const force = setTimeout(() => process.exit(1), 15_000);
+    // The drain window, then up to 5 s for requests in flight, and room for the rest.
+    const force = setTimeout(() => process.exit(1), (config.shutdownDrainSeconds + 15) * 1000);
     force.unref();
     app.stop().then(
       () => process.exit(0),

@@ -29,7 +29,15 @@ describe('BOOTSTRAP_ADMIN_KEY', () => {
     const key = `tsa_bootstrap_${Date.now()}_0123456789abcdefghij`;
     const warnings: string[] = [];
     const logger: Logger = { debug: () => {}, info: () => {}, error: () => {}, warn: (message) => warnings.push(message) };
-    const config = loadConfig({ PORT: '0', HOST: '127.0.0.1', DATA_DIR: 'memory://', NODE_ENV: 'test', ...database.env, BOOTSTRAP_ADMIN_KEY: key });
+    const config = loadConfig({
+      PORT: '0',
+      HOST: '127.0.0.1',
+      DATA_DIR: 'memory://',
+      NODE_ENV: 'test',
+      SHUTDOWN_DRAIN_SECONDS: '0',
+      ...database.env,
+      BOOTSTRAP_ADMIN_KEY: key,
+    });
     const ask = (url: string) =>
       fetch(`${url}/graphql`, {
         method: 'POST',

@@ -26,7 +26,9 @@ interface RedisClients {
 
 export async function connectEventBus(config: Config, logger: Logger): Promise<EventBus> {
   const redis = config.redisUrl ? await connectRedis(config.redisUrl, logger) : null;
-  const eventTarget = redis ? createRedisEventTarget({ publishClient: redis.publish, subscribeClient: redis.subscribe, logger }) : null;
+  const eventTarget = redis
+    ? createRedisEventTarget({ publishClient: redis.publish, subscribeClient: redis.subscribe, logger, prefix: config.redisPrefix })
+    : null;
   const pubsub = createSessionPubSub(eventTarget ? { eventTarget: eventTarget as never } : undefined);
   const events = new SessionEvents(pubsub);
   return {

@@ -10,12 +10,13 @@ import type { TesseraMetrics } from './metrics.js';
 import type { SessionWatchers } from '../session/session-watchers.js';
 import { onWatch } from '../session/session-watch.js';
 import { EventResults, SourceEventStream, wantsSourceStream } from '../graphql/event-streams.js';
-import { CLOSE_SESSION_ENDED, CLOSE_TRY_AGAIN_LATER, type Connection, type Transport } from './ws-connection.js';
+import { CLOSE_SESSION_ENDED, CLOSE_TOO_MANY_CONNECTIONS, CLOSE_TRY_AGAIN_LATER, type Connection, type Transport } from './ws-connection.js';
 import { SocketLifetimes } from './ws-session-lifetime.js';
+import { SocketCaps } from './ws-socket-caps.js';
 
 export const MAX_SUBSCRIPTIONS_PER_CONNECTION = 20;
-/** How long a socket may take to send connection_init. */
-const CONNECTION_INIT_WAIT_MS = 5_000;
+/** How long a socket may take to send connection_init (then 4408). */
+export const CONNECTION_INIT_WAIT_MS = 3_000;
 /** How long a socket of an already ended session stays open for its sessionTerminated. */
 const ENDED_SESSION_GUARD_MS = 2_000;
 
@@ -38,6 +39,7 @@ interface Wiring {
   deps: AppDeps;
   transport: Transport;
   lifetimes: SocketLifetimes;
+  caps: SocketCaps;
 }
 
 /**
@@ -48,7 +50,13 @@ interface Wiring {
  */
 export function createGraphqlWs(opts: GraphqlWsOptions & { transport: Transport }) {
   const { yoga, deps, watchers, metrics, transport, maskError } = opts;
-  const wiring: Wiring = { yoga, deps, transport, lifetimes: new SocketLifetimes(watchers, transport) };
+  const wiring: Wiring = {
+    yoga,
+    deps,
+    transport,
+    lifetimes: new SocketLifetimes(watchers, transport, deps.clock),
+    caps: new SocketCaps({ perSession: deps.config.wsMaxConnectionsPerSession, perUser: deps.config.wsMaxConnectionsPerUser }),
+  };
   return makeServer<Record<string, unknown>, Connection>({
     connectionInitWaitTimeout: CONNECTION_INIT_WAIT_MS,
     onConnect: (ctx) => acceptConnection(wiring, ctx),
@@ -61,6 +69,7 @@ export function createGraphqlWs(opts: GraphqlWsOptions & { transport: Transport 
     },
     onClose: (ctx) => {
       ctx.extra.stopWatching?.();
+      wiring.caps.release(ctx.extra);
     },
     execute: (args) => (args.rootValue as EnvelopedOperations).execute(args) as never,
     subscribe: async (args) => {
@@ -74,9 +83,12 @@ export function createGraphqlWs(opts: GraphqlWsOptions & { transport: Transport 
   });
 }
 
-/** connection_init: a socket without valid credentials is closed with 4403 before it can subscribe. */
+/**
+ * connection_init: a socket without valid credentials is closed with 4403 before it can subscribe;
+ * one over its session's or user's cap of sockets with 4429.
+ */
 async function acceptConnection(wiring: Wiring, ctx: OperationContext): Promise<boolean> {
-  const { deps, transport, lifetimes } = wiring;
+  const { deps, transport, lifetimes, caps } = wiring;
   const connection = ctx.extra;
   const authorization = typeof ctx.connectionParams?.authorization === 'string' ? ctx.connectionParams.authorization : null;
   if (!authorization) return false;
@@ -92,10 +104,22 @@ async function acceptConnection(wiring: Wiring, ctx: OperationContext): Promise<
     return false;
   }
   if (caller.kind === 'anonymous') return false;
+  // A socket that closed (or was told to) while its credential was checked has had its onClose:
+  // counting or watching it now would never be undone.
+  if (connection.socket.readyState !== connection.socket.OPEN || connection.closing) return false;
   if (caller.kind === 'admin') connection.stopWatching = lifetimes.watchAdminKey(connection, caller.keyId);
-  if (caller.kind === 'user' && caller.sessionId) {
-    connection.ownSessionId = caller.sessionId;
-    connection.stopWatching = lifetimes.watchOwnSession(connection, caller.sessionId);
+  if (caller.kind === 'user') {
+    const admitted = caps.admit(connection, caller.userId, caller.sessionId);
+    if (admitted !== 'ok') {
+      transport.close(connection, CLOSE_TOO_MANY_CONNECTIONS, `Too many connections for this ${admitted}`);
+      return false;
+    }
+    if (caller.sessionId) {
+      connection.ownSessionId = caller.sessionId;
+      connection.stopWatching = lifetimes.watchOwnSession(connection, caller.sessionId);
+    } else if (typeof caller.claims.exp === 'number') {
+      connection.stopWatching = lifetimes.closeAtExpiry(connection, caller.claims.exp * 1000);
+    }
   }
   return true;
 }

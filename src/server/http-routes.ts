@@ -33,6 +33,9 @@ export function createRequestListener(routes: HttpRoutes): (req: IncomingMessage
   const { readiness, metrics, logger } = routes;
   return async (req, res) => {
     const url = new URL(req.url ?? '/', 'http://localhost');
+    // Shutting down: answer, then close the connection, so a client's next request opens a new
+    // one — which the load balancer sends elsewhere once /ready has failed (shutdown.ts).
+    if (readiness.draining) res.setHeader('connection', 'close');
     try {
       if (url.pathname === '/health') {
         res.writeHead(200, { 'content-type': 'application/json' }).end('{"status":"ok"}');

@@ -20,6 +20,11 @@ export class ReadinessProbe {
     this.accepting = false;
   }
 
+  /** Has the shutdown begun? (Every answer then says `Connection: close`, and upgrades are refused.) */
+  get draining(): boolean {
+    return !this.accepting;
+  }
+
   async ready(): Promise<boolean> {
     return this.accepting && (await this.databaseReachable());
   }

@@ -6,6 +6,8 @@ const HTTP_DRAIN_MS = 5_000;
 
 /** What a running instance stops, in the order `shutdown` stops it. */
 export interface RunningParts {
+  /** SHUTDOWN_DRAIN_SECONDS, in ms: how long to keep serving after /ready turned 503. */
+  drainMs: number;
   readiness: { drain(): void };
   sweeper: { stop(): Promise<void> };
   watchers: { stop(): Promise<void> };
@@ -17,11 +19,16 @@ export interface RunningParts {
 }
 
 /**
- * Graceful stop: read "not ready" at once, end the background work, close every socket with 1001,
- * let HTTP requests in flight finish, hand pending events to the bus, then close the database.
+ * Graceful stop: read "not ready" at once and keep serving for the drain window — a load balancer
+ * notices the failing /ready only at its next probe, and meanwhile sends requests here; refusing
+ * them (a closed listener) would answer them ECONNRESET. Every answer of the window says
+ * `Connection: close` and new WebSockets are refused with 503, so clients move on to other
+ * instances. Then end the background work, close every socket with 1001, let HTTP requests in
+ * flight finish, hand pending events to the bus, and close the database.
  */
 export async function shutdown(parts: RunningParts): Promise<void> {
   parts.readiness.drain();
+  if (parts.drainMs > 0) await new Promise((resolve) => setTimeout(resolve, parts.drainMs));
   await parts.sweeper.stop();
   await parts.watchers.stop();
   await parts.record.stop();

@@ -1,4 +1,4 @@
-import type { Server } from 'node:http';
+import type { IncomingMessage, Server } from 'node:http';
 import { WebSocketServer, type RawData, type WebSocket } from 'ws';
 import { CloseCode, handleProtocols } from 'graphql-ws';
 import type { Config } from '../config.js';
@@ -6,6 +6,7 @@ import type { Logger } from '../logger.js';
 import { clientIp } from './client-ip.js';
 import { CLOSE_GOING_AWAY, Connection, ConnectionSocket } from './ws-connection.js';
 import { SocketWriteQueue } from './ws-write-queue.js';
+import { webSocketOriginPolicy } from './ws-origin.js';
 import { startKeepAlive } from './ws-keep-alive.js';
 import { createGraphqlWs, type GraphqlWsOptions } from './graphql-ws.js';
 
@@ -23,10 +24,9 @@ export const MAX_WS_PAYLOAD_BYTES = 64 * 1024;
  * when one `terminateRealmSessions` ends 10,000 subscriptions, the next and complete frames of
  * each socket are 20,000 writes instead of 10,000.
  */
-export function attachWebSocketServer(opts: GraphqlWsOptions & { server: Server; config: Config; logger: Logger }) {
-  const { server, yoga, config, deps, metrics, logger } = opts;
-  // ALLOWED_ORIGINS may be written with a trailing slash; a browser's Origin header never has one.
-  const allowed = new Set(config.allowedOrigins.map((origin) => origin.replace(/\/+$/, '')));
+export function attachWebSocketServer(opts: GraphqlWsOptions & { server: Server; config: Config; logger: Logger; draining: () => boolean }) {
+  const { server, yoga, config, deps, metrics, logger, draining } = opts;
+  const originAllowed = webSocketOriginPolicy(config);
   const wsServer = new WebSocketServer({
     server,
     path: yoga.graphqlEndpoint,
@@ -34,8 +34,14 @@ export function attachWebSocketServer(opts: GraphqlWsOptions & { server: Server;
     WebSocket: ConnectionSocket,
     // Only graphql-transport-ws; a socket that offers nothing else is closed with 4406 by graphql-ws.
     handleProtocols,
-    // Browsers always send Origin; when ALLOWED_ORIGINS is set, only those pages may connect.
-    verifyClient: ({ origin }: { origin?: string }) => allowed.size === 0 || allowed.has('*') || !origin || allowed.has(origin),
+    // A foreign page is refused before the 101 (ws-origin.ts), with 403 rather than ws's default 401:
+    // no credential would change the answer.
+    verifyClient: ({ origin, req }: { origin?: string; req: IncomingMessage }, accept: (ok: boolean, status?: number, message?: string) => void) => {
+      if (!originAllowed(origin, req)) accept(false, 403, 'Forbidden');
+      // Shutting down (shutdown.ts): the client's retry should reach another instance.
+      else if (draining()) accept(false, 503, 'Service Unavailable');
+      else accept(true);
+    },
   });
   const connections = new Set<Connection>();
   metrics.registry.gauge('tessera_live_subscriptions', 'Subscriptions open on this instance (WebSocket and SSE)', () => deps.events.liveStreams);

@@ -4,6 +4,8 @@ import { CloseCode } from 'graphql-ws';
 
 /** Close codes (graphql-ws uses 4403 Forbidden and 4408 init timeout itself). */
 export const CLOSE_SESSION_ENDED = 4403;
+/** Over the cap of sockets per session or per user (ws-socket-caps.ts): 4000 + HTTP's 429. */
+export const CLOSE_TOO_MANY_CONNECTIONS = 4429;
 export const CLOSE_GOING_AWAY = 1001;
 export const CLOSE_TRY_AGAIN_LATER = 1013;
 
@@ -31,6 +33,8 @@ export class Connection {
   /** Opened with a token of a session that had already ended: only its sessionTerminated may run. */
   endedSessionOnly = false;
   stopWatching: (() => void) | null = null;
+  /** What the socket is counted under by the per-session and per-user caps, while it is. */
+  counted: { userId: string; sessionId: string | null } | null = null;
   /** Open operations by id. */
   readonly ops = new Map<string, OperationWatch>();
   /** Frames produced and not yet written. */

@@ -1,8 +1,11 @@
+import type { Clock } from '../clock.js';
 import type { SessionWatchers } from '../session/session-watchers.js';
 import { CLOSE_SESSION_ENDED, type Connection, type Transport } from './ws-connection.js';
 
 /** How long a socket of an ended session may take to deliver what it still owes before it is closed anyway. */
 const ENDED_SESSION_CLOSE_GUARD_MS = 2_000;
+/** setTimeout's longest delay (about 24.8 days); a later `exp` is waited for in several steps. */
+const MAX_TIMER_MS = 2 ** 31 - 1;
 
 /**
  * A socket lives as long as the credential it was opened with: its managed session, or its admin
@@ -14,6 +17,7 @@ export class SocketLifetimes {
   constructor(
     private readonly watchers: SessionWatchers,
     private readonly transport: Transport,
+    private readonly clock: Clock,
   ) {}
 
   /**
@@ -48,5 +52,29 @@ export class SocketLifetimes {
       // Guard against an operation that never finishes delivering holding the socket open.
       setTimeout(() => this.transport.close(connection, CLOSE_SESSION_ENDED, 'Session terminated'), ENDED_SESSION_CLOSE_GUARD_MS).unref();
     });
+  }
+
+  /**
+   * A socket opened with a token that names no session (an unmanaged login, an API key's token)
+   * lives as long as that token: it is closed with 4403 at the token's `exp`, on the server's
+   * clock. A token without `exp` (an open-ended unmanaged session) sets no timer.
+   */
+  closeAtExpiry(connection: Connection, expiresAtMs: number): () => void {
+    let timer: NodeJS.Timeout | null = null;
+    const arm = () => {
+      const left = expiresAtMs - this.clock.now().getTime();
+      if (left <= 0) {
+        timer = null;
+        this.transport.close(connection, CLOSE_SESSION_ENDED, 'Token expired');
+        return;
+      }
+      timer = setTimeout(arm, Math.min(left, MAX_TIMER_MS));
+      timer.unref();
+    };
+    arm();
+    return () => {
+      if (timer) clearTimeout(timer);
+      timer = null;
+    };
   }
 }

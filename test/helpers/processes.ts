@@ -80,7 +80,7 @@ export async function startTessera(env: Record<string, string>, readyTimeoutMs =
   delete clean.REDIS_URL;
   const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
     cwd: new URL('../..', import.meta.url).pathname,
-    env: { ...clean, HOST: '127.0.0.1', LOG_LEVEL: 'warn', NODE_ENV: 'test', ...env, PORT: String(port) },
+    env: { ...clean, HOST: '127.0.0.1', LOG_LEVEL: 'warn', NODE_ENV: 'test', SHUTDOWN_DRAIN_SECONDS: '0', ...env, PORT: String(port) },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const { output } = track(child);

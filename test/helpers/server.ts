@@ -48,6 +48,8 @@ export async function startTestServer(env: Record<string, string> = {}): Promise
     LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
     NODE_ENV: 'test',
     SWEEP_INTERVAL_SECONDS: '3600',
+    // No drain window at stop: test files stop servers often (test/transport.test.ts tests the window).
+    SHUTDOWN_DRAIN_SECONDS: '0',
     DATABASE_URL: process.env.DATABASE_URL ?? '',
     REDIS_URL: process.env.REDIS_URL ?? '',
     BOOTSTRAP_ADMIN_KEY: adminKey,
