@@ -11,14 +11,12 @@ import type { SessionWatchers } from '../session/session-watchers.js';
 import { onWatch } from '../session/session-watch.js';
 import { EventResults, SourceEventStream, wantsSourceStream } from '../graphql/event-streams.js';
 import { CLOSE_SESSION_ENDED, CLOSE_TOO_MANY_CONNECTIONS, CLOSE_TRY_AGAIN_LATER, type Connection, type Transport } from './ws-connection.js';
-import { SocketLifetimes } from './ws-session-lifetime.js';
+import { ENDED_SESSION_CLOSE_GUARD_MS, SocketLifetimes } from './ws-session-lifetime.js';
 import { SocketCaps } from './ws-socket-caps.js';
 
 export const MAX_SUBSCRIPTIONS_PER_CONNECTION = 20;
 /** How long a socket may take to send connection_init (then 4408). */
-export const CONNECTION_INIT_WAIT_MS = 3_000;
-/** How long a socket of an already ended session stays open for its sessionTerminated. */
-const ENDED_SESSION_GUARD_MS = 2_000;
+const CONNECTION_INIT_WAIT_MS = 3_000;
 
 type AnyYoga = YogaServerInstance<Record<string, unknown>, Record<string, unknown>>;
 type EnvelopedOperations = Pick<ReturnType<AnyYoga['getEnveloped']>, 'execute' | 'subscribe'>;
@@ -136,7 +134,7 @@ async function acceptEndedSession({ transport }: Wiring, connection: Connection,
   connection.ownSessionId = ended.sessionId;
   connection.sessionEnded = true;
   connection.endedSessionOnly = true;
-  setTimeout(() => transport.close(connection, CLOSE_SESSION_ENDED, 'Session terminated'), ENDED_SESSION_GUARD_MS).unref();
+  setTimeout(() => transport.close(connection, CLOSE_SESSION_ENDED, 'Session terminated'), ENDED_SESSION_CLOSE_GUARD_MS).unref();
   return true;
 }
 

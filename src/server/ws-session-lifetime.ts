@@ -3,7 +3,7 @@ import type { SessionWatchers } from '../session/session-watchers.js';
 import { CLOSE_SESSION_ENDED, type Connection, type Transport } from './ws-connection.js';
 
 /** How long a socket of an ended session may take to deliver what it still owes before it is closed anyway. */
-const ENDED_SESSION_CLOSE_GUARD_MS = 2_000;
+export const ENDED_SESSION_CLOSE_GUARD_MS = 2_000;
 /** setTimeout's longest delay (about 24.8 days); a later `exp` is waited for in several steps. */
 const MAX_TIMER_MS = 2 ** 31 - 1;
 
