@@ -24,6 +24,8 @@ import { UserSnapshots } from './user/user-snapshots.js';
 import { ClientCredentialCache } from './client/client-credential-cache.js';
 import { EventRecord } from './events/event-record.js';
 import { SubjectStates } from './user/subject-states.js';
+import { DeliveryWorker } from './delivery/deliveries.js';
+import { targetRules } from './services.js';
 
 import { consoleRoute } from './server/console.js';
 import { oauthRoutes } from './server/oauth-routes.js';
@@ -41,6 +43,8 @@ export interface App {
   database: Database;
   metrics: TesseraMetrics;
   sweeper: ExpirySweeper;
+  /** Webhook and back-channel logout deliveries (tests call drain() instead of waiting for a poll). */
+  deliveries: DeliveryWorker;
   watchers: SessionWatchers;
   /** Listen on config.port (0 = any free port); resolves to the bound URL. */
   start(): Promise<string>;
@@ -73,6 +77,17 @@ export async function buildApp(config: Config, options: AppOptions = {}): Promis
     logger,
     intervalSeconds: config.sweepIntervalSeconds,
     retention: { sessionDays: config.sessionRetentionDays, auditDays: config.auditRetentionDays },
+  });
+
+  const deliveries = new DeliveryWorker({
+    orm: database.orm,
+    clock,
+    logger,
+    keys: deps.keys,
+    sealer,
+    rules: targetRules(config),
+    pollSeconds: config.webhookPollSeconds,
+    metrics,
   });
 
   const { yoga, maskAndLog } = createTesseraYoga({ deps, metrics, watchers, logger });
@@ -108,9 +123,11 @@ export async function buildApp(config: Config, options: AppOptions = {}): Promis
     database,
     metrics,
     sweeper,
+    deliveries,
     watchers,
-    start: () => listen(server, config, [sweeper, watchers, deps.record]),
-    stop: () => shutdown({ drainMs: config.shutdownDrainSeconds * 1000, readiness, sweeper, watchers, record: deps.record, webSockets, http, bus, database }),
+    start: () => listen(server, config, [sweeper, watchers, deps.record, deliveries]),
+    stop: () =>
+      shutdown({ drainMs: config.shutdownDrainSeconds * 1000, readiness, sweeper, deliveries, watchers, record: deps.record, webSockets, http, bus, database }),
   };
 }
 

@@ -59,6 +59,10 @@ export interface Config {
   eventCatchUpSeconds: number;
   /** How far back (hours) a feed may resume from a cursor. */
   eventRetentionHours: number;
+  /** WEBHOOK_ALLOW_PRIVATE_TARGETS: outbound URLs may point at loopback and private addresses (tests, private deployments). */
+  webhookAllowPrivateTargets: boolean;
+  /** How often each instance fans new events out to webhooks and claims due deliveries. */
+  webhookPollSeconds: number;
 }
 
 type Env = Record<string, string | undefined>;
@@ -236,5 +240,7 @@ export function loadConfig(rawEnv: Env = process.env, listening: { port?: number
     consoleEnabled: boolean(env, 'CONSOLE_ENABLED', true),
     eventCatchUpSeconds: integer(env, 'EVENT_CATCHUP_SECONDS', 1, 1, 60),
     eventRetentionHours: integer(env, 'EVENT_RETENTION_HOURS', 72, 1, 8760),
+    webhookAllowPrivateTargets: boolean(env, 'WEBHOOK_ALLOW_PRIVATE_TARGETS', false),
+    webhookPollSeconds: integer(env, 'WEBHOOK_POLL_SECONDS', 1, 1, 3600),
   };
 }

@@ -24,6 +24,8 @@ import { UserStore } from './user/user-store.js';
 import type { CacheInvalidations } from './events/cache-invalidations.js';
 import type { PasswordHasher } from './auth/password.js';
 import type { ClientCredentialCache } from './client/client-credential-cache.js';
+import { WebhookService } from './webhook/webhook.service.js';
+import type { TargetRules } from './delivery/target-address.js';
 
 /** Long-lived parts of a running server, shared by every request. */
 export interface AppDeps {
@@ -62,6 +64,7 @@ export class Services {
   #tokens: TokenVerifier | undefined;
   #clients: ClientService | undefined;
   #tokenStatus: TokenStatusService | undefined;
+  #webhooks: WebhookService | undefined;
 
   constructor(
     private readonly deps: AppDeps,
@@ -134,6 +137,11 @@ export class Services {
     ));
   }
 
+  get webhooks(): WebhookService {
+    const { clock, keys, config } = this.deps;
+    return (this.#webhooks ??= new WebhookService(this.withLazyEm({ clock, sealer: keys.sealer, rules: targetRules(config) })));
+  }
+
   /** Introspection and revocation for relying parties (the OAuth endpoints). */
   get tokenStatus(): TokenStatusService {
     const { clock, keys, events, config } = this.deps;
@@ -154,6 +162,11 @@ export class Services {
       store: () => new UserStore(this.em),
     }));
   }
+}
+
+/** What outbound URLs (webhooks, back-channel logout) may point at (docs/webhooks.md#target-urls). */
+export function targetRules(config: Config): TargetRules {
+  return { allowPrivate: config.webhookAllowPrivateTargets, allowHttp: !config.production };
 }
 
 export function createServices(deps: AppDeps, em?: EntityManager): Services {

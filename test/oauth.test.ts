@@ -131,6 +131,8 @@ describe('the metadata', () => {
       token_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post'],
       introspection_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post'],
       revocation_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post'],
+      backchannel_logout_supported: true,
+      backchannel_logout_session_supported: true,
     });
     const jwks = await fetch(realm.jwksUrl);
     expect(jwks.status).toBe(200);

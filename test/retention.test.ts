@@ -64,7 +64,7 @@ describe('retention: ended sessions and old audit events are pruned', () => {
     expect(pruned.auditEvents).toBe(auditBefore.length - 1);
 
     // A second pass finds nothing more to delete.
-    expect(await server.app.sweeper.pruneNow()).toEqual({ sessions: 0, auditEvents: 0 });
+    expect(await server.app.sweeper.pruneNow()).toEqual({ sessions: 0, auditEvents: 0, deliveries: 0 });
 
     // The sweeper's own passes prune too (at most once an hour): a month on, the other ended
     // session is gone as well, and the active one is still there.
@@ -79,7 +79,11 @@ describe('retention: ended sessions and old audit events are pruned', () => {
     const login = await (await realm.createUser()).login();
     ok(await server.gql(TerminateSessionDocument, { id: login.session!.id }, server.adminKey));
     const farFuture = new Date(server.clock.now().getTime() + 100 * 365 * DAY);
-    expect(await pruneExpiredRecords(server.app.deps.orm.em.fork(), farFuture, { sessionDays: 0, auditDays: 0 })).toEqual({ sessions: 0, auditEvents: 0 });
+    expect(await pruneExpiredRecords(server.app.deps.orm.em.fork(), farFuture, { sessionDays: 0, auditDays: 0 })).toEqual({
+      sessions: 0,
+      auditEvents: 0,
+      deliveries: 0,
+    });
     const sessions = ok(await server.gql(SESSION_IDS, { realmId: realm.id }, server.adminKey)).sessions.edges;
     expect(sessions.map((e: { node: { id: string } }) => e.node.id)).toEqual([login.session!.id]);
     const audit = ok(await server.gql(RealmAuditEventsDocument, { realmId: realm.id, first: 100 }, server.adminKey)).auditEvents.edges;

@@ -21,8 +21,9 @@ afterAll(() => {
 });
 
 // The catch-up read of the event record (docs/events.md) runs on its own clock, not in a request:
-// at its default of once a second it would land in some of the windows counted here.
-const server = useTestServer({ env: { EVENT_CATCHUP_SECONDS: '60' } });
+// at its default of once a second it would land in some of the windows counted here. So would the
+// delivery worker's poll (WEBHOOK_POLL_SECONDS).
+const server = useTestServer({ env: { EVENT_CATCHUP_SECONDS: '60', WEBHOOK_POLL_SECONDS: '3600' } });
 
 /** The statements `work` sends. */
 async function statementsOf(work: () => Promise<unknown>): Promise<number> {

@@ -65,6 +65,11 @@ export interface TesseraMetrics {
   catchUpEvents: (labels?: Record<string, string>, by?: number) => void;
   /** Seconds from an event's commit to its write to a subscriber's socket. */
   deliveryLag: (seconds: number) => void;
+  /** Webhook and back-channel logout attempts (src/delivery/deliveries.ts). */
+  deliveries: (labels: { target: 'webhook' | 'backchannel'; outcome: 'succeeded' | 'retry' | 'failed' }) => void;
+  attemptSeconds: (seconds: number) => void;
+  /** Read by the gauges; set by this instance's delivery worker at each poll. */
+  queue: { depth: number; oldestSeconds: number };
 }
 
 export function createMetrics(): TesseraMetrics {
@@ -79,7 +84,17 @@ export function createMetrics(): TesseraMetrics {
     return Number.isFinite(p99) ? p99 : 0;
   });
   registry.gauge('tessera_resident_memory_bytes', 'Resident set size of the process', () => process.memoryUsage().rss);
+  const queue = { depth: 0, oldestSeconds: 0 };
+  registry.gauge('tessera_delivery_queue_depth', 'Webhook and back-channel logout deliveries waiting (PENDING), as of the last poll', () => queue.depth);
+  registry.gauge('tessera_delivery_oldest_pending_seconds', 'Age of the oldest PENDING delivery, as of the last poll', () => queue.oldestSeconds);
   return {
+    queue,
+    deliveries: registry.counter('tessera_deliveries_total', 'Webhook and back-channel logout attempts by target kind and outcome (succeeded, retry, failed)'),
+    attemptSeconds: registry.histogram(
+      'tessera_delivery_attempt_seconds',
+      'Duration of one webhook or back-channel logout attempt',
+      [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+    ),
     registry,
     logins: registry.counter('tessera_logins_total', 'Login attempts by result and method'),
     refreshes: registry.counter('tessera_refreshes_total', 'Refresh attempts by result'),

@@ -19,8 +19,8 @@ const ENDPOINTS: Record<string, (request: OAuthRequest) => Promise<OAuthResponse
   'oauth/revoke': revocationEndpoint,
 };
 
-/** Back-channel logout is advertised once its delivery exists (docs/oauth.md#back-channel-logout). */
-const BACKCHANNEL_LOGOUT = false;
+/** Back-channel logout tokens are delivered by src/delivery/deliveries.ts (docs/oauth.md#back-channel-logout). */
+const BACKCHANNEL_LOGOUT = true;
 
 /**
  * The HTTP side of the OAuth endpoints: paths, methods, the body (form bodies ≤ 64 KiB, as every

@@ -10,6 +10,8 @@ export interface RunningParts {
   drainMs: number;
   readiness: { drain(): void };
   sweeper: { stop(): Promise<void> };
+  /** Outbound deliveries: attempts in flight finish (each bounded by its timeout) and are recorded. */
+  deliveries: { stop(): Promise<void> };
   watchers: { stop(): Promise<void> };
   record: { stop(): Promise<void> };
   webSockets: { close(): Promise<void> };
@@ -30,6 +32,7 @@ export async function shutdown(parts: RunningParts): Promise<void> {
   parts.readiness.drain();
   if (parts.drainMs > 0) await new Promise((resolve) => setTimeout(resolve, parts.drainMs));
   await parts.sweeper.stop();
+  await parts.deliveries.stop();
   await parts.watchers.stop();
   await parts.record.stop();
   await parts.webSockets.close();

@@ -89,7 +89,7 @@ export class ExpirySweeper {
     const now = this.deps.clock.now();
     this.lastPruneStartedAt = now.getTime();
     const pruned = await pruneExpiredRecords(this.deps.orm.em.fork(), now, this.deps.retention);
-    if (pruned.sessions > 0 || pruned.auditEvents > 0) this.deps.logger.info('pruned old records', { ...pruned });
+    if (pruned.sessions > 0 || pruned.auditEvents > 0 || pruned.deliveries > 0) this.deps.logger.info('pruned old records', { ...pruned });
     return pruned;
   }
 

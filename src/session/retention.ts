@@ -2,6 +2,7 @@ import type { EntityManager } from '@mikro-orm/postgresql';
 import { Realm } from '../db/entities/index.js';
 import { AuditStore } from '../audit/audit-store.js';
 import { SessionStore } from './session-store.js';
+import { DeliveryStore } from '../delivery/delivery-store.js';
 
 export interface RetentionPolicy {
   /** Days an ended session (and its refresh tokens) is kept after it ended; 0 = forever. */
@@ -13,6 +14,8 @@ export interface RetentionPolicy {
 export interface PruneResult {
   sessions: number;
   auditEvents: number;
+  /** Finished (SUCCEEDED or FAILED) webhook and back-channel logout deliveries, kept as long as ended sessions. */
+  deliveries: number;
 }
 
 const DAY_MS = 24 * 60 * 60 * 1000;
@@ -22,14 +25,14 @@ const BATCH = 2000;
 /**
  * Delete what has outlived its use: sessions that ended more than `sessionDays` ago, with their
  * refresh tokens (every refresh leaves a spent token behind, kept while the session lives to
- * detect reuse), and audit events older than `auditDays`.
+ * detect reuse), finished deliveries made before then, and audit events older than `auditDays`.
  *
  * Realm by realm, in batches, so that every delete walks the (realm_id, created_at) indexes the
  * lists use instead of scanning a whole table, and no statement runs long. Instances may prune at
  * the same time: the later delete finds the rows gone.
  */
 export async function pruneExpiredRecords(em: EntityManager, now: Date, policy: RetentionPolicy): Promise<PruneResult> {
-  const result: PruneResult = { sessions: 0, auditEvents: 0 };
+  const result: PruneResult = { sessions: 0, auditEvents: 0, deliveries: 0 };
   if (policy.sessionDays === 0 && policy.auditDays === 0) return result;
   const realmIds = (await em.find(Realm, {}, { fields: ['id'] })).map((realm) => realm.id);
 
@@ -37,6 +40,8 @@ export async function pruneExpiredRecords(em: EntityManager, now: Date, policy: 
     const sessions = new SessionStore(em);
     const endedBefore = new Date(now.getTime() - policy.sessionDays * DAY_MS);
     for (const id of realmIds) result.sessions += await inBatches(() => sessions.pruneEnded(id, endedBefore, BATCH));
+    const deliveries = new DeliveryStore(em);
+    result.deliveries = await inBatches(() => deliveries.pruneFinished(endedBefore, BATCH));
   }
 
   if (policy.auditDays > 0) {

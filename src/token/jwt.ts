@@ -45,6 +45,8 @@ interface ImportedKey {
   state: KeyState;
   /** Claims → compact JWS, with `alg`, `typ: JWT` and this `kid` in the header. */
   sign(claims: Record<string, unknown>): Promise<string>;
+  /** The same with `typ: logout+jwt` (back-channel logout tokens). */
+  signLogout(claims: Record<string, unknown>): Promise<string>;
   verificationKey: CryptoKey | KeyObject;
 }
 
@@ -130,6 +132,7 @@ export class TokenKeys {
         algorithm: 'HS256',
         state,
         sign: async (claims) => signer(claims),
+        signLogout: (claims) => new SignJWT(claims).setProtectedHeader({ alg: 'HS256', typ: 'logout+jwt', kid: row.id }).sign(secret),
         verificationKey: await webcrypto.subtle.importKey('raw', secret, { name: 'HMAC', hash: 'SHA-256' }, false, ['verify']),
       };
     }
@@ -141,6 +144,7 @@ export class TokenKeys {
       algorithm: 'RS256',
       state,
       sign: (claims) => new SignJWT(claims).setProtectedHeader({ alg: 'RS256', typ: 'JWT', kid: row.id }).sign(privateKey),
+      signLogout: (claims) => new SignJWT(claims).setProtectedHeader({ alg: 'RS256', typ: 'logout+jwt', kid: row.id }).sign(privateKey),
       verificationKey: await importSPKI(row.publicKeyPem ?? '', 'RS256'),
     };
   }
@@ -201,6 +205,19 @@ export class TokenKeys {
   async sign(realmId: string, claims: Omit<TokenClaims, 'iss'>): Promise<string> {
     const key = await this.activeKey(realmId);
     return key.sign({ ...claims, iss: realmIssuer(this.publicUrl, realmId) });
+  }
+
+  /**
+   * An OpenID Connect back-channel logout token (docs/oauth.md#back-channel-logout), signed with the
+   * realm's key like a login token but with `typ: logout+jwt`: verify() refuses that header, so a
+   * logout token can never pass for a login token.
+   */
+  async signLogoutToken(
+    realmId: string,
+    claims: Record<string, unknown> & { aud: string; sub: string; sid: string; jti: string; iat: number; exp: number },
+  ): Promise<string> {
+    const key = await this.activeKey(realmId);
+    return key.signLogout({ ...claims, iss: realmIssuer(this.publicUrl, realmId) });
   }
 
   /**

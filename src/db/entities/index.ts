@@ -7,6 +7,7 @@ export * from './session.js';
 export * from './admin-key.js';
 export * from './audit-event.js';
 export * from './client.js';
+export * from './webhook.js';
 import { Realm } from './realm.js';
 import { SigningKey } from './signing-key.js';
 import { User } from './user.js';
@@ -16,5 +17,6 @@ import { Session, RefreshToken } from './session.js';
 import { AdminKey } from './admin-key.js';
 import { AuditEvent } from './audit-event.js';
 import { Client } from './client.js';
+import { WebhookEndpoint, Delivery } from './webhook.js';
 
-export const allEntities = [Realm, SigningKey, User, ApiKey, Org, Membership, Session, RefreshToken, AdminKey, AuditEvent, Client];
+export const allEntities = [Realm, SigningKey, User, ApiKey, Org, Membership, Session, RefreshToken, AdminKey, AuditEvent, Client, WebhookEndpoint, Delivery];

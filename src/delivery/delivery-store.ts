@@ -1,0 +1,169 @@
+import type { EntityManager } from '@mikro-orm/postgresql';
+import { sql, sqlRows, runSql } from '../db/sql.js';
+import type { RecordedEvent } from '../events/event-store.js';
+import type { DeliveryPayload, DeliveryStatus, WebhookEventType } from '../db/entities/index.js';
+
+/** Any fixed 64-bit number: the advisory lock of the fan-out (one instance at a time moves the cursor). */
+const FANOUT_LOCK_ID = 7_461_829_351;
+const FANOUT_ROW = 'record';
+
+const EVENT_TYPE: Record<RecordedEvent['type'], WebhookEventType> = {
+  CREATED: 'SESSION_CREATED',
+  REFRESHED: 'SESSION_REFRESHED',
+  TERMINATED: 'SESSION_TERMINATED',
+};
+
+export interface ClaimedDelivery {
+  id: string;
+  realm_id: string;
+  endpoint_id: string | null;
+  client_id: string | null;
+  event_id: string;
+  event_type: WebhookEventType;
+  payload: DeliveryPayload;
+  /** Attempts made before this one. */
+  attempts: number;
+}
+
+export interface DeliveryResult {
+  id: string;
+  status: DeliveryStatus;
+  nextAttemptAt: Date | null;
+  responseStatus: number | null;
+  error: string | null;
+  deliveredAt: Date | null;
+}
+
+/** The one writer of `delivery` and `delivery_fanout`: the queue of outbound attempts (docs/webhooks.md). */
+export class DeliveryStore {
+  constructor(private readonly em: EntityManager) {}
+
+  /** Where the fan-out has got in the event record; null before its first pass. */
+  async fanoutCursor(): Promise<string | null> {
+    const [row] = await sqlRows<{ cursor: string }>(this.em, sql`select cursor from delivery_fanout where id = ${FANOUT_ROW}`);
+    return row?.cursor ?? null;
+  }
+
+  /** The first pass starts at the record's head: events from before webhooks existed go nowhere. */
+  async startFanout(head: string): Promise<void> {
+    await runSql(this.em, sql`insert into delivery_fanout (id, cursor) values (${FANOUT_ROW}, ${head}) on conflict (id) do nothing`);
+  }
+
+  /** Inside a transaction: whether this instance now holds the fan-out (until the transaction ends). */
+  async lockFanout(): Promise<boolean> {
+    const [row] = await sqlRows<{ locked: boolean }>(this.em, sql`select pg_try_advisory_xact_lock(${FANOUT_LOCK_ID}) as locked`);
+    return row.locked;
+  }
+
+  /**
+   * One delivery per event and enabled endpoint of its realm subscribed to its type, and per
+   * termination and client of its realm with a back-channel logout URI; then the cursor moves past
+   * them. Run in the transaction holding lockFanout. Returns how many deliveries were made.
+   */
+  async fanOut(events: RecordedEvent[], cursor: string, now: Date): Promise<number> {
+    const rows = JSON.stringify(
+      events.map((event) => ({
+        id: event.id,
+        realm_id: event.realmId,
+        type: EVENT_TYPE[event.type],
+        payload: { sessionId: event.sessionId, userId: event.userId, realmId: event.realmId, reason: event.reason, at: event.at.toISOString() },
+      })),
+    );
+    const { rowCount } = await runSql(
+      this.em,
+      sql`with e as (select * from jsonb_to_recordset(${rows}::jsonb) as e(id text, realm_id text, type text, payload jsonb))
+          , t as (select ${now}::timestamptz as now)
+          insert into delivery (id, realm_id, endpoint_id, client_id, event_id, event_type, payload, status, attempts, next_attempt_at, created_at)
+          select 'dlv_' || replace(gen_random_uuid()::text, '-', ''), e.realm_id, w.id, null, e.id, e.type, e.payload, 'PENDING', 0, t.now, t.now
+            from t, e join webhook_endpoint w on w.realm_id = e.realm_id and w.enabled and e.type = any(w.event_types)
+          union all
+          select 'dlv_' || replace(gen_random_uuid()::text, '-', ''), e.realm_id, null, c.id, e.id, e.type, e.payload, 'PENDING', 0, t.now, t.now
+            from t, e join oauth_client c on c.realm_id = e.realm_id and c.backchannel_logout_uri is not null
+           where e.type = 'SESSION_TERMINATED'
+          on conflict do nothing`,
+    );
+    await runSql(this.em, sql`update delivery_fanout set cursor = ${cursor} where id = ${FANOUT_ROW}`);
+    return rowCount;
+  }
+
+  /**
+   * Due deliveries, leased to this instance until `leaseUntil` (an instance that dies holding them
+   * loses them when it runs out). At most `limit`, and per target at most what `room` says
+   * (default `perTarget`): a dead receiver holds up only its own share. Deliveries of disabled
+   * endpoints wait, and resume if the endpoint is enabled again.
+   */
+  async claimDue(now: Date, leaseUntil: Date, limit: number, perTarget: number, room: Record<string, number>): Promise<ClaimedDelivery[]> {
+    return sqlRows<ClaimedDelivery>(
+      this.em,
+      sql`with ranked as (
+            select d.id, d.next_attempt_at,
+                   row_number() over (partition by coalesce(d.endpoint_id, d.client_id) order by d.next_attempt_at, d.id) as rank,
+                   coalesce((${JSON.stringify(room)}::jsonb ->> coalesce(d.endpoint_id, d.client_id))::int, ${perTarget}) as room
+              from delivery d left join webhook_endpoint w on w.id = d.endpoint_id
+             where d.status = 'PENDING' and d.next_attempt_at <= ${now} and (d.lease_until is null or d.lease_until <= ${now})
+               and (d.endpoint_id is null or w.enabled)
+          ), candidates as (
+            select id from ranked where rank <= room order by next_attempt_at, id limit ${limit}
+          ), locked as (
+            select d.id from delivery d
+             where d.id in (select id from candidates) and d.status = 'PENDING' and (d.lease_until is null or d.lease_until <= ${now})
+             for update of d skip locked
+          )
+          update delivery d set lease_until = ${leaseUntil} from locked where d.id = locked.id
+          returning d.id, d.realm_id, d.endpoint_id, d.client_id, d.event_id, d.event_type, d.payload, d.attempts`,
+    );
+  }
+
+  /** The outcome of attempts, in one statement; the lease ends. */
+  async record(results: DeliveryResult[]): Promise<void> {
+    if (results.length === 0) return;
+    const rows = JSON.stringify(
+      results.map((r) => ({
+        id: r.id,
+        status: r.status,
+        next_attempt_at: r.nextAttemptAt?.toISOString() ?? null,
+        response_status: r.responseStatus,
+        error: r.error,
+        delivered_at: r.deliveredAt?.toISOString() ?? null,
+      })),
+    );
+    await runSql(
+      this.em,
+      sql`update delivery d
+             set status = r.status, attempts = d.attempts + 1, next_attempt_at = r.next_attempt_at, lease_until = null,
+                 last_response_status = r.response_status, last_error = r.error, delivered_at = coalesce(r.delivered_at, d.delivered_at)
+            from jsonb_to_recordset(${rows}::jsonb) as r(id text, status text, next_attempt_at timestamptz, response_status int, error text, delivered_at timestamptz)
+           where d.id = r.id`,
+    );
+  }
+
+  /** A delivery of the realm's endpoints made due again now (redeliverWebhook); null if none such. */
+  async redeliver(id: string, realmId: string | undefined, now: Date): Promise<string | null> {
+    const realm = realmId === undefined ? sql`true` : sql`realm_id = ${realmId}`;
+    const [row] = await sqlRows<{ id: string }>(
+      this.em,
+      sql`update delivery set status = 'PENDING', next_attempt_at = ${now}, lease_until = null
+           where id = ${id} and endpoint_id is not null and ${realm}
+          returning id`,
+    );
+    return row?.id ?? null;
+  }
+
+  /** How many deliveries wait, and since when the oldest has (metrics). */
+  async queueStats(): Promise<{ depth: number; oldest: Date | null }> {
+    const [row] = await sqlRows<{ depth: string; oldest: Date | null }>(
+      this.em,
+      sql`select count(*)::text as depth, min(created_at) as oldest from delivery where status = 'PENDING'`,
+    );
+    return { depth: Number(row.depth), oldest: row.oldest ? new Date(row.oldest) : null };
+  }
+
+  /** Delete up to `limit` finished deliveries made before `before` (retention); returns how many. */
+  async pruneFinished(before: Date, limit: number): Promise<number> {
+    const { rowCount } = await runSql(
+      this.em,
+      sql`delete from delivery where id in (select id from delivery where status <> 'PENDING' and created_at < ${before} limit ${limit})`,
+    );
+    return rowCount;
+  }
+}
