@@ -24,6 +24,8 @@ import { UserStore } from './user/user-store.js';
 import type { CacheInvalidations } from './events/cache-invalidations.js';
 import type { PasswordHasher } from './auth/password.js';
 import type { ClientCredentialCache } from './client/client-credential-cache.js';
+import { AdminKeyService } from './auth/admin-keys.js';
+import type { LocalOperatorCredential } from './auth/local-operator.js';
 
 /** Long-lived parts of a running server, shared by every request. */
 export interface AppDeps {
@@ -41,6 +43,8 @@ export interface AppDeps {
   invalidations: CacheInvalidations;
   passwords: PasswordHasher;
   clientCredentials: ClientCredentialCache;
+  /** An embedded server's credential for the CLI beside it (auth/local-operator.ts); null otherwise. */
+  localOperator: LocalOperatorCredential | null;
 }
 
 /**
@@ -62,6 +66,7 @@ export class Services {
   #tokens: TokenVerifier | undefined;
   #clients: ClientService | undefined;
   #tokenStatus: TokenStatusService | undefined;
+  #adminKeys: AdminKeyService | undefined;
 
   constructor(
     private readonly deps: AppDeps,
@@ -92,6 +97,11 @@ export class Services {
       invalidations: this.deps.invalidations,
       passwords: this.deps.passwords,
     }));
+  }
+
+  get adminKeys(): AdminKeyService {
+    const { clock, invalidations, localOperator } = this.deps;
+    return (this.#adminKeys ??= new AdminKeyService(this.withLazyEm({ clock, invalidations, localOperator })));
   }
 
   get orgs(): OrgService {

@@ -7,6 +7,7 @@ import './session.js';
 import './auth.js';
 import './audit.js';
 import './client.js';
+import './admin-key.js';
 import './subscriptions.js';
 
 export const schema = builder.toSchema({ sortSchema: false });

@@ -20,7 +20,30 @@ export type Scalars = {
   JSONObject: { input: Record<string, any>; output: Record<string, any>; }
 };
 
+/** An operator credential. Only its hash is stored; the key itself was shown once, at creation. */
+export type AdminKey = {
+  __typename?: 'AdminKey';
+  createdAt: Scalars['DateTime']['output'];
+  id: Scalars['ID']['output'];
+  /** Last request with the key, to the minute. */
+  lastUsedAt?: Maybe<Scalars['DateTime']['output']>;
+  /** Unique among live keys. */
+  name: Scalars['String']['output'];
+  /** The one realm the key reaches; null for every realm. */
+  realmId?: Maybe<Scalars['ID']['output']>;
+  revokedAt?: Maybe<Scalars['DateTime']['output']>;
+  scopes: Array<AdminScope>;
+};
+
+export type AdminKeyCreated = {
+  __typename?: 'AdminKeyCreated';
+  adminKey: AdminKey;
+  /** The key: shown once; only its hash is stored. */
+  key: Scalars['String']['output'];
+};
+
 export type AdminScope =
+  | 'ADMIN_KEYS_MANAGE'
   | 'REALMS_MANAGE'
   | 'REALMS_READ'
   | 'SESSIONS_READ'
@@ -98,6 +121,14 @@ export type ClientInput = {
   /** Client application id, shown in session lists. */
   app?: InputMaybe<Scalars['String']['input']>;
   userAgent?: InputMaybe<Scalars['String']['input']>;
+};
+
+export type CreateAdminKeyInput = {
+  name: Scalars['String']['input'];
+  /** Limit the key to this realm; a realm-limited caller must give its own realm. */
+  realmId?: InputMaybe<Scalars['ID']['input']>;
+  /** Only scopes the calling key has itself. */
+  scopes: Array<AdminScope>;
 };
 
 export type CreateClientInput = {
@@ -188,6 +219,8 @@ export type Membership = {
 
 export type Mutation = {
   __typename?: 'Mutation';
+  /** A new admin key (ADMIN_KEYS_MANAGE), never with more power than the calling key. */
+  createAdminKey: AdminKeyCreated;
   createApiKey: ApiKeyCreated;
   createClient: ClientCreated;
   createMembership: Membership;
@@ -203,6 +236,8 @@ export type Mutation = {
   refresh: LoginResult;
   /** Revoke a signing key now (a leak): it verifies nothing from now on and leaves the JWKS; the sessions whose latest token it signed end (TERMINATED_BY_ADMIN). Retiring the key that signs makes a new one. */
   retireRealmKey: Realm;
+  /** Revoke at once on every instance: true when this call revoked it, false when it already was. */
+  revokeAdminKey: Scalars['Boolean']['output'];
   revokeApiKey: Scalars['Boolean']['output'];
   rotateClientSecret: ClientCreated;
   rotateRealmKey: Realm;
@@ -218,6 +253,11 @@ export type Mutation = {
   updateOrg: Org;
   updateRealm: Realm;
   updateUser: User;
+};
+
+
+export type MutationCreateAdminKeyArgs = {
+  input: CreateAdminKeyInput;
 };
 
 
@@ -279,6 +319,11 @@ export type MutationRefreshArgs = {
 export type MutationRetireRealmKeyArgs = {
   id: Scalars['ID']['input'];
   kid: Scalars['ID']['input'];
+};
+
+
+export type MutationRevokeAdminKeyArgs = {
+  id: Scalars['ID']['input'];
 };
 
 
@@ -381,6 +426,8 @@ export type PageInfo = {
 
 export type Query = {
   __typename?: 'Query';
+  /** Admin keys in the caller's reach, revoked ones too (ADMIN_KEYS_MANAGE). */
+  adminKeys: Array<AdminKey>;
   /** The audit trail of a realm, newest first (REALMS_READ). */
   auditEvents: AuditEventConnection;
   client?: Maybe<Client>;
