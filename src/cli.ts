@@ -99,7 +99,7 @@ async function main(argv: string[]): Promise<number> {
         console.log(await backend.migrate());
         return 0;
       case 'create': {
-        const { key, secret } = await backend.create(command);
+        const { key, secret } = await backend.create({ name: command.name, scopes: command.scopes, realmId: command.realmId });
         console.log(`Created admin key ${key.id} "${key.name}" with scopes ${key.scopes.join(',')}${key.realmId ? ` limited to realm ${key.realmId}` : ''}.`);
         console.log('Store it now: it is shown only once.');
         console.log(secret);
