@@ -6,6 +6,9 @@ import { openDatabase, type Database } from './db/orm.js';
 import { TokenKeys } from './token/jwt.js';
 import { createServices, type AppDeps } from './services.js';
 import { ensureBootstrapAdminKey } from './auth/admin-keys.js';
+import { LocalOperatorCredential } from './auth/local-operator.js';
+import { writeInitialAdminKey } from './auth/initial-admin-key.js';
+import { removeLocalServer, writeLocalServer } from './db/data-dir-files.js';
 import { PasswordHasher } from './auth/password.js';
 import { serveJwks } from './server/jwks.js';
 import { createMetrics, type TesseraMetrics } from './server/metrics.js';
@@ -59,36 +62,22 @@ export async function buildApp(config: Config, options: AppOptions = {}): Promis
   const database = await openSealedDatabase(config, logger, sealer);
   const bus = await connectEventBus(config, logger);
   const metrics = createMetrics();
-  const deps = sharedDeps(config, clock, logger, database, sealer, bus, metrics);
+  // An embedded database on disk is locked by this process: the CLI beside it comes through the API.
+  const embeddedDir = database.kind === 'embedded' && config.dataDir !== 'memory://' ? config.dataDir : null;
+  const localOperator = embeddedDir ? new LocalOperatorCredential() : null;
+  const deps = sharedDeps(config, clock, logger, database, sealer, bus, metrics, localOperator);
   listenToEvents(deps, metrics);
-  if (config.bootstrapAdminKey) {
-    const { revoked } = await ensureBootstrapAdminKey(database.orm.em.fork(), clock, config.bootstrapAdminKey);
-    if (revoked) logger.warn('BOOTSTRAP_ADMIN_KEY names an admin key that was revoked: it stays revoked. Unset BOOTSTRAP_ADMIN_KEY or give it a new value.');
-  }
+  await ensureFirstAdminKey(config, database, clock, logger, embeddedDir);
 
   const { events } = bus;
   const watchers = new SessionWatchers({ orm: database.orm, clock, logger, events, intervalSeconds: config.subscriptionRecheckSeconds });
   // Redis pub/sub drops what is published while we are disconnected: re-check after every reconnect.
   bus.onReconnect(() => void watchers.recheck());
-  const sweeper = new ExpirySweeper({
-    orm: database.orm,
-    clock,
-    events,
-    logger,
-    intervalSeconds: config.sweepIntervalSeconds,
-    retention: { sessionDays: config.sessionRetentionDays, auditDays: config.auditRetentionDays },
+  // A revoked admin key's sockets and streams end as soon as its instance hears of it.
+  deps.invalidations.on((items) => {
+    for (const item of items) if (item.kind === 'adminKey') watchers.adminKeyRevoked(item.adminKeyId);
   });
-
-  const deliveries = new DeliveryWorker({
-    orm: database.orm,
-    clock,
-    logger,
-    keys: deps.keys,
-    sealer,
-    rules: targetRules(config),
-    pollSeconds: config.webhookPollSeconds,
-    metrics,
-  });
+  const { sweeper, deliveries } = backgroundWorkers(config, deps, database, logger, metrics);
 
   const { yoga, maskAndLog } = createTesseraYoga({ deps, metrics, watchers, logger });
   const readiness = new ReadinessProbe(() => database.orm.isConnected());
@@ -125,10 +114,63 @@ export async function buildApp(config: Config, options: AppOptions = {}): Promis
     sweeper,
     deliveries,
     watchers,
-    start: () => listen(server, config, [sweeper, watchers, deps.record, deliveries]),
-    stop: () =>
-      shutdown({ drainMs: config.shutdownDrainSeconds * 1000, readiness, sweeper, deliveries, watchers, record: deps.record, webSockets, http, bus, database }),
+    start: async () => {
+      const url = await listen(server, config, [sweeper, watchers, deps.record, deliveries]);
+      if (embeddedDir && localOperator) await writeLocalServer(embeddedDir, { pid: process.pid, url: `${url}/graphql`, key: localOperator.secret });
+      return url;
+    },
+    stop: async () => {
+      if (embeddedDir) await removeLocalServer(embeddedDir).catch(() => undefined);
+      await shutdown({
+        drainMs: config.shutdownDrainSeconds * 1000,
+        readiness,
+        sweeper,
+        deliveries,
+        watchers,
+        record: deps.record,
+        webSockets,
+        http,
+        bus,
+        database,
+      });
+    },
   };
+}
+
+/** The bootstrap key as configured, or on a first embedded start a key in a file only this user reads. */
+async function ensureFirstAdminKey(config: Config, database: Database, clock: Clock, logger: Logger, embeddedDir: string | null): Promise<void> {
+  if (config.bootstrapAdminKey) {
+    const { revoked } = await ensureBootstrapAdminKey(database.orm.em.fork(), clock, config.bootstrapAdminKey);
+    if (revoked) logger.warn('BOOTSTRAP_ADMIN_KEY names an admin key that was revoked: it stays revoked. Unset BOOTSTRAP_ADMIN_KEY or give it a new value.');
+  } else if (embeddedDir) {
+    const path = await writeInitialAdminKey(database.orm, clock, embeddedDir);
+    if (path) logger.info('first start: an all-scopes admin key was written to a file only this user can read', { path });
+  }
+}
+
+/** The expiry sweeper and the webhook / back-channel delivery worker, started and stopped with the app. */
+function backgroundWorkers(config: Config, deps: AppDeps, database: Database, logger: Logger, metrics: TesseraMetrics) {
+  const { clock, events } = deps;
+  const sweeper = new ExpirySweeper({
+    orm: database.orm,
+    clock,
+    events,
+    logger,
+    intervalSeconds: config.sweepIntervalSeconds,
+    retention: { sessionDays: config.sessionRetentionDays, auditDays: config.auditRetentionDays },
+  });
+
+  const deliveries = new DeliveryWorker({
+    orm: database.orm,
+    clock,
+    logger,
+    keys: deps.keys,
+    sealer: deps.keys.sealer,
+    rules: targetRules(config),
+    pollSeconds: config.webhookPollSeconds,
+    metrics,
+  });
+  return { sweeper, deliveries };
 }
 
 /** The database, migrated, with its signing keys sealed under the current KEY_ENCRYPTION_KEY. */
@@ -155,6 +197,7 @@ function sharedDeps(
   sealer: SigningKeySealer,
   bus: EventBus,
   metrics: TesseraMetrics,
+  localOperator: LocalOperatorCredential | null,
 ): AppDeps {
   // The hash an unknown username is checked against: made now, not by the first such login (whose
   // answer would otherwise take two hashes' time and tell that the user does not exist).
@@ -182,6 +225,7 @@ function sharedDeps(
     subjectStates: new SubjectStates({ ttlMs: 5_000, maxEntries: 100_000 }),
     invalidations: bus.invalidations,
     passwords,
+    localOperator,
   };
 }
 
@@ -196,7 +240,7 @@ function listenToEvents({ events, sessionCache, invalidations, subjectStates, us
         subjectStates.forgetUser(item.userId);
         userSnapshots.forget(item.userId);
       } else if (item.kind === 'apiKey') subjectStates.forgetApiKey(item.apiKeyId);
-      else keys.forgetRealmKeys(item.realmId);
+      else if (item.kind === 'realmKeys') keys.forgetRealmKeys(item.realmId);
     }
   });
   // Drop ended sessions from the cache as soon as any instance ends them. Registered before the

@@ -26,6 +26,8 @@ import type { PasswordHasher } from './auth/password.js';
 import type { ClientCredentialCache } from './client/client-credential-cache.js';
 import { WebhookService } from './webhook/webhook.service.js';
 import type { TargetRules } from './delivery/target-address.js';
+import { AdminKeyService } from './auth/admin-keys.js';
+import type { LocalOperatorCredential } from './auth/local-operator.js';
 
 /** Long-lived parts of a running server, shared by every request. */
 export interface AppDeps {
@@ -43,6 +45,8 @@ export interface AppDeps {
   invalidations: CacheInvalidations;
   passwords: PasswordHasher;
   clientCredentials: ClientCredentialCache;
+  /** An embedded server's credential for the CLI beside it (auth/local-operator.ts); null otherwise. */
+  localOperator: LocalOperatorCredential | null;
 }
 
 /**
@@ -65,6 +69,7 @@ export class Services {
   #clients: ClientService | undefined;
   #tokenStatus: TokenStatusService | undefined;
   #webhooks: WebhookService | undefined;
+  #adminKeys: AdminKeyService | undefined;
 
   constructor(
     private readonly deps: AppDeps,
@@ -95,6 +100,11 @@ export class Services {
       invalidations: this.deps.invalidations,
       passwords: this.deps.passwords,
     }));
+  }
+
+  get adminKeys(): AdminKeyService {
+    const { clock, invalidations, localOperator } = this.deps;
+    return (this.#adminKeys ??= new AdminKeyService(this.withLazyEm({ clock, invalidations, localOperator })));
   }
 
   get orgs(): OrgService {

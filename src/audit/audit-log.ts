@@ -16,7 +16,9 @@ export type AuditEventType =
   | 'LOGIN_FAILED'
   | 'SESSION_REFRESHED'
   | 'SESSION_TERMINATED'
-  | 'REFRESH_TOKEN_REUSED';
+  | 'REFRESH_TOKEN_REUSED'
+  | 'ADMIN_KEY_CREATED'
+  | 'ADMIN_KEY_REVOKED';
 
 export interface AuditEntry {
   realmId: string | null;

@@ -1,7 +1,7 @@
-import type { EntityManager } from '@mikro-orm/postgresql';
 import { unauthenticated } from '../errors.js';
 import type { Caller } from './caller.js';
-import { ADMIN_KEY_PREFIX, authenticateAdminKey } from './admin-keys.js';
+import { ADMIN_KEY_PREFIX } from './admin-keys.js';
+import type { AdminCaller } from './caller.js';
 import type { TokenVerifier } from '../token/token-verifier.js';
 import type { EndedSessionToken } from '../token/ended-session-token.js';
 
@@ -12,13 +12,13 @@ import type { EndedSessionToken } from '../token/ended-session-token.js';
 export async function authenticate(
   authorization: string | null | undefined,
   ip: string | null,
-  deps: { em: EntityManager; tokens: TokenVerifier },
+  deps: { adminKeys: { authenticate(secret: string, ip: string | null): Promise<AdminCaller | null> }; tokens: TokenVerifier },
 ): Promise<Caller> {
   if (!authorization) return { kind: 'anonymous', ip };
   const credential = bearerCredential(authorization);
   if (!credential) throw unauthenticated('Authorization must be "Bearer <token>"');
   if (credential.startsWith(ADMIN_KEY_PREFIX)) {
-    const admin = await authenticateAdminKey(deps.em, credential, ip);
+    const admin = await deps.adminKeys.authenticate(credential, ip);
     if (!admin) throw unauthenticated('Invalid admin key');
     return admin;
   }

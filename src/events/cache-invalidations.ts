@@ -3,9 +3,15 @@ import { createPubSub, type PubSubEventTarget } from './typed-pubsub.js';
 
 /**
  * Something cached by every instance changed: a user (disabled, enabled, deleted), an API key
- * (revoked), the signing keys of a realm (rotated, retired, their lifetimes widened).
+ * (revoked), the signing keys of a realm (rotated, retired, their lifetimes widened), an admin key
+ * (revoked).
  */
-export type Invalidation = { kind: 'user'; userId: string } | { kind: 'apiKey'; apiKeyId: string } | { kind: 'realmKeys'; realmId: string };
+export type Invalidation =
+  | { kind: 'user'; userId: string }
+  | { kind: 'apiKey'; apiKeyId: string }
+  | { kind: 'realmKeys'; realmId: string }
+  /** Revoked: the sockets and streams it opened end (session/session-watchers.ts). */
+  | { kind: 'adminKey'; adminKeyId: string };
 
 type InvalidationTopics = { invalidations: { origin: string; items: Invalidation[] } };
 

@@ -8,6 +8,7 @@ import './auth.js';
 import './audit.js';
 import './client.js';
 import './webhook.js';
+import './admin-key.js';
 import './subscriptions.js';
 
 export const schema = builder.toSchema({ sortSchema: false });

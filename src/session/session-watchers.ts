@@ -66,6 +66,13 @@ export class SessionWatchers {
     };
   }
 
+  /** End the streams of a key revoked just now (heard as an invalidation), without waiting for a pass. */
+  adminKeyRevoked(keyId: string): void {
+    const listeners = this.keyWaiters.get(keyId);
+    this.keyWaiters.delete(keyId);
+    for (const onRevoked of listeners ?? []) onRevoked();
+  }
+
   /** How many waits on this instance are open for one session (introspection for tests and ops). */
   watching(sessionId: string): number {
     return this.waiters.get(sessionId)?.size ?? 0;

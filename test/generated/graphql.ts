@@ -20,7 +20,30 @@ export type Scalars = {
   JSONObject: { input: Record<string, any>; output: Record<string, any>; }
 };
 
+/** An operator credential. Only its hash is stored; the key itself was shown once, at creation. */
+export type AdminKey = {
+  __typename?: 'AdminKey';
+  createdAt: Scalars['DateTime']['output'];
+  id: Scalars['ID']['output'];
+  /** Last request with the key, to the minute. */
+  lastUsedAt?: Maybe<Scalars['DateTime']['output']>;
+  /** Unique among live keys. */
+  name: Scalars['String']['output'];
+  /** The one realm the key reaches; null for every realm. */
+  realmId?: Maybe<Scalars['ID']['output']>;
+  revokedAt?: Maybe<Scalars['DateTime']['output']>;
+  scopes: Array<AdminScope>;
+};
+
+export type AdminKeyCreated = {
+  __typename?: 'AdminKeyCreated';
+  adminKey: AdminKey;
+  /** The key: shown once; only its hash is stored. */
+  key: Scalars['String']['output'];
+};
+
 export type AdminScope =
+  | 'ADMIN_KEYS_MANAGE'
   | 'REALMS_MANAGE'
   | 'REALMS_READ'
   | 'SESSIONS_READ'
@@ -100,6 +123,14 @@ export type ClientInput = {
   userAgent?: InputMaybe<Scalars['String']['input']>;
 };
 
+export type CreateAdminKeyInput = {
+  name: Scalars['String']['input'];
+  /** Limit the key to this realm; a realm-limited caller must give its own realm. */
+  realmId?: InputMaybe<Scalars['ID']['input']>;
+  /** Only scopes the calling key has itself. */
+  scopes: Array<AdminScope>;
+};
+
 export type CreateClientInput = {
   backchannelLogoutUri?: InputMaybe<Scalars['String']['input']>;
   name: Scalars['String']['input'];
@@ -142,6 +173,13 @@ export type CreateUserInput = {
   password?: InputMaybe<Scalars['String']['input']>;
   realmId: Scalars['ID']['input'];
   username: Scalars['String']['input'];
+};
+
+export type CreateWebhookEndpointInput = {
+  description?: InputMaybe<Scalars['String']['input']>;
+  eventTypes: Array<WebhookEventType>;
+  realmId: Scalars['ID']['input'];
+  url: Scalars['String']['input'];
 };
 
 export type JwtAlgorithm =
@@ -188,24 +226,32 @@ export type Membership = {
 
 export type Mutation = {
   __typename?: 'Mutation';
+  /** A new admin key (ADMIN_KEYS_MANAGE), never with more power than the calling key. */
+  createAdminKey: AdminKeyCreated;
   createApiKey: ApiKeyCreated;
   createClient: ClientCreated;
   createMembership: Membership;
   createOrg: Org;
   createRealm: Realm;
   createUser: User;
+  createWebhookEndpoint: WebhookEndpointCreated;
   deleteClient: Scalars['Boolean']['output'];
   deleteMembership: Scalars['Boolean']['output'];
+  deleteWebhookEndpoint: Scalars['Boolean']['output'];
   login: LoginResult;
   loginWithApiKey: LoginResult;
   /** Ends the caller's own session (LOGOUT). False for unmanaged tokens, which cannot be ended. */
   logout: Scalars['Boolean']['output'];
+  redeliverWebhook: WebhookDelivery;
   refresh: LoginResult;
   /** Revoke a signing key now (a leak): it verifies nothing from now on and leaves the JWKS; the sessions whose latest token it signed end (TERMINATED_BY_ADMIN). Retiring the key that signs makes a new one. */
   retireRealmKey: Realm;
+  /** Revoke at once on every instance: true when this call revoked it, false when it already was. */
+  revokeAdminKey: Scalars['Boolean']['output'];
   revokeApiKey: Scalars['Boolean']['output'];
   rotateClientSecret: ClientCreated;
   rotateRealmKey: Realm;
+  rotateWebhookSecret: WebhookEndpointCreated;
   /** Sets a HUMAN user's password and terminates all its sessions (PASSWORD_CHANGED). */
   setPassword: User;
   /** Ends every active session of a user; returns how many (a kept current session is not counted). */
@@ -218,6 +264,12 @@ export type Mutation = {
   updateOrg: Org;
   updateRealm: Realm;
   updateUser: User;
+  updateWebhookEndpoint: WebhookEndpoint;
+};
+
+
+export type MutationCreateAdminKeyArgs = {
+  input: CreateAdminKeyInput;
 };
 
 
@@ -251,12 +303,22 @@ export type MutationCreateUserArgs = {
 };
 
 
+export type MutationCreateWebhookEndpointArgs = {
+  input: CreateWebhookEndpointInput;
+};
+
+
 export type MutationDeleteClientArgs = {
   id: Scalars['ID']['input'];
 };
 
 
 export type MutationDeleteMembershipArgs = {
+  id: Scalars['ID']['input'];
+};
+
+
+export type MutationDeleteWebhookEndpointArgs = {
   id: Scalars['ID']['input'];
 };
 
@@ -271,6 +333,11 @@ export type MutationLoginWithApiKeyArgs = {
 };
 
 
+export type MutationRedeliverWebhookArgs = {
+  deliveryId: Scalars['ID']['input'];
+};
+
+
 export type MutationRefreshArgs = {
   refreshToken: Scalars['String']['input'];
 };
@@ -279,6 +346,11 @@ export type MutationRefreshArgs = {
 export type MutationRetireRealmKeyArgs = {
   id: Scalars['ID']['input'];
   kid: Scalars['ID']['input'];
+};
+
+
+export type MutationRevokeAdminKeyArgs = {
+  id: Scalars['ID']['input'];
 };
 
 
@@ -293,6 +365,11 @@ export type MutationRotateClientSecretArgs = {
 
 
 export type MutationRotateRealmKeyArgs = {
+  id: Scalars['ID']['input'];
+};
+
+
+export type MutationRotateWebhookSecretArgs = {
   id: Scalars['ID']['input'];
 };
 
@@ -348,6 +425,12 @@ export type MutationUpdateUserArgs = {
   input: UpdateUserInput;
 };
 
+
+export type MutationUpdateWebhookEndpointArgs = {
+  id: Scalars['ID']['input'];
+  input: UpdateWebhookEndpointInput;
+};
+
 export type Org = {
   __typename?: 'Org';
   createdAt: Scalars['DateTime']['output'];
@@ -381,6 +464,8 @@ export type PageInfo = {
 
 export type Query = {
   __typename?: 'Query';
+  /** Admin keys in the caller's reach, revoked ones too (ADMIN_KEYS_MANAGE). */
+  adminKeys: Array<AdminKey>;
   /** The audit trail of a realm, newest first (REALMS_READ). */
   auditEvents: AuditEventConnection;
   client?: Maybe<Client>;
@@ -400,6 +485,8 @@ export type Query = {
   users: UserConnection;
   /** Server-side check of a login token, including the state of its managed session. Never errors for a bad token. */
   verifyToken: TokenVerification;
+  webhookEndpoint?: Maybe<WebhookEndpoint>;
+  webhookEndpoints: Array<WebhookEndpoint>;
 };
 
 
@@ -482,6 +569,16 @@ export type QueryUsersArgs = {
 
 export type QueryVerifyTokenArgs = {
   token: Scalars['String']['input'];
+};
+
+
+export type QueryWebhookEndpointArgs = {
+  id: Scalars['ID']['input'];
+};
+
+
+export type QueryWebhookEndpointsArgs = {
+  realmId: Scalars['ID']['input'];
 };
 
 /** A tenant: its own users, orgs, signing keys and settings. */
@@ -696,6 +793,14 @@ export type UpdateUserInput = {
   username?: InputMaybe<Scalars['String']['input']>;
 };
 
+/** Every field optional; an explicit null description removes it. */
+export type UpdateWebhookEndpointInput = {
+  description?: InputMaybe<Scalars['String']['input']>;
+  enabled?: InputMaybe<Scalars['Boolean']['input']>;
+  eventTypes?: InputMaybe<Array<WebhookEventType>>;
+  url?: InputMaybe<Scalars['String']['input']>;
+};
+
 export type User = {
   __typename?: 'User';
   /** API keys of an API user (admins with USERS_READ; empty for others). */
@@ -739,6 +844,73 @@ export type Viewer = {
   session?: Maybe<Session>;
   user: User;
 };
+
+/** One event sent to one endpoint, with its attempts (docs/webhooks.md). */
+export type WebhookDelivery = {
+  __typename?: 'WebhookDelivery';
+  attempts: Scalars['Int']['output'];
+  createdAt: Scalars['DateTime']['output'];
+  deliveredAt?: Maybe<Scalars['DateTime']['output']>;
+  /** The webhook-id header: the same on every attempt. */
+  eventId: Scalars['ID']['output'];
+  eventType: WebhookEventType;
+  id: Scalars['ID']['output'];
+  lastError?: Maybe<Scalars['String']['output']>;
+  lastResponseStatus?: Maybe<Scalars['Int']['output']>;
+  nextAttemptAt?: Maybe<Scalars['DateTime']['output']>;
+  status: WebhookDeliveryStatus;
+};
+
+export type WebhookDeliveryConnection = {
+  __typename?: 'WebhookDeliveryConnection';
+  edges: Array<WebhookDeliveryEdge>;
+  pageInfo: PageInfo;
+};
+
+export type WebhookDeliveryEdge = {
+  __typename?: 'WebhookDeliveryEdge';
+  cursor: Scalars['String']['output'];
+  node: WebhookDelivery;
+};
+
+export type WebhookDeliveryStatus =
+  | 'FAILED'
+  | 'PENDING'
+  | 'SUCCEEDED';
+
+/** A URL that receives the realm’s session events, signed per Standard Webhooks. */
+export type WebhookEndpoint = {
+  __typename?: 'WebhookEndpoint';
+  createdAt: Scalars['DateTime']['output'];
+  deliveries: WebhookDeliveryConnection;
+  description?: Maybe<Scalars['String']['output']>;
+  /** Why Tessera disabled it (every delivery failed for 3 days). */
+  disabledReason?: Maybe<Scalars['String']['output']>;
+  enabled: Scalars['Boolean']['output'];
+  eventTypes: Array<WebhookEventType>;
+  id: Scalars['ID']['output'];
+  realm: Realm;
+  url: Scalars['String']['output'];
+};
+
+
+/** A URL that receives the realm’s session events, signed per Standard Webhooks. */
+export type WebhookEndpointDeliveriesArgs = {
+  after?: InputMaybe<Scalars['String']['input']>;
+  first?: InputMaybe<Scalars['Int']['input']>;
+};
+
+export type WebhookEndpointCreated = {
+  __typename?: 'WebhookEndpointCreated';
+  endpoint: WebhookEndpoint;
+  /** whsec_…: shown once. Verify requests with it (Standard Webhooks). */
+  secret: Scalars['String']['output'];
+};
+
+export type WebhookEventType =
+  | 'SESSION_CREATED'
+  | 'SESSION_REFRESHED'
+  | 'SESSION_TERMINATED';
 
 export type ClientFieldsFragment = { __typename?: 'Client', id: string, name: string, backchannelLogoutUri?: string | null, createdAt: string, realm: { __typename?: 'Realm', id: string } };
 
