@@ -9,6 +9,7 @@ import { ensureBootstrapAdminKey } from './auth/admin-keys.js';
 import { PasswordHasher } from './auth/password.js';
 import { serveJwks } from './server/jwks.js';
 import { createMetrics, type TesseraMetrics } from './server/metrics.js';
+import { MetricsListener, serveMetrics } from './server/metrics-route.js';
 import { connectEventBus, type EventBus } from './server/event-bus.js';
 import { createTesseraYoga } from './server/yoga.js';
 import { createGraphqlFastPath } from './server/graphql-fast-path.js';
@@ -44,6 +45,8 @@ export interface App {
   watchers: SessionWatchers;
   /** Listen on config.port (0 = any free port); resolves to the bound URL. */
   start(): Promise<string>;
+  /** The URL of /metrics once started: on the listener of METRICS_ADDRESS when set, else on the main port. */
+  metricsUrl(): string | null;
   stop(): Promise<void>;
 }
 
@@ -77,11 +80,15 @@ export async function buildApp(config: Config, options: AppOptions = {}): Promis
 
   const { yoga, maskAndLog } = createTesseraYoga({ deps, metrics, watchers, logger });
   const readiness = new ReadinessProbe(() => database.orm.isConnected());
+  const metricsRoute = serveMetrics(metrics.registry, config.metricsToken);
+  // METRICS_ADDRESS: a listener of its own (typically on a private interface), and none on the main port.
+  const metricsListener = config.metricsAddress ? new MetricsListener(metricsRoute, config.metricsAddress) : null;
   const server = createServer(
     createRequestListener({
       readiness,
       metrics,
       logger,
+      serveMetrics: metricsListener ? null : metricsRoute,
       serveJwks: (realmId, res) => serveJwks(realmId, createServices(deps), res),
       serveConsole: consoleRoute(config),
       serveOAuth: oauthRoutes(deps, metrics, logger),
@@ -101,6 +108,7 @@ export async function buildApp(config: Config, options: AppOptions = {}): Promis
     maskError: (error) => maskAndLog(error, 'Unexpected error.'),
   });
   const http = new HttpConnections(server);
+  let metricsUrl: string | null = null;
 
   return {
     server,
@@ -109,8 +117,16 @@ export async function buildApp(config: Config, options: AppOptions = {}): Promis
     metrics,
     sweeper,
     watchers,
-    start: () => listen(server, config, [sweeper, watchers, deps.record]),
-    stop: () => shutdown({ drainMs: config.shutdownDrainSeconds * 1000, readiness, sweeper, watchers, record: deps.record, webSockets, http, bus, database }),
+    async start() {
+      const url = await listen(server, config, [sweeper, watchers, deps.record]);
+      metricsUrl = metricsListener ? await metricsListener.start() : `${url}/metrics`;
+      return url;
+    },
+    metricsUrl: () => metricsUrl,
+    async stop() {
+      await shutdown({ drainMs: config.shutdownDrainSeconds * 1000, readiness, sweeper, watchers, record: deps.record, webSockets, http, bus, database });
+      await metricsListener?.close();
+    },
   };
 }
 

@@ -59,6 +59,12 @@ export interface Config {
   eventCatchUpSeconds: number;
   /** How far back (hours) a feed may resume from a cursor. */
   eventRetentionHours: number;
+  /** METRICS_TOKEN: the Bearer token /metrics requires (null: none). */
+  metricsToken: string | null;
+  /** METRICS_ADDRESS: /metrics on a listener of its own (and not on the main port); null: on the main port. */
+  metricsAddress: { host: string; port: number } | null;
+  /** PASSWORD_MIN_LENGTH: the fewest characters a new password may have. */
+  passwordMinLength: number;
 }
 
 type Env = Record<string, string | undefined>;
@@ -131,7 +137,26 @@ function redisPrefix(env: Env): string {
 }
 
 /** The variables that may also be given as a file (`<NAME>_FILE`), as Docker and Kubernetes secrets are. */
-export const FILE_VARIABLES = ['DATABASE_URL', 'KEY_ENCRYPTION_KEY', 'BOOTSTRAP_ADMIN_KEY', 'REDIS_URL'] as const;
+export const FILE_VARIABLES = ['DATABASE_URL', 'KEY_ENCRYPTION_KEY', 'BOOTSTRAP_ADMIN_KEY', 'REDIS_URL', 'METRICS_TOKEN'] as const;
+
+/** METRICS_TOKEN: printable, no spaces (it travels in a header), long enough not to be guessed. */
+function metricsToken(env: Env): string | null {
+  const raw = env.METRICS_TOKEN?.trim();
+  if (!raw) return null;
+  if (!/^[\x21-\x7e]{16,512}$/.test(raw))
+    throw new ConfigError('METRICS_TOKEN', 'must be 16-512 printable characters without spaces, e.g. $(openssl rand -hex 24)');
+  return raw;
+}
+
+/** METRICS_ADDRESS: `host:port`, `[ipv6]:port` or a bare `port` (then on HOST). */
+function metricsAddress(env: Env, host: string): { host: string; port: number } | null {
+  const raw = env.METRICS_ADDRESS?.trim();
+  if (!raw) return null;
+  const match = /^(?:(?:\[([0-9a-fA-F:.]+)\]|([^:[\]]+)):)?(\d{1,5})$/.exec(raw);
+  const port = match ? Number(match[3]) : NaN;
+  if (!match || port > 65535) throw new ConfigError('METRICS_ADDRESS', `must be host:port, [ipv6]:port or a port, e.g. 127.0.0.1:9464, got "${raw}"`);
+  return { host: match[1] ?? match[2] ?? host, port };
+}
 
 /** `NAME_FILE=/run/secrets/x` stands for `NAME=<the file's content>`, without its trailing newline. */
 function withFileVariables(env: Env): Env {
@@ -236,5 +261,8 @@ export function loadConfig(rawEnv: Env = process.env, listening: { port?: number
     consoleEnabled: boolean(env, 'CONSOLE_ENABLED', true),
     eventCatchUpSeconds: integer(env, 'EVENT_CATCHUP_SECONDS', 1, 1, 60),
     eventRetentionHours: integer(env, 'EVENT_RETENTION_HOURS', 72, 1, 8760),
+    metricsToken: metricsToken(env),
+    metricsAddress: metricsAddress(env, env.HOST?.trim() || '0.0.0.0'),
+    passwordMinLength: integer(env, 'PASSWORD_MIN_LENGTH', 8, 8, 128),
   };
 }
