@@ -7,6 +7,7 @@ import { TokenKeys } from './token/jwt.js';
 import { createServices, type AppDeps } from './services.js';
 import { ensureBootstrapAdminKey } from './auth/admin-keys.js';
 import { PasswordHasher } from './auth/password.js';
+import { PasswordPolicy } from './user/password-policy.js';
 import { serveJwks } from './server/jwks.js';
 import { createMetrics, type TesseraMetrics } from './server/metrics.js';
 import { MetricsListener, serveMetrics } from './server/metrics-route.js';
@@ -181,6 +182,7 @@ function sharedDeps(
     subjectStates: new SubjectStates({ ttlMs: 5_000, maxEntries: 100_000 }),
     invalidations: bus.invalidations,
     passwords,
+    passwordPolicy: new PasswordPolicy(config.passwordMinLength),
   };
 }
 

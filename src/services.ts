@@ -23,6 +23,7 @@ import type { SubjectStates } from './user/subject-states.js';
 import { UserStore } from './user/user-store.js';
 import type { CacheInvalidations } from './events/cache-invalidations.js';
 import type { PasswordHasher } from './auth/password.js';
+import type { PasswordPolicy } from './user/password-policy.js';
 import type { ClientCredentialCache } from './client/client-credential-cache.js';
 
 /** Long-lived parts of a running server, shared by every request. */
@@ -40,6 +41,8 @@ export interface AppDeps {
   subjectStates: SubjectStates;
   invalidations: CacheInvalidations;
   passwords: PasswordHasher;
+  /** What a new password must be (PASSWORD_MIN_LENGTH, the common-password list). */
+  passwordPolicy: PasswordPolicy;
   clientCredentials: ClientCredentialCache;
 }
 
@@ -91,6 +94,7 @@ export class Services {
       userSnapshots: this.deps.userSnapshots,
       invalidations: this.deps.invalidations,
       passwords: this.deps.passwords,
+      passwordPolicy: this.deps.passwordPolicy,
     }));
   }
 
