@@ -11,6 +11,7 @@ import { Migration20261123000300_time_ordered_audit_ids } from '../../migrations
 import { Migration20261124000000_signing_key_lifetimes } from '../../migrations/Migration20261124000000_signing_key_lifetimes.js';
 import { Migration20261124002000_oauth_clients } from '../../migrations/Migration20261124002000_oauth_clients.js';
 import { Migration20261203000000_event_record_order } from '../../migrations/Migration20261203000000_event_record_order.js';
+import { Migration20261203100000_login_known_addresses } from '../../migrations/Migration20261203100000_login_known_addresses.js';
 
 export const migrationsList = [
   { name: 'Migration20261122000000_initial', class: Migration20261122000000_initial },
@@ -23,4 +24,5 @@ export const migrationsList = [
   { name: 'Migration20261124000000_signing_key_lifetimes', class: Migration20261124000000_signing_key_lifetimes },
   { name: 'Migration20261124002000_oauth_clients', class: Migration20261124002000_oauth_clients },
   { name: 'Migration20261203000000_event_record_order', class: Migration20261203000000_event_record_order },
+  { name: 'Migration20261203100000_login_known_addresses', class: Migration20261203100000_login_known_addresses },
 ];
