@@ -10,8 +10,10 @@ import { LocalOperatorCredential } from './auth/local-operator.js';
 import { writeInitialAdminKey } from './auth/initial-admin-key.js';
 import { removeLocalServer, writeLocalServer } from './db/data-dir-files.js';
 import { PasswordHasher } from './auth/password.js';
+import { PasswordPolicy } from './user/password-policy.js';
 import { serveJwks } from './server/jwks.js';
 import { createMetrics, type TesseraMetrics } from './server/metrics.js';
+import { MetricsListener, serveMetrics } from './server/metrics-route.js';
 import { connectEventBus, type EventBus } from './server/event-bus.js';
 import { createTesseraYoga } from './server/yoga.js';
 import { createGraphqlFastPath } from './server/graphql-fast-path.js';
@@ -51,6 +53,8 @@ export interface App {
   watchers: SessionWatchers;
   /** Listen on config.port (0 = any free port); resolves to the bound URL. */
   start(): Promise<string>;
+  /** The URL of /metrics once started: on the listener of METRICS_ADDRESS when set, else on the main port. */
+  metricsUrl(): string | null;
   stop(): Promise<void>;
 }
 
@@ -69,23 +73,24 @@ export async function buildApp(config: Config, options: AppOptions = {}): Promis
   listenToEvents(deps, metrics);
   await ensureFirstAdminKey(config, database, clock, logger, embeddedDir);
 
-  const { events } = bus;
-  const watchers = new SessionWatchers({ orm: database.orm, clock, logger, events, intervalSeconds: config.subscriptionRecheckSeconds });
+  const watchers = new SessionWatchers({ orm: database.orm, clock, logger, events: bus.events, intervalSeconds: config.subscriptionRecheckSeconds });
   // Redis pub/sub drops what is published while we are disconnected: re-check after every reconnect.
   bus.onReconnect(() => void watchers.recheck());
   // A revoked admin key's sockets and streams end as soon as its instance hears of it.
-  deps.invalidations.on((items) => {
-    for (const item of items) if (item.kind === 'adminKey') watchers.adminKeyRevoked(item.adminKeyId);
-  });
+  deps.invalidations.on((items) => items.forEach((item) => item.kind === 'adminKey' && watchers.adminKeyRevoked(item.adminKeyId)));
   const { sweeper, deliveries } = backgroundWorkers(config, deps, database, logger, metrics);
 
   const { yoga, maskAndLog } = createTesseraYoga({ deps, metrics, watchers, logger });
   const readiness = new ReadinessProbe(() => database.orm.isConnected());
+  const metricsRoute = serveMetrics(metrics.registry, config.metricsToken);
+  // METRICS_ADDRESS: a listener of its own (typically on a private interface), and none on the main port.
+  const metricsListener = config.metricsAddress ? new MetricsListener(metricsRoute, config.metricsAddress) : null;
   const server = createServer(
     createRequestListener({
       readiness,
       metrics,
       logger,
+      serveMetrics: metricsListener ? null : metricsRoute,
       serveJwks: (realmId, res) => serveJwks(realmId, createServices(deps), res),
       serveConsole: consoleRoute(config),
       serveOAuth: oauthRoutes(deps, metrics, logger),
@@ -105,6 +110,7 @@ export async function buildApp(config: Config, options: AppOptions = {}): Promis
     maskError: (error) => maskAndLog(error, 'Unexpected error.'),
   });
   const http = new HttpConnections(server);
+  let metricsUrl: string | null = null;
 
   return {
     server,
@@ -114,12 +120,14 @@ export async function buildApp(config: Config, options: AppOptions = {}): Promis
     sweeper,
     deliveries,
     watchers,
-    start: async () => {
+    async start() {
       const url = await listen(server, config, [sweeper, watchers, deps.record, deliveries]);
       if (embeddedDir && localOperator) await writeLocalServer(embeddedDir, { pid: process.pid, url: `${url}/graphql`, key: localOperator.secret });
+      metricsUrl = metricsListener ? await metricsListener.start() : `${url}/metrics`;
       return url;
     },
-    stop: async () => {
+    metricsUrl: () => metricsUrl,
+    async stop() {
       if (embeddedDir) await removeLocalServer(embeddedDir).catch(() => undefined);
       await shutdown({
         drainMs: config.shutdownDrainSeconds * 1000,
@@ -133,6 +141,7 @@ export async function buildApp(config: Config, options: AppOptions = {}): Promis
         bus,
         database,
       });
+      await metricsListener?.close();
     },
   };
 }
@@ -226,6 +235,7 @@ function sharedDeps(
     invalidations: bus.invalidations,
     passwords,
     localOperator,
+    passwordPolicy: new PasswordPolicy(config.passwordMinLength),
   };
 }
 

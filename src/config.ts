@@ -63,6 +63,12 @@ export interface Config {
   webhookAllowPrivateTargets: boolean;
   /** How often each instance fans new events out to webhooks and claims due deliveries. */
   webhookPollSeconds: number;
+  /** METRICS_TOKEN: the Bearer token /metrics requires (null: none). */
+  metricsToken: string | null;
+  /** METRICS_ADDRESS: /metrics on a listener of its own (and not on the main port); null: on the main port. */
+  metricsAddress: { host: string; port: number } | null;
+  /** PASSWORD_MIN_LENGTH: the fewest characters a new password may have. */
+  passwordMinLength: number;
 }
 
 type Env = Record<string, string | undefined>;
@@ -135,7 +141,26 @@ function redisPrefix(env: Env): string {
 }
 
 /** The variables that may also be given as a file (`<NAME>_FILE`), as Docker and Kubernetes secrets are. */
-export const FILE_VARIABLES = ['DATABASE_URL', 'KEY_ENCRYPTION_KEY', 'BOOTSTRAP_ADMIN_KEY', 'REDIS_URL'] as const;
+export const FILE_VARIABLES = ['DATABASE_URL', 'KEY_ENCRYPTION_KEY', 'BOOTSTRAP_ADMIN_KEY', 'REDIS_URL', 'METRICS_TOKEN'] as const;
+
+/** METRICS_TOKEN: printable, no spaces (it travels in a header), long enough not to be guessed. */
+function metricsToken(env: Env): string | null {
+  const raw = env.METRICS_TOKEN?.trim();
+  if (!raw) return null;
+  if (!/^[\x21-\x7e]{16,512}$/.test(raw))
+    throw new ConfigError('METRICS_TOKEN', 'must be 16-512 printable characters without spaces, e.g. $(openssl rand -hex 24)');
+  return raw;
+}
+
+/** METRICS_ADDRESS: `host:port`, `[ipv6]:port` or a bare `port` (then on HOST). */
+function metricsAddress(env: Env, host: string): { host: string; port: number } | null {
+  const raw = env.METRICS_ADDRESS?.trim();
+  if (!raw) return null;
+  const match = /^(?:(?:\[([0-9a-fA-F:.]+)\]|([^:[\]]+)):)?(\d{1,5})$/.exec(raw);
+  const port = match ? Number(match[3]) : NaN;
+  if (!match || port > 65535) throw new ConfigError('METRICS_ADDRESS', `must be host:port, [ipv6]:port or a port, e.g. 127.0.0.1:9464, got "${raw}"`);
+  return { host: match[1] ?? match[2] ?? host, port };
+}
 
 /** `NAME_FILE=/run/secrets/x` stands for `NAME=<the file's content>`, without its trailing newline. */
 function withFileVariables(env: Env): Env {
@@ -162,18 +187,7 @@ export function loadConfig(rawEnv: Env = process.env, listening: { port?: number
   const port = listening.port ?? integer(env, 'PORT', 4000, 0, 65535);
   const publicUrl = (url(env, 'PUBLIC_URL', ['http:', 'https:']) ?? `http://localhost:${port}`).replace(/\/+$/, '');
 
-  const bootstrapAdminKey = env.BOOTSTRAP_ADMIN_KEY?.trim() || null;
-  if (bootstrapAdminKey !== null && bootstrapAdminKey.length < 32) {
-    throw new ConfigError('BOOTSTRAP_ADMIN_KEY', 'must be at least 32 characters');
-  }
-  // Admin keys are told from login tokens by their prefix (auth/authenticate.ts): a key without it
-  // would be checked as a JWT and could never authenticate.
-  if (bootstrapAdminKey !== null && !/^tsa_[\x21-\x7e]+$/.test(bootstrapAdminKey)) {
-    throw new ConfigError(
-      'BOOTSTRAP_ADMIN_KEY',
-      'must start with "tsa_" and hold no spaces, e.g. tsa_$(openssl rand -hex 24): without the prefix it could never authenticate',
-    );
-  }
+  const bootstrapAdminKey = bootstrapKey(env);
 
   const keyEncryptionKeys = (env.KEY_ENCRYPTION_KEY ?? '')
     .split(',')
@@ -242,5 +256,25 @@ export function loadConfig(rawEnv: Env = process.env, listening: { port?: number
     eventRetentionHours: integer(env, 'EVENT_RETENTION_HOURS', 72, 1, 8760),
     webhookAllowPrivateTargets: boolean(env, 'WEBHOOK_ALLOW_PRIVATE_TARGETS', false),
     webhookPollSeconds: integer(env, 'WEBHOOK_POLL_SECONDS', 1, 1, 3600),
+    metricsToken: metricsToken(env),
+    metricsAddress: metricsAddress(env, env.HOST?.trim() || '0.0.0.0'),
+    passwordMinLength: integer(env, 'PASSWORD_MIN_LENGTH', 8, 8, 128),
   };
+}
+
+/** BOOTSTRAP_ADMIN_KEY, refused at start when it could never authenticate. */
+function bootstrapKey(env: Env): string | null {
+  const bootstrapAdminKey = env.BOOTSTRAP_ADMIN_KEY?.trim() || null;
+  if (bootstrapAdminKey !== null && bootstrapAdminKey.length < 32) {
+    throw new ConfigError('BOOTSTRAP_ADMIN_KEY', 'must be at least 32 characters');
+  }
+  // Admin keys are told from login tokens by their prefix (auth/authenticate.ts): a key without it
+  // would be checked as a JWT and could never authenticate.
+  if (bootstrapAdminKey !== null && !/^tsa_[\x21-\x7e]+$/.test(bootstrapAdminKey)) {
+    throw new ConfigError(
+      'BOOTSTRAP_ADMIN_KEY',
+      'must start with "tsa_" and hold no spaces, e.g. tsa_$(openssl rand -hex 24): without the prefix it could never authenticate',
+    );
+  }
+  return bootstrapAdminKey;
 }

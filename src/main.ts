@@ -29,7 +29,10 @@ const app = await buildApp(config, { logger }).catch(exitOnConfigError);
 const url = await app.start().catch((error: NodeJS.ErrnoException) => {
   if (error.code !== 'EADDRINUSE' && error.code !== 'EACCES') throw error;
   const why = error.code === 'EADDRINUSE' ? 'is in use (another Tessera running?)' : 'may not be opened by this user';
-  process.stderr.write(`Cannot listen: port ${config.port} on ${config.host} ${why}. Set PORT to another port.\n`);
+  // The main listener or METRICS_ADDRESS's: the error names the one that failed.
+  const { port, address } = error as NodeJS.ErrnoException & { port?: number; address?: string };
+  const variable = config.metricsAddress && port === config.metricsAddress.port && port !== config.port ? 'METRICS_ADDRESS' : 'PORT';
+  process.stderr.write(`Cannot listen: port ${port ?? config.port} on ${address ?? config.host} ${why}. Set ${variable} to another port.\n`);
   return app.stop().then(() => process.exit(1));
 });
 logger.info('Tessera listening', {
@@ -37,6 +40,7 @@ logger.info('Tessera listening', {
   publicUrl: config.publicUrl,
   database: app.database.kind === 'embedded' ? `embedded (${config.dataDir})` : 'postgresql',
   events: config.redisUrl ? 'redis' : 'in-process',
+  metrics: `${app.metricsUrl()}${config.metricsToken ? ' (METRICS_TOKEN required)' : ''}`,
 });
 
 let stopping = false;

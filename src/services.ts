@@ -23,6 +23,7 @@ import type { SubjectStates } from './user/subject-states.js';
 import { UserStore } from './user/user-store.js';
 import type { CacheInvalidations } from './events/cache-invalidations.js';
 import type { PasswordHasher } from './auth/password.js';
+import type { PasswordPolicy } from './user/password-policy.js';
 import type { ClientCredentialCache } from './client/client-credential-cache.js';
 import { WebhookService } from './webhook/webhook.service.js';
 import type { TargetRules } from './delivery/target-address.js';
@@ -44,6 +45,8 @@ export interface AppDeps {
   subjectStates: SubjectStates;
   invalidations: CacheInvalidations;
   passwords: PasswordHasher;
+  /** What a new password must be (PASSWORD_MIN_LENGTH, the common-password list). */
+  passwordPolicy: PasswordPolicy;
   clientCredentials: ClientCredentialCache;
   /** An embedded server's credential for the CLI beside it (auth/local-operator.ts); null otherwise. */
   localOperator: LocalOperatorCredential | null;
@@ -99,6 +102,7 @@ export class Services {
       userSnapshots: this.deps.userSnapshots,
       invalidations: this.deps.invalidations,
       passwords: this.deps.passwords,
+      passwordPolicy: this.deps.passwordPolicy,
     }));
   }
 

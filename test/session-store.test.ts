@@ -432,8 +432,14 @@ describe('the throttle and admin-key stores', () => {
     const theirs = counters('b');
     const now = new Date();
     const windowStart = new Date(now.getTime() - 900_000);
-    const charge = (c: typeof mine) => throttle.charge<{ realm: unknown }>(c, now, windowStart, sql`${'read alongside'}::text as realm`);
-    expect(await charge(mine)).toEqual({ blockedUntil: null, charged: new Set(mine.map((c) => c.key)), alongside: { realm: 'read alongside' } });
+    const charge = (c: typeof mine) => throttle.charge<{ realm: unknown }>(c, now, windowStart, null, sql`${'read alongside'}::text as realm`);
+    expect(await charge(mine)).toEqual({
+      blockedUntil: null,
+      charged: new Set(mine.map((c) => c.key)),
+      expected: 3,
+      known: false,
+      alongside: { realm: 'read alongside' },
+    });
     expect((await charge(mine)).blockedUntil).toBeNull(); // the second failure reaches the threshold of 2: blocked from now on
     const blocked = await charge(mine);
     expect(blocked.blockedUntil).toBe(now.getTime() + 1000);
@@ -446,20 +452,24 @@ describe('the throttle and admin-key stores', () => {
       ),
     ).toBeNull();
     expect((await charge(theirs)).blockedUntil).toBeNull();
-    await throttle.settle({ clear: [mine[0].key], refund: mine[1].key, refundThreshold: 100 });
+    // A success: the first counter is reset and marks the success (its address is known), the second refunded.
+    await throttle.settle({ known: mine[0].key, refunds: [{ key: mine[1].key, threshold: 100 }] }, now);
     expect(await throttle.blockedUntil([mine[0].key], now)).toBeNull();
+    const since = new Date(now.getTime() - 1000);
+    expect((await throttle.charge([{ ...mine[2], whenKnown: false }], now, windowStart, { key: mine[0].key, since }, null)).known).toBe(true);
     const left = await sqlRows<{ key: string; failures: number }>(
       em(),
       sql`select key, failures from login_throttle where key = any(${[...mine, ...theirs].map((c) => c.key)}::text[]) order by key`,
     );
     expect(left.map((row) => [row.key, row.failures])).toEqual([
+      [mine[0].key, 0],
       [mine[1].key, 1],
-      [mine[2].key, 2],
+      [mine[2].key, 2], // not charged from the known address
       [theirs[0].key, 1],
       [theirs[1].key, 1],
       [theirs[2].key, 1],
     ]);
-    expect(await throttle.pruneIdle(3600)).toBe(0); // all touched just now
+    expect(await throttle.pruneIdle(3600, 90)).toBe(0); // all touched just now
   });
 
   it('AdminKeyStore finds live keys by hash, keeps the bootstrap key live and of every realm, and tells live ids apart', async () => {

@@ -25,12 +25,13 @@ export const MIN_MEMORY_KIB_PASSES = MIN_MEMORY_KIB * 5;
 export const MAX_PASSWORD_BYTES = 1024;
 export const MIN_PASSWORD_LENGTH = 8;
 
-export function checkPasswordShape(password: string, field = 'password'): void {
+/** `minLength`: PASSWORD_MIN_LENGTH (never below MIN_PASSWORD_LENGTH), in characters. */
+export function checkPasswordShape(password: string, field = 'password', minLength = MIN_PASSWORD_LENGTH): void {
   if (Buffer.byteLength(password, 'utf8') > MAX_PASSWORD_BYTES) {
     throw badInput(field, `Password must be at most ${MAX_PASSWORD_BYTES} bytes`);
   }
-  if ([...password].length < MIN_PASSWORD_LENGTH) {
-    throw badInput(field, `Password must be at least ${MIN_PASSWORD_LENGTH} characters`);
+  if ([...password].length < minLength) {
+    throw badInput(field, `Password must be at least ${minLength} characters`);
   }
 }
 

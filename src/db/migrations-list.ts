@@ -11,6 +11,7 @@ import { Migration20261123000300_time_ordered_audit_ids } from '../../migrations
 import { Migration20261124000000_signing_key_lifetimes } from '../../migrations/Migration20261124000000_signing_key_lifetimes.js';
 import { Migration20261124002000_oauth_clients } from '../../migrations/Migration20261124002000_oauth_clients.js';
 import { Migration20261203000000_event_record_order } from '../../migrations/Migration20261203000000_event_record_order.js';
+import { Migration20261203100000_login_known_addresses } from '../../migrations/Migration20261203100000_login_known_addresses.js';
 import { Migration20261203230000_admin_keys_over_the_api } from '../../migrations/Migration20261203230000_admin_keys_over_the_api.js';
 import { Migration20261204000000_webhooks } from '../../migrations/Migration20261204000000_webhooks.js';
 
@@ -25,6 +26,7 @@ export const migrationsList = [
   { name: 'Migration20261124000000_signing_key_lifetimes', class: Migration20261124000000_signing_key_lifetimes },
   { name: 'Migration20261124002000_oauth_clients', class: Migration20261124002000_oauth_clients },
   { name: 'Migration20261203000000_event_record_order', class: Migration20261203000000_event_record_order },
+  { name: 'Migration20261203100000_login_known_addresses', class: Migration20261203100000_login_known_addresses },
   { name: 'Migration20261203230000_admin_keys_over_the_api', class: Migration20261203230000_admin_keys_over_the_api },
   { name: 'Migration20261204000000_webhooks', class: Migration20261204000000_webhooks },
 ];

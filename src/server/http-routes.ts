@@ -12,6 +12,8 @@ export interface HttpRoutes {
   readiness: ReadinessProbe;
   metrics: TesseraMetrics;
   logger: Logger;
+  /** Answers /metrics; null when it is served on a listener of its own (METRICS_ADDRESS). */
+  serveMetrics: ((req: IncomingMessage, res: ServerResponse) => void) | null;
   /** Answers GET /realms/<id>/.well-known/jwks.json. */
   serveJwks(realmId: string, res: ServerResponse): Promise<void>;
   /** Answers a /graphql request whose body it can take as it is; false hands it to yoga. */
@@ -46,8 +48,8 @@ export function createRequestListener(routes: HttpRoutes): (req: IncomingMessage
         res.writeHead(ok ? 200 : 503, { 'content-type': 'application/json' }).end(JSON.stringify({ status: ok ? 'ready' : 'unavailable' }));
         return;
       }
-      if (url.pathname === '/metrics') {
-        res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4' }).end(metrics.registry.render());
+      if (url.pathname === '/metrics' && routes.serveMetrics) {
+        routes.serveMetrics(req, res);
         return;
       }
       if (routes.serveConsole(req, res, url.pathname)) return;

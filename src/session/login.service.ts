@@ -64,23 +64,23 @@ export class LoginService {
     // Refused before any hashing: a throttled guesser costs us one statement, not an argon2 run. The
     // realm and the user are read in that same statement.
     const realmId = typeof input.realmId === 'string' && input.realmId.length <= 64 ? input.realmId : null;
-    const found = await this.throttle.assertAllowed<Parameters<SessionStore['loginSubjectsOf']>[0]>(
+    const { ticket, read } = await this.throttle.assertAllowed<Parameters<SessionStore['loginSubjectsOf']>[0]>(
       attempt,
       SessionStore.loginSubjects(realmId, input.username.trim().toLowerCase()),
     );
-    const { realm, user } = this.store.loginSubjectsOf(found);
+    const { realm, user } = this.store.loginSubjectsOf(read);
     const { passwords } = this.deps;
     const hash = user?.kind === 'HUMAN' && user.passwordHash ? user.passwordHash : await passwords.dummyHash();
     const passwordOk = await passwords.verify(hash, input.password);
     if (!realm || !user || user.kind !== 'HUMAN' || user.disabled || !user.passwordHash || !passwordOk) {
-      await this.throttle.recordFailure(attempt);
+      await this.throttle.recordFailure(ticket);
       if (realm) await this.recordFailedLogin(realm.id, user?.id ?? null, input.username, ip);
       throw invalidCredentials();
     }
     // Upgrade hashes made with older parameters while we hold the plaintext (before any transaction:
     // hashing inside one would hold a connection for the hash's duration).
     const upgradedHash = passwords.needsRehash(user.passwordHash) ? await passwords.hash(input.password) : null;
-    return this.startSession(realm, user, client, upgradedHash, this.throttle.settleSuccess(attempt));
+    return this.startSession(realm, user, client, upgradedHash, this.throttle.settleSuccess(ticket));
   }
 
   private recordFailedLogin(realmId: string, userId: string | null, username: string, ip: string | null): Promise<void> {

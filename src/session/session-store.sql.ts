@@ -136,18 +136,18 @@ const openSession: StoredFunction = {
  */
 const openSessionAfterThrottle: StoredFunction = {
   signature:
-    'tessera_open_session(text, text, timestamptz, text, integer, text, timestamptz, integer, integer, text, text, text, text, text, jsonb, text[], text, integer)',
+    'tessera_open_session(text, text, timestamptz, text, integer, text, timestamptz, integer, integer, text, text, text, text, text, jsonb, text, text[], integer[])',
   definition: sql`
     create or replace function tessera_open_session(
       p_realm_id text, p_user_id text, p_now timestamptz, p_upgraded_hash text, p_max_active integer,
       p_session_id text, p_expires_at timestamptz, p_idle_timeout_seconds integer, p_access_token_seconds integer,
       p_ip text, p_user_agent text, p_app text, p_token_hash text, p_audit_id text, p_audit_data jsonb,
-      p_throttle_clear text[], p_throttle_refund text, p_throttle_refund_threshold integer)
+      p_throttle_known text, p_throttle_refund text[], p_throttle_refund_thresholds integer[])
     returns table (session jsonb, ended jsonb)
     language plpgsql volatile as $$
     begin
-      if p_throttle_clear is not null then
-        perform tessera_settle_login_throttle(p_throttle_clear, p_throttle_refund, p_throttle_refund_threshold);
+      if p_throttle_known is not null then
+        perform tessera_settle_login_throttle(p_throttle_known, p_throttle_refund, p_throttle_refund_thresholds, p_now);
       end if;
       return query select * from tessera_open_session(
         p_realm_id, p_user_id, p_now, p_upgraded_hash, p_max_active, p_session_id, p_expires_at, p_idle_timeout_seconds,

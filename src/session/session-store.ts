@@ -4,6 +4,7 @@ import { hydrate } from '../db/hydrate.js';
 import { newTimeOrderedId } from '../db/ids.js';
 import { runSql, sql, sqlRows, type Sql } from '../db/sql.js';
 import type { SessionLifecycleEvent } from '../events/session-events.js';
+import type { ThrottleSettlement } from '../auth/throttle-store.js';
 import { ENDED_COLUMNS, RAN_OUT, endWithAudit, sessionRule, type Ending } from './session-store.sql.js';
 
 type Json = Record<string, unknown>;
@@ -71,7 +72,7 @@ export interface OpenSessionInput {
   upgradedHash: string | null;
   refreshTokenHash: string;
   client: { ip: string | null; userAgent: string | null; app: string | null };
-  throttle: { clear: string[]; refund: string | null; refundThreshold: number } | null;
+  throttle: ThrottleSettlement | null;
 }
 
 /**
@@ -107,7 +108,7 @@ export class SessionStore {
       sql`select session, ended from tessera_open_session(${realm.id}, ${user.id}, ${now}, ${input.upgradedHash}, ${realm.maxActiveSessions},
             ${input.sessionId}, ${input.expiresAt}, ${realm.idleTimeoutSeconds}, ${realm.accessTokenSeconds}, ${client.ip}, ${client.userAgent},
             ${client.app}, ${input.refreshTokenHash}, ${newTimeOrderedId('aud')}, ${JSON.stringify({ app: client.app })},
-            ${throttle?.clear ?? null}, ${throttle?.refund ?? null}, ${throttle?.refundThreshold ?? null})`,
+            ${throttle?.known ?? null}::text, ${throttle?.refunds.map((r) => r.key) ?? null}::text[], ${throttle?.refunds.map((r) => r.threshold) ?? null}::integer[])`,
     );
     return { session: hydrate(this.em, Session, row.session), ended: row.ended.map((ended) => terminationEvent(ended, now)) };
   }

@@ -6,7 +6,7 @@ import { badInput, notFound } from '../errors.js';
 import type { Clock } from '../clock.js';
 import { actorOf, type Caller } from '../auth/caller.js';
 import { hasScope, missingInReach, realmFilter, requireRealmScope } from '../auth/access.js';
-import { checkPasswordShape, type PasswordHasher } from '../auth/password.js';
+import type { PasswordHasher } from '../auth/password.js';
 import { escapeLike } from '../db/like.js';
 import { randomSecret, sha256 } from '../auth/opaque-tokens.js';
 import { paginate, type Connection, type PageArgs } from '../db/pagination.js';
@@ -15,6 +15,7 @@ import { checkCustomAttributes, checkEmail, checkText, checkUsername, isWellForm
 import { SessionStore } from '../session/session-store.js';
 import type { SessionEvents } from '../events/session-events.js';
 import type { UserSnapshots } from './user-snapshots.js';
+import type { PasswordPolicy } from './password-policy.js';
 import type { CacheInvalidations } from '../events/cache-invalidations.js';
 
 export const API_KEY_PREFIX = 'tsk_';
@@ -46,6 +47,7 @@ export interface UserServiceDeps {
   userSnapshots: UserSnapshots;
   invalidations: CacheInvalidations;
   passwords: PasswordHasher;
+  passwordPolicy: PasswordPolicy;
 }
 
 export class UserService {
@@ -98,7 +100,7 @@ export class UserService {
 
   async createUser(caller: Caller, input: CreateUserInput): Promise<User> {
     requireRealmScope(caller, input.realmId, 'USERS_MANAGE');
-    await this.requireRealm(input.realmId);
+    const realm = await this.requireRealm(input.realmId);
     const kind = input.kind ?? 'HUMAN';
     if (!USER_KINDS.includes(kind)) throw badInput('kind', 'kind must be HUMAN or API');
     const username = checkUsername(input.username);
@@ -109,7 +111,7 @@ export class UserService {
     let passwordHash: string | null = null;
     if (kind === 'HUMAN') {
       if (typeof input.password !== 'string') throw badInput('password', 'password is required for HUMAN users');
-      checkPasswordShape(input.password);
+      this.deps.passwordPolicy.check(input.password, { username, realmName: realm.name });
       passwordHash = await this.deps.passwords.hash(input.password);
     } else if (input.password !== null && input.password !== undefined) {
       throw badInput('password', 'API users log in with API keys and have no password');
@@ -194,7 +196,8 @@ export class UserService {
     const found = await this.findInReach(caller, userId);
     requireRealmScope(caller, found.realmId, 'USERS_MANAGE', 'User');
     if (found.kind !== 'HUMAN') throw badInput('userId', 'only HUMAN users have passwords');
-    checkPasswordShape(password);
+    const realm = await this.requireRealm(found.realmId);
+    this.deps.passwordPolicy.check(password, { username: found.username, realmName: realm.name });
     const passwordHash = await this.deps.passwords.hash(password);
     const now = this.deps.clock.now();
     const { user, events } = await this.deps.em.transactional(async (em) => {
