@@ -1,5 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
+import { createServer as createTlsServer } from 'node:https';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { errorCode, useTestServer } from './helpers/server.js';
 import { seedRealm } from './helpers/factories.js';
 import { checkTargetUrl, resolveTarget, TargetRefused, type LookupAll, type TargetRules } from '../src/delivery/target-address.js';
@@ -232,6 +237,60 @@ describe('safePost against a real receiver (private targets allowed)', () => {
     const lookup = fakeDns({ 'receiver.test': ['127.0.0.1'] });
     await expect(post(`http://receiver.test:${port}/ok`, { lookup })).resolves.toMatchObject({ status: 204 });
     expect(seen.at(-1)).toMatchObject({ path: '/ok', headers: { host: `receiver.test:${port}` } });
+  });
+});
+
+describe('safePost over TLS', () => {
+  it('sends the URL host as TLS server name to the pinned address, and verifies the certificate', async () => {
+    // A self-signed certificate for receiver.test: the handshake reaches the receiver (which records
+    // the server name it was asked for), and the client then refuses the certificate.
+    const dir = mkdtempSync(join(tmpdir(), 'tessera-tls-'));
+    try {
+      execFileSync(
+        'openssl',
+        [
+          'req',
+          '-x509',
+          '-newkey',
+          'rsa:2048',
+          '-nodes',
+          '-days',
+          '1',
+          '-subj',
+          '/CN=receiver.test',
+          '-keyout',
+          join(dir, 'key.pem'),
+          '-out',
+          join(dir, 'cert.pem'),
+        ],
+        { stdio: 'ignore' },
+      );
+      const names: string[] = [];
+      const tls = createTlsServer(
+        {
+          key: readFileSync(join(dir, 'key.pem')),
+          cert: readFileSync(join(dir, 'cert.pem')),
+          SNICallback: (name, done) => {
+            names.push(name);
+            done(null, undefined);
+          },
+        },
+        (_req, res) => res.writeHead(204).end(),
+      );
+      await new Promise<void>((resolve) => tls.listen(0, '127.0.0.1', resolve));
+      const address = tls.address();
+      const tlsPort = typeof address === 'object' && address ? address.port : 0;
+      try {
+        const lookup = fakeDns({ 'receiver.test': ['127.0.0.1'] });
+        await expect(post(`https://receiver.test:${tlsPort}/ok`, { lookup })).rejects.toThrow(/^(DEPTH_ZERO_SELF_SIGNED_CERT|SELF_SIGNED_CERT_IN_CHAIN)$/);
+        expect(names).toEqual(['receiver.test']);
+      } finally {
+        tls.closeAllConnections();
+        await new Promise((resolve) => tls.close(resolve));
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
 
