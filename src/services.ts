@@ -147,7 +147,7 @@ export class Services {
 
   get clients(): ClientService {
     return (this.#clients ??= new ClientService(
-      this.withLazyEm({ clock: this.deps.clock, production: this.deps.config.production, credentials: this.deps.clientCredentials }),
+      this.withLazyEm({ clock: this.deps.clock, rules: targetRules(this.deps.config), credentials: this.deps.clientCredentials }),
     ));
   }
 

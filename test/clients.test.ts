@@ -89,6 +89,13 @@ describe('clients of a realm (GraphQL)', () => {
     ['credentials', 'https://user:pw@app.example/logout'],
     ['another scheme', 'ftp://app.example/logout'],
     ['an over-long URL', `https://app.example/${'a'.repeat(2100)}`],
+    // The webhooks' target rules (test/webhook-target.test.ts has the whole table).
+    ['a loopback address', 'http://127.0.0.1:9/bcl'],
+    ['a loopback address spelled in hex', 'https://0x7f.1/bcl'],
+    ['an IPv4-mapped loopback address', 'https://[::ffff:127.0.0.1]/bcl'],
+    ['a private address', 'https://10.0.0.5/bcl'],
+    ['the cloud metadata address', 'http://169.254.169.254/latest/meta-data'],
+    ['a metadata host name', 'http://metadata.google.internal/computeMetadata/v1/'],
   ])('refuses a backchannelLogoutUri with %s (BAD_USER_INPUT, field named), and changes nothing', async (_what, uri) => {
     const realm = await seedRealm(server);
     const response = await createClient(realm.id, { backchannelLogoutUri: uri });
@@ -115,7 +122,7 @@ describe('clients of a realm (GraphQL)', () => {
 describe('clients in production', () => {
   it('accepts only https back-channel logout URIs (plain http is for development and tests)', async () => {
     const realm = await seedRealm(server);
-    const clients = new ClientService({ em: server.app.deps.orm.em.fork(), clock: server.clock, production: true });
+    const clients = new ClientService({ em: server.app.deps.orm.em.fork(), clock: server.clock, rules: { allowPrivate: false, allowHttp: false } });
     const caller = { kind: 'admin', keyId: 'adm_test', name: 'test', scopes: new Set(['REALMS_MANAGE'] as const), realmId: null, ip: null } as const;
     await expect(clients.createClient(caller, { realmId: realm.id, name: 'app', backchannelLogoutUri: 'http://app.example/bcl' })).rejects.toMatchObject({
       code: 'BAD_USER_INPUT',
@@ -124,8 +131,8 @@ describe('clients in production', () => {
     const created = await clients.createClient(caller, { realmId: realm.id, name: 'app', backchannelLogoutUri: 'https://app.example/bcl' });
     expect(created.client.backchannelLogoutUri).toBe('https://app.example/bcl');
     // Outside production, http is fine (the server of this file runs with NODE_ENV=test).
-    expect(ok(await createClient(realm.id, { backchannelLogoutUri: 'http://127.0.0.1:9/bcl' })).createClient.client.backchannelLogoutUri).toBe(
-      'http://127.0.0.1:9/bcl',
+    expect(ok(await createClient(realm.id, { backchannelLogoutUri: 'http://app.example/bcl' })).createClient.client.backchannelLogoutUri).toBe(
+      'http://app.example/bcl',
     );
   });
 });

@@ -10,6 +10,7 @@ import { checkRequiredText, isWellFormedId } from '../input-rules.js';
 import { ClientStore } from './client-store.js';
 import { ClientAuthThrottle } from '../auth/throttle.js';
 import type { ClientCredentialCache } from './client-credential-cache.js';
+import { checkTargetUrl, TargetRefused, type TargetRules } from '../delivery/target-address.js';
 
 /** Prefixed so that secret scanners (and people) can tell a leaked client secret for what it is. */
 export const CLIENT_SECRET_PREFIX = 'tcs_';
@@ -20,8 +21,8 @@ const MAX_URI_LENGTH = 2048;
 export interface ClientServiceDeps {
   em: EntityManager;
   clock: Clock;
-  /** Plain http:// back-channel URIs are accepted outside production only (docs/oauth.md). */
-  production: boolean;
+  /** What a back-channel logout URI may point at: the webhooks' rules (docs/webhooks.md#target-urls). */
+  rules: TargetRules;
   /** Verified credentials, kept briefly (null: none kept, every authentication reads the row). */
   credentials?: ClientCredentialCache | null;
 }
@@ -137,8 +138,10 @@ export class ClientService {
   }
 
   /**
-   * OpenID Connect Back-Channel Logout 1.0 §2.2: an absolute URL, no fragment; https, or http
-   * outside production (as for webhooks); no credentials in it (they would be logged everywhere).
+   * OpenID Connect Back-Channel Logout 1.0 §2.2: an absolute URL, no fragment; and the rules of
+   * webhook targets (https, http outside production; no credentials, which would be logged
+   * everywhere; no private, loopback or metadata address). Literal addresses and names only: the
+   * name is resolved and checked at every send, and a relying party's host need not resolve yet.
    */
   private checkLogoutUri(value: string | null | undefined): string | null {
     if (value === null || value === undefined || value.trim() === '') return null;
@@ -147,14 +150,12 @@ export class ClientService {
     if (raw.length > MAX_URI_LENGTH) throw badInput(field, `${field} must be at most ${MAX_URI_LENGTH} characters`);
     let url: URL;
     try {
-      url = new URL(raw);
-    } catch {
-      throw badInput(field, `${field} must be an absolute URL`);
+      url = checkTargetUrl(raw, this.deps.rules);
+    } catch (error) {
+      if (error instanceof TargetRefused) throw badInput(field, `${field} refused: ${error.reason}`);
+      throw error;
     }
-    const allowed = this.deps.production ? ['https:'] : ['https:', 'http:'];
-    if (!allowed.includes(url.protocol)) throw badInput(field, `${field} must use ${allowed.join(' or ')}`);
     if (url.hash || raw.includes('#')) throw badInput(field, `${field} must not have a fragment`);
-    if (url.username || url.password) throw badInput(field, `${field} must not contain credentials`);
     return url.toString();
   }
 }
