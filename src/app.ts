@@ -1,7 +1,7 @@
 import { createServer, type Server } from 'node:http';
 import type { Config } from './config.js';
 import { systemClock, type Clock } from './clock.js';
-import { createLogger, type Logger } from './logger.js';
+import { createLogger, type Logger, type LogSink } from './logger.js';
 import { openDatabase, type Database } from './db/orm.js';
 import { TokenKeys } from './token/jwt.js';
 import { createServices, type AppDeps } from './services.js';
@@ -40,6 +40,8 @@ export { MAX_REQUEST_BYTES } from './server/http-routes.js';
 export interface AppOptions {
   clock?: Clock;
   logger?: Logger;
+  /** Where the logger made from LOG_LEVEL writes (stderr by default); tests capture it. */
+  logSink?: LogSink;
 }
 
 export interface App {
@@ -61,7 +63,7 @@ export interface App {
 /** One Tessera instance: its database, event bus, background work, HTTP and WebSocket servers. */
 export async function buildApp(config: Config, options: AppOptions = {}): Promise<App> {
   const clock = options.clock ?? systemClock;
-  const logger = options.logger ?? createLogger(config.logLevel);
+  const logger = options.logger ?? createLogger(config.logLevel, options.logSink);
   const sealer = new SigningKeySealer(config.keyEncryptionKeys);
   const database = await openSealedDatabase(config, logger, sealer);
   const bus = await connectEventBus(config, logger);
@@ -70,7 +72,7 @@ export async function buildApp(config: Config, options: AppOptions = {}): Promis
   const embeddedDir = database.kind === 'embedded' && config.dataDir !== 'memory://' ? config.dataDir : null;
   const localOperator = embeddedDir ? new LocalOperatorCredential() : null;
   const deps = sharedDeps(config, clock, logger, database, sealer, bus, metrics, localOperator);
-  listenToEvents(deps, metrics);
+  listenToEvents(deps, metrics, logger);
   await ensureFirstAdminKey(config, database, clock, logger, embeddedDir);
 
   const watchers = new SessionWatchers({ orm: database.orm, clock, logger, events: bus.events, intervalSeconds: config.subscriptionRecheckSeconds });
@@ -216,7 +218,7 @@ function sharedDeps(
     orm: database.orm,
     clock,
     config,
-    keys: new TokenKeys(database.orm, clock, config.publicUrl, sealer),
+    keys: new TokenKeys(database.orm, clock, config.publicUrl, sealer, logger),
     events: bus.events,
     record: new EventRecord({
       orm: database.orm,
@@ -243,7 +245,7 @@ function sharedDeps(
  * What this instance does with every session event (forget ended sessions, count terminations)
  * and every invalidation (forget changed users, API keys and signing keys).
  */
-function listenToEvents({ events, sessionCache, invalidations, subjectStates, userSnapshots, keys }: AppDeps, metrics: TesseraMetrics): void {
+function listenToEvents({ events, sessionCache, invalidations, subjectStates, userSnapshots, keys }: AppDeps, metrics: TesseraMetrics, logger: Logger): void {
   invalidations.on((items) => {
     for (const item of items) {
       if (item.kind === 'user') {
@@ -261,6 +263,9 @@ function listenToEvents({ events, sessionCache, invalidations, subjectStates, us
   });
   events.onPublish((event) => {
     metrics.eventsRecorded({ type: event.type });
+    if (event.reason === 'REFRESH_TOKEN_REUSED') {
+      logger.warn('refresh token reused: its session was ended', { realm: event.realmId, session: event.sessionId, user: event.userId });
+    }
     if (event.type === 'TERMINATED') metrics.terminations({ reason: event.reason ?? 'UNKNOWN' });
   });
 }

@@ -5,6 +5,9 @@ import type { AdminCaller } from './caller.js';
 import type { TokenVerifier } from '../token/token-verifier.js';
 import type { EndedSessionToken } from '../token/ended-session-token.js';
 
+/** What a caller presenting an unknown or revoked admin key is told (and what the log looks for). */
+export const ADMIN_KEY_REFUSED = 'Invalid admin key';
+
 /**
  * Bearer credential → Caller. No credential is an anonymous caller; a credential that does not
  * check out is an error (UNAUTHENTICATED), never a silent downgrade to anonymous.
@@ -19,7 +22,7 @@ export async function authenticate(
   if (!credential) throw unauthenticated('Authorization must be "Bearer <token>"');
   if (credential.startsWith(ADMIN_KEY_PREFIX)) {
     const admin = await deps.adminKeys.authenticate(credential, ip);
-    if (!admin) throw unauthenticated('Invalid admin key');
+    if (!admin) throw unauthenticated(ADMIN_KEY_REFUSED);
     return admin;
   }
   const check = await deps.tokens.check(credential);

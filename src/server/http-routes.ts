@@ -4,6 +4,7 @@ import type { ReadinessProbe } from './readiness.js';
 import type { TesseraMetrics } from './metrics.js';
 import { matchJwksPath } from './jwks.js';
 import { refuseUnsafeContentType } from './graphql-request-guard.js';
+import { logRequest } from './request-log.js';
 
 /** GraphQL requests are small; anything larger is refused before parsing. */
 export const MAX_REQUEST_BYTES = 64 * 1024;
@@ -35,6 +36,8 @@ export function createRequestListener(routes: HttpRoutes): (req: IncomingMessage
   const { readiness, metrics, logger } = routes;
   return async (req, res) => {
     const url = new URL(req.url ?? '/', 'http://localhost');
+    // The path only: a query string may carry what must never be logged.
+    const facts = logRequest(logger, req, res, url.pathname);
     // Shutting down: answer, then close the connection, so a client's next request opens a new
     // one — which the load balancer sends elsewhere once /ready has failed (shutdown.ts).
     if (readiness.draining) res.setHeader('connection', 'close');
@@ -75,11 +78,15 @@ export function createRequestListener(routes: HttpRoutes): (req: IncomingMessage
         }
         if (url.pathname === '/graphql' && (await routes.fastPath(req, res, body))) {
           metrics.graphqlRequests({ handler: 'fast-path' });
+          if (facts) facts.handler = 'fast-path';
           return;
         }
         replayBody(req, body);
       }
-      if (url.pathname === '/graphql') metrics.graphqlRequests({ handler: 'yoga' });
+      if (url.pathname === '/graphql') {
+        metrics.graphqlRequests({ handler: 'yoga' });
+        if (facts) facts.handler = 'yoga';
+      }
       await routes.yoga(req, res);
     } catch (error) {
       logger.error('request failed', { error: String(error) });

@@ -3,7 +3,7 @@ import type { GraphQLError } from 'graphql';
 import { createYoga, type YogaServerInstance } from 'graphql-yoga';
 import type { Logger } from '../logger.js';
 import { createServices, type AppDeps } from '../services.js';
-import { authenticate, endedSessionFor } from '../auth/authenticate.js';
+import { ADMIN_KEY_REFUSED, authenticate, endedSessionFor } from '../auth/authenticate.js';
 import type { Caller } from '../auth/caller.js';
 import { schema } from '../graphql/schema.js';
 import { maskError } from '../graphql/errors.js';
@@ -14,6 +14,7 @@ import type { SessionWatchers } from '../session/session-watchers.js';
 import { clientIp } from './client-ip.js';
 import { useJsonWithoutEcho } from './graphql-request-guard.js';
 import type { TesseraMetrics } from './metrics.js';
+import { noteCaller, requestFacts, useOperationNames } from './request-log.js';
 
 /** HTTP requests carry node's request; WebSocket operations the connection's params and its client address. */
 export type ServerContext =
@@ -43,7 +44,13 @@ export function createTesseraYoga(opts: { deps: AppDeps; metrics: TesseraMetrics
     logging: false, // our own logger reports unexpected errors (errorMasker)
     cors: corsFor(config.allowedOrigins),
     maskedErrors: { maskError: maskAndLog },
-    plugins: [...securityPlugins({ production: config.production }), useLeanSubscriptions(), useJsonWithoutEcho()],
+    plugins: [
+      ...securityPlugins({ production: config.production }),
+      useLeanSubscriptions(),
+      useJsonWithoutEcho(),
+      // Only with debug on: with it off, an operation pays for no log at all.
+      ...(opts.logger.enabled('debug') ? [useOperationNames()] : []),
+    ],
     context: operationContext(opts),
   });
   return { yoga, maskAndLog };
@@ -67,6 +74,7 @@ function operationContext(opts: { deps: AppDeps; metrics: TesseraMetrics; watche
           }
         : { ip: clientIp(serverContext.req, trustProxyHops), authorization: serverContext.req.headers.authorization ?? null };
     const services = createServices(deps);
+    const facts = 'req' in serverContext ? requestFacts(serverContext.req) : undefined;
     let caller: Promise<Caller> | null = null;
     return {
       ip,
@@ -76,7 +84,7 @@ function operationContext(opts: { deps: AppDeps; metrics: TesseraMetrics; watche
       publicUrl,
       metrics,
       watchers,
-      caller: () => (caller ??= authenticate(authorization, ip, services)),
+      caller: () => (caller ??= noteCaller(facts, authenticate(authorization, ip, services))),
       endedSession: () => endedSessionFor(authorization, services),
     };
   };
@@ -103,10 +111,18 @@ function errorMasker(logger: Logger): ErrorMasker {
     const original = originalOf(error);
     const masked = maskError(error, message);
     const code = (masked as GraphQLError).extensions?.code;
-    if (code === 'SERVICE_UNAVAILABLE') logger.warn('database unavailable', { error: String((original as Error)?.message ?? original) });
+    // Security events (docs/operations.md#logs): what was refused, never the credential itself.
+    if (code === 'RATE_LIMITED') logger.warn('request throttled', { path: pathOf(error), error: (masked as Error).message });
+    else if (code === 'UNAUTHENTICATED' && (masked as Error).message === ADMIN_KEY_REFUSED) logger.warn('admin key refused: unknown or revoked');
+    else if (code === 'SERVICE_UNAVAILABLE') logger.warn('database unavailable', { error: String((original as Error)?.message ?? original) });
     else if (code === 'INTERNAL_SERVER_ERROR') logger.error('unexpected error', { error: String((original as Error)?.stack ?? original) });
     return masked;
   };
+}
+
+function pathOf(error: unknown): string | undefined {
+  const path = (error as GraphQLError).path;
+  return path ? path.join('.') : undefined;
 }
 
 /**

@@ -1,5 +1,6 @@
 import { webcrypto, type KeyObject } from 'node:crypto';
 import { SignJWT, decodeProtectedHeader, exportJWK, importPKCS8, importSPKI, jwtVerify, errors as joseErrors, type JWK } from 'jose';
+import type { Logger } from '../logger.js';
 import type { MikroORM } from '@mikro-orm/postgresql';
 import { createSigner } from 'fast-jwt';
 import { TtlCache } from '../ttl-cache.js';
@@ -109,6 +110,8 @@ export class TokenKeys {
     private readonly publicUrl: string,
     /** Signing-key material is stored sealed when KEY_ENCRYPTION_KEY is set; opened here, on import. */
     readonly sealer: SigningKeySealer,
+    /** Told why a token of one of our keys was refused where that helps an operator (issuer mismatch). */
+    private readonly logger?: Logger,
   ) {}
 
   private async importKey(row: SigningKey): Promise<ImportedKey> {
@@ -274,7 +277,18 @@ export class TokenKeys {
       this.verifiedTokens.set(token, check, now.getTime());
       return { valid: true, ...check };
     } catch (error) {
-      return { valid: false, reason: rejectionOf(error) };
+      const reason = rejectionOf(error);
+      // Our key, another issuer: almost always two instances with different PUBLIC_URLs sharing a
+      // database (README: running two instances). The caller only hears "Invalid or expired token".
+      if (reason === 'WRONG_ISSUER' && this.logger?.enabled('debug')) {
+        const got = (error as InstanceType<typeof joseErrors.JWTClaimValidationFailed>).payload?.iss;
+        this.logger.debug('token refused: issuer mismatch', {
+          expected: realmIssuer(this.publicUrl, key.realmId),
+          got: typeof got === 'string' ? got.slice(0, 200) : null,
+          kid: key.kid,
+        });
+      }
+      return { valid: false, reason };
     }
   }
 

@@ -8,6 +8,7 @@ import type { TypedDocumentNode } from '@graphql-typed-document-node/core';
 import { buildApp, type App } from '../../src/app.js';
 import { loadConfig, type Config } from '../../src/config.js';
 import { AdjustableClock } from '../../src/clock.js';
+import type { LogSink } from '../../src/logger.js';
 import { openDatabase } from '../../src/db/orm.js';
 
 export interface GraphQLResponse<T = Record<string, any>> {
@@ -39,7 +40,7 @@ export interface TestServer {
  * A real Tessera on an ephemeral port: yoga over HTTP, graphql-ws on the same port, against the
  * embedded PGlite (in memory) by default, or the PostgreSQL / Redis of DATABASE_URL / REDIS_URL.
  */
-export async function startTestServer(env: Record<string, string> = {}): Promise<TestServer> {
+export async function startTestServer(env: Record<string, string> = {}, options: { logSink?: LogSink } = {}): Promise<TestServer> {
   const adminKey = `tsa_test_${randomBytes(24).toString('base64url')}`;
   const config = loadConfig({
     PORT: '0',
@@ -56,7 +57,7 @@ export async function startTestServer(env: Record<string, string> = {}): Promise
     ...env,
   });
   const clock = new AdjustableClock();
-  const app = await buildApp(config, { clock });
+  const app = await buildApp(config, { clock, logSink: options.logSink });
   const url = await app.start();
   const gql: TestServer['gql'] = async (query, variables, auth, headers = {}) => {
     const response = await fetch(`${url}/graphql`, {
