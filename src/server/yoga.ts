@@ -61,8 +61,15 @@ export function createTesseraYoga(opts: { deps: AppDeps; metrics: TesseraMetrics
  * none) or, for a WebSocket operation, from its connection. The caller is authenticated on first
  * use, once per operation.
  */
-function operationContext(opts: { deps: AppDeps; metrics: TesseraMetrics; watchers: SessionWatchers }): (serverContext: ServerContext) => GraphQLContext {
+function operationContext(opts: {
+  deps: AppDeps;
+  metrics: TesseraMetrics;
+  watchers: SessionWatchers;
+  logger: Logger;
+}): (serverContext: ServerContext) => GraphQLContext {
   const { deps, metrics, watchers } = opts;
+  // Decided once: with debug off, an operation does not even look for its request's log line.
+  const logging = opts.logger.enabled('debug');
   const { clock, events, config } = deps;
   const { publicUrl, trustProxyHops } = config;
   return (serverContext) => {
@@ -74,7 +81,7 @@ function operationContext(opts: { deps: AppDeps; metrics: TesseraMetrics; watche
           }
         : { ip: clientIp(serverContext.req, trustProxyHops), authorization: serverContext.req.headers.authorization ?? null };
     const services = createServices(deps);
-    const facts = 'req' in serverContext ? requestFacts(serverContext.req) : undefined;
+    const facts = logging && 'req' in serverContext ? requestFacts(serverContext.req) : undefined;
     let caller: Promise<Caller> | null = null;
     return {
       ip,
