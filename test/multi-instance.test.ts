@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openDatabase, type Database } from '../src/db/orm.js';
 import { authenticateAdminKey, ensureBootstrapAdminKey } from '../src/auth/admin-keys.js';
 import { systemClock } from '../src/clock.js';
+import { ADMIN_SCOPES } from '../src/db/entities/index.js';
 import { startRedis, startTessera, stopAll, type RedisProcess, type TesseraProcess } from './helpers/processes.js';
 import { eventually, openWs, within, type RecordedSubscription, type WsConnection } from './helpers/ws-client.js';
 
@@ -258,7 +259,7 @@ describe.skipIf(!DATABASE_URL)('instances starting together [real PostgreSQL: sk
       ]);
       expect(outcomes.map((o) => (o.status === 'rejected' ? String(o.reason).slice(0, 200) : 'ok'))).toEqual(['ok', 'ok']);
       const admin = await authenticateAdminKey(db.orm.em.fork(), key, null);
-      expect(admin?.scopes.size).toBe(6);
+      expect(admin?.scopes.size).toBe(ADMIN_SCOPES.length);
     } finally {
       await db.close();
     }

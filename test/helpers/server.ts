@@ -51,6 +51,10 @@ export async function startTestServer(env: Record<string, string> = {}, options:
     SWEEP_INTERVAL_SECONDS: '3600',
     // No drain window at stop: test files stop servers often (test/transport.test.ts tests the window).
     SHUTDOWN_DRAIN_SECONDS: '0',
+    // Test files share one database under DATABASE_URL: another file's delivery worker would claim
+    // this file's webhook deliveries (with its own target rules and clock). The files that test
+    // deliveries drain them explicitly (test/webhooks.test.ts).
+    WEBHOOK_POLL_SECONDS: '3600',
     DATABASE_URL: process.env.DATABASE_URL ?? '',
     REDIS_URL: process.env.REDIS_URL ?? '',
     BOOTSTRAP_ADMIN_KEY: adminKey,
