@@ -23,6 +23,7 @@ import { HttpConnections, shutdown } from './server/shutdown.js';
 import { attachWebSocketServer } from './server/websocket.js';
 import { ExpirySweeper } from './session/expiry-sweeper.js';
 import { SigningKeySealer, sealSigningKeys } from './realm/signing-key-sealer.js';
+import { sealWebhookSecrets } from './webhook/webhook.service.js';
 import { SessionWatchers } from './session/session-watchers.js';
 import { SessionStateCache } from './session/session-state-cache.js';
 import { UserSnapshots } from './user/user-snapshots.js';
@@ -184,7 +185,7 @@ function backgroundWorkers(config: Config, deps: AppDeps, database: Database, lo
   return { sweeper, deliveries };
 }
 
-/** The database, migrated, with its signing keys sealed under the current KEY_ENCRYPTION_KEY. */
+/** The database, migrated, with its signing keys and webhook secrets sealed under the current KEY_ENCRYPTION_KEY. */
 async function openSealedDatabase(config: Config, logger: Logger, sealer: SigningKeySealer): Promise<Database> {
   const database = await openDatabase(config);
   await database.migrate(() => logger.info('waiting for another instance to finish migrating'));
@@ -192,6 +193,8 @@ async function openSealedDatabase(config: Config, logger: Logger, sealer: Signin
   try {
     const resealed = await sealSigningKeys(database.orm.em.fork(), sealer);
     if (resealed > 0) logger.info('signing keys sealed with the current KEY_ENCRYPTION_KEY', { count: resealed });
+    const webhookSecrets = await sealWebhookSecrets(database.orm.em.fork(), sealer);
+    if (webhookSecrets > 0) logger.info('webhook secrets sealed with the current KEY_ENCRYPTION_KEY', { count: webhookSecrets });
   } catch (error) {
     await database.close();
     throw error;

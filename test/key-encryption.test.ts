@@ -19,6 +19,18 @@ const K1 = 'first-key-encryption-key-0123456789abcdef';
 const K2 = 'second-key-encryption-key-0123456789abcdef';
 const REALM_SECRET = 'query ($id: ID!) { realm(id: $id) { jwtSecret jwtPublicKey } }';
 
+const CREATE_WEBHOOK = 'mutation ($input: CreateWebhookEndpointInput!) { createWebhookEndpoint(input: $input) { secret endpoint { id } } }';
+const ROTATE_WEBHOOK = 'mutation ($id: ID!) { rotateWebhookSecret(id: $id) { secret } }';
+// The endpoint is never sent to: only its secrets' storage is looked at.
+const WEBHOOK_ENV = { WEBHOOK_ALLOW_PRIVATE_TARGETS: 'true', WEBHOOK_POLL_SECONDS: '3600' };
+
+async function storedWebhookSecrets(server: TestServer) {
+  return server.app.deps.orm.em
+    .fork()
+    .getConnection()
+    .execute<{ id: string; secret: string; previous_secret: string | null }[]>('select id, secret, previous_secret from webhook_endpoint');
+}
+
 async function storedKeys(server: TestServer) {
   return server.app.deps.orm.em
     .fork()
@@ -42,8 +54,13 @@ async function expectValid(server: TestServer, token: string) {
 describe('signing keys encrypted at rest (KEY_ENCRYPTION_KEY)', () => {
   it('seals keys made before and after it is set, signs and verifies with them, refuses to start without the key, and re-seals on rotation', async () => {
     // 1. Without KEY_ENCRYPTION_KEY keys are stored in clear (as before the feature).
-    let server = await startTestServer(database.env);
+    let server = await startTestServer({ ...database.env, ...WEBHOOK_ENV });
     const hs = await seedRealm(server, { jwtAlgorithm: 'HS256' });
+    const created = ok(
+      await server.gql(CREATE_WEBHOOK, { input: { realmId: hs.id, url: 'http://127.0.0.1:9/hook', eventTypes: ['SESSION_TERMINATED'] } }, server.adminKey),
+    ).createWebhookEndpoint as { secret: string; endpoint: { id: string } };
+    const webhookId = created.endpoint.id;
+    expect((await storedWebhookSecrets(server))[0].secret).toBe(created.secret);
     const hsSecret = hs.jwtSecret!;
     const hsUser = await hs.createUser();
     const hsLogin = await hsUser.login();
@@ -51,8 +68,17 @@ describe('signing keys encrypted at rest (KEY_ENCRYPTION_KEY)', () => {
     await server.close();
 
     // 2. Set: the clear key is sealed at start; a new realm's keys are sealed from the start.
-    server = await startTestServer({ ...database.env, KEY_ENCRYPTION_KEY: K1 });
+    server = await startTestServer({ ...database.env, ...WEBHOOK_ENV, KEY_ENCRYPTION_KEY: K1 });
     const rs = await seedRealm(server, { jwtAlgorithm: 'RS256' });
+    // Webhook secrets too: the clear one was sealed at start, a rotated one is sealed when made, and
+    // the previous one keeps its sealing while it signs beside the new.
+    const rotatedSecret = (ok(await server.gql(ROTATE_WEBHOOK, { id: webhookId }, server.adminKey)).rotateWebhookSecret as { secret: string }).secret;
+    const webhookWithK1 = (await storedWebhookSecrets(server))[0];
+    const k1Prefix = webhookWithK1.secret.split(':').slice(0, 3).join(':');
+    expect(webhookWithK1.secret).toMatch(/^tessera-sealed:v1:[\w-]{8}:/);
+    expect(webhookWithK1.previous_secret!.startsWith(`${k1Prefix}:`)).toBe(true);
+    expect(server.app.deps.keys.sealer.open(webhookId, webhookWithK1.secret)).toBe(rotatedSecret);
+    expect(server.app.deps.keys.sealer.open(webhookId, webhookWithK1.previous_secret!)).toBe(created.secret);
     const rsUser = await rs.createUser();
     const rsLogin = await rsUser.login();
     const sealedWithK1 = await storedKeys(server);
@@ -81,9 +107,15 @@ describe('signing keys encrypted at rest (KEY_ENCRYPTION_KEY)', () => {
 
     // 4. Rotation: the new key first, the old one after it. Keys are re-sealed with the new one at
     // start; tokens issued before still verify and new ones are signed.
-    server = await startTestServer({ ...database.env, KEY_ENCRYPTION_KEY: `${K2},${K1}` });
+    server = await startTestServer({ ...database.env, ...WEBHOOK_ENV, KEY_ENCRYPTION_KEY: `${K2},${K1}` });
     const sealedWithK2 = await storedKeys(server);
     const prefixOf = (row: (typeof sealedWithK2)[number]) => (row.secret ?? row.private_key_pem!).split(':').slice(0, 3).join(':');
+    const webhookWithK2 = (await storedWebhookSecrets(server))[0];
+    for (const stored of [webhookWithK2.secret, webhookWithK2.previous_secret!]) {
+      expect(stored).toMatch(/^tessera-sealed:v1:/);
+      expect(stored.startsWith(`${k1Prefix}:`)).toBe(false);
+      expect(stored.startsWith(`${prefixOf(sealedWithK2[0])}:`)).toBe(true);
+    }
     expect(new Set(sealedWithK2.map(prefixOf)).size).toBe(1);
     expect(prefixOf(sealedWithK2[0])).not.toBe(prefixOf(sealedWithK1[0]));
     await expectValid(server, hsLogin.accessToken);
@@ -92,8 +124,11 @@ describe('signing keys encrypted at rest (KEY_ENCRYPTION_KEY)', () => {
     await server.close();
 
     // 5. Once every instance has started with it, the old key can go.
-    server = await startTestServer({ ...database.env, KEY_ENCRYPTION_KEY: K2 });
+    server = await startTestServer({ ...database.env, ...WEBHOOK_ENV, KEY_ENCRYPTION_KEY: K2 });
     await expectValid(server, rsLogin.accessToken);
+    const webhookNow = (await storedWebhookSecrets(server))[0];
+    expect(server.app.deps.keys.sealer.open(webhookId, webhookNow.secret)).toBe(rotatedSecret);
+    expect(server.app.deps.keys.sealer.open(webhookId, webhookNow.previous_secret!)).toBe(created.secret);
     expect(ok(await server.gql(REALM_SECRET, { id: hs.id }, server.adminKey)).realm.jwtSecret).toBe(hsSecret);
     await server.close();
   }, 120_000);

@@ -3,7 +3,7 @@ import type { EntityManager } from '@mikro-orm/postgresql';
 import { ConfigError } from '../config.js';
 import { SigningKeyStore } from './signing-key-store.js';
 
-const PREFIX = 'tessera-sealed:v1:';
+export const SEALED_PREFIX = 'tessera-sealed:v1:';
 
 /**
  * Encryption at rest for signing-key material (HS256 secrets, RS256 private keys), so that a copy
@@ -34,12 +34,12 @@ export class SigningKeySealer {
     const iv = randomBytes(12);
     const cipher = createCipheriv('aes-256-gcm', current.key, iv).setAAD(Buffer.from(signingKeyId));
     const ciphertext = Buffer.concat([cipher.update(clear, 'utf8'), cipher.final()]);
-    return `${PREFIX}${current.fingerprint}:${iv.toString('base64url')}:${ciphertext.toString('base64url')}:${cipher.getAuthTag().toString('base64url')}`;
+    return `${SEALED_PREFIX}${current.fingerprint}:${iv.toString('base64url')}:${ciphertext.toString('base64url')}:${cipher.getAuthTag().toString('base64url')}`;
   }
 
   open(signingKeyId: string, stored: string): string {
     if (!isSealed(stored)) return stored;
-    const [fingerprint, iv, ciphertext, tag] = stored.slice(PREFIX.length).split(':');
+    const [fingerprint, iv, ciphertext, tag] = stored.slice(SEALED_PREFIX.length).split(':');
     const entry = this.keys.find((candidate) => candidate.fingerprint === fingerprint);
     if (!entry) throw new Error(`signing key ${signingKeyId} is sealed with a key KEY_ENCRYPTION_KEY does not list (${fingerprint})`);
     const decipher = createDecipheriv('aes-256-gcm', entry.key, Buffer.from(iv, 'base64url'))
@@ -48,13 +48,37 @@ export class SigningKeySealer {
     return Buffer.concat([decipher.update(Buffer.from(ciphertext, 'base64url')), decipher.final()]).toString('utf8');
   }
 
+  /**
+   * Whether a stored value must be sealed again at start: with a key set, anything not sealed with
+   * the current one (clear text included); with none, anything sealed (which then cannot be opened).
+   */
+  needsResealing(stored: string): boolean {
+    const prefix = this.currentPrefix;
+    return prefix ? !stored.startsWith(prefix) : isSealed(stored);
+  }
+
+  /**
+   * Opened and sealed with the current key. What cannot be opened — sealed with a key the list no
+   * longer has, or sealed while no key is set — stops the start naming the variable.
+   */
+  reseal(id: string, stored: string, what: string): string {
+    if (!this.currentPrefix) {
+      throw new ConfigError('KEY_ENCRYPTION_KEY', `the ${what} in the database are encrypted: set the key they were sealed with`);
+    }
+    try {
+      return this.seal(id, this.open(id, stored));
+    } catch (error) {
+      throw new ConfigError('KEY_ENCRYPTION_KEY', `cannot open the ${what} in the database: ${(error as Error).message}`);
+    }
+  }
+
   /** How every value sealed with today's key starts; null while no key is set. */
   get currentPrefix(): string | null {
-    return this.keys[0] ? `${PREFIX}${this.keys[0].fingerprint}:` : null;
+    return this.keys[0] ? `${SEALED_PREFIX}${this.keys[0].fingerprint}:` : null;
   }
 }
 
-const isSealed = (stored: string) => stored.startsWith(PREFIX);
+const isSealed = (stored: string) => stored.startsWith(SEALED_PREFIX);
 
 /**
  * At start: seal every signing key that is in clear or sealed with an older key, with the current
@@ -68,19 +92,10 @@ export async function sealSigningKeys(em: EntityManager, sealer: SigningKeySeale
   // key is set, sealed at all when none is.
   return em.transactional(async (tx) => {
     const store = new SigningKeyStore(tx);
-    const rows = prefix ? await store.lockWhereSecret(prefix, false) : await store.lockWhereSecret(PREFIX, true);
-    if (rows.length > 0 && !prefix) {
-      throw new ConfigError('KEY_ENCRYPTION_KEY', 'the signing keys in the database are encrypted: set the key they were sealed with');
-    }
+    const rows = prefix ? await store.lockWhereSecret(prefix, false) : await store.lockWhereSecret(SEALED_PREFIX, true);
     for (const row of rows) {
       const column = row.secret !== null ? 'secret' : 'private_key_pem';
-      let clear: string;
-      try {
-        clear = sealer.open(row.id, row[column]!);
-      } catch (error) {
-        throw new ConfigError('KEY_ENCRYPTION_KEY', `cannot open the signing keys in the database: ${(error as Error).message}`);
-      }
-      await store.writeSecret(row.id, column, sealer.seal(row.id, clear));
+      await store.writeSecret(row.id, column, sealer.reseal(row.id, row[column]!, 'signing keys'));
     }
     return rows.length;
   });

@@ -1,5 +1,6 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { sql, sqlRows, runSql } from '../db/sql.js';
+import { escapeLike } from '../db/like.js';
 
 export interface EndpointTarget {
   id: string;
@@ -49,5 +50,22 @@ export class WebhookStore {
           returning id, enabled`,
     );
     return rows.filter((row) => !row.enabled).map((row) => row.id);
+  }
+
+  /**
+   * The endpoints whose secret or previous secret starts (starting) or does not start with prefix,
+   * locked: the ones the start must seal again (signing-key-sealer.ts).
+   */
+  lockWhereSecret(prefix: string, starting: boolean): Promise<{ id: string; secret: string; previous_secret: string | null }[]> {
+    const pattern = `${escapeLike(prefix)}%`;
+    return sqlRows(
+      this.em,
+      sql`select id, secret, previous_secret from webhook_endpoint
+           where (secret like ${pattern}) = ${starting} or (previous_secret like ${pattern}) = ${starting} for update`,
+    );
+  }
+
+  async writeSecrets(id: string, secret: string, previousSecret: string | null): Promise<void> {
+    await runSql(this.em, sql`update webhook_endpoint set secret = ${secret}, previous_secret = ${previousSecret} where id = ${id}`);
   }
 }

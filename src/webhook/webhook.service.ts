@@ -7,7 +7,8 @@ import type { Caller } from '../auth/caller.js';
 import { missingInReach, realmFilter, requireRealmScope } from '../auth/access.js';
 import { checkText, isWellFormedId } from '../input-rules.js';
 import { paginate, type Connection, type PageArgs } from '../db/pagination.js';
-import type { SigningKeySealer } from '../realm/signing-key-sealer.js';
+import { SEALED_PREFIX, type SigningKeySealer } from '../realm/signing-key-sealer.js';
+import { WebhookStore } from './webhook-store.js';
 import { newWebhookSecret } from '../delivery/webhook-request.js';
 import { DeliveryStore } from '../delivery/delivery-store.js';
 import { checkTargetUrl, resolveTarget, TargetRefused, type TargetRules } from '../delivery/target-address.js';
@@ -167,4 +168,22 @@ function checkEventTypes(types: readonly WebhookEventType[]): WebhookEventType[]
   if (unique.length === 0) throw badInput('eventTypes', 'eventTypes must name at least one event type');
   if (unique.some((type) => !WEBHOOK_EVENT_TYPES.includes(type))) throw badInput('eventTypes', 'eventTypes has an unknown event type');
   return WEBHOOK_EVENT_TYPES.filter((type) => unique.includes(type));
+}
+
+/**
+ * At start, like sealSigningKeys (src/realm/signing-key-sealer.ts): every webhook secret (and the previous one, while it still signs
+ * beside the new) sealed with the current KEY_ENCRYPTION_KEY, so that the old key can leave the
+ * list once every instance has started with the new one.
+ */
+export async function sealWebhookSecrets(em: EntityManager, sealer: SigningKeySealer): Promise<number> {
+  return em.transactional(async (tx) => {
+    const store = new WebhookStore(tx);
+    const prefix = sealer.currentPrefix;
+    const rows = prefix ? await store.lockWhereSecret(prefix, false) : await store.lockWhereSecret(SEALED_PREFIX, true);
+    for (const row of rows) {
+      const reseal = (stored: string) => (sealer.needsResealing(stored) ? sealer.reseal(row.id, stored, 'webhook secrets') : stored);
+      await store.writeSecrets(row.id, reseal(row.secret), row.previous_secret === null ? null : reseal(row.previous_secret));
+    }
+    return rows.length;
+  });
 }
