@@ -140,10 +140,16 @@ describe('webhooks', () => {
     expect(rotated).toMatch(/^whsec_/);
     expect(rotated).not.toBe(secret);
     expect(await page.getByText(rotated).count()).toBe(0);
-    ok(await server.gql('mutation ($id: ID!, $input: UpdateWebhookEndpointInput!) { updateWebhookEndpoint(id: $id, input: $input) { id } }', {
-      id: endpointId,
-      input: { enabled: true },
-    }, server.adminKey));
+    ok(
+      await server.gql(
+        'mutation ($id: ID!, $input: UpdateWebhookEndpointInput!) { updateWebhookEndpoint(id: $id, input: $input) { id } }',
+        {
+          id: endpointId,
+          input: { enabled: true },
+        },
+        server.adminKey,
+      ),
+    );
     await user.login();
     await server.app.deliveries.drain();
     expect(requestsTo(path)).toHaveLength(3);

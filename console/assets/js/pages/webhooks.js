@@ -225,7 +225,10 @@ export function webhookPage(ctx) {
       {
         label: 'Last response',
         sort: (d) => d.lastResponseStatus ?? '',
-        cell: (d) => [d.lastResponseStatus === null ? '—' : String(d.lastResponseStatus), d.lastError ? h('div', { class: 'reason', text: d.lastError }) : null],
+        cell: (d) => [
+          d.lastResponseStatus === null ? '—' : String(d.lastResponseStatus),
+          d.lastError ? h('div', { class: 'reason', text: d.lastError }) : null,
+        ],
       },
       { label: 'Next attempt', sort: (d) => d.nextAttemptAt ?? '', cell: (d) => time(d.nextAttemptAt) },
       { label: 'Delivered', sort: (d) => d.deliveredAt ?? '', cell: (d) => time(d.deliveredAt) },
