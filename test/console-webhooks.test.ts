@@ -1,3 +1,5 @@
+import { copyFile, mkdir } from 'node:fs/promises';
+import { join } from 'node:path';
 import { Webhook } from 'standardwebhooks';
 import type { Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -14,6 +16,10 @@ const server = useTestServer({ env: { WEBHOOK_ALLOW_PRIVATE_TARGETS: 'true' } })
 const browser = useBrowser();
 let receiver: Receiver;
 let page: Page;
+
+/** Screenshots of each run (git-ignored); `npm run console:screenshots` also copies the README's. */
+const OUTPUT_DIR = join('test-output', 'console');
+const README_IMAGES = process.env.CONSOLE_SCREENSHOTS_DIR;
 
 beforeAll(async () => {
   receiver = await startReceiver();
@@ -42,6 +48,16 @@ async function secretOfDialog(target: Page) {
   await target.getByRole('dialog').getByRole('button', { name: 'Done' }).click();
   await target.getByRole('dialog').waitFor({ state: 'detached' });
   return secret;
+}
+
+async function shot(target: Page, name: string, { readme = false } = {}) {
+  await mkdir(OUTPUT_DIR, { recursive: true });
+  const path = join(OUTPUT_DIR, `${name}.png`);
+  await target.screenshot({ path, fullPage: true });
+  if (readme && README_IMAGES) {
+    await mkdir(README_IMAGES, { recursive: true });
+    await copyFile(path, join(README_IMAGES, `${name}.png`));
+  }
 }
 
 describe('webhooks', () => {
@@ -88,6 +104,7 @@ describe('webhooks', () => {
     );
     expect(webhookEndpoints).toEqual([{ id: expect.any(String), url, eventTypes: ['SESSION_TERMINATED'], description: 'billing', enabled: true }]);
     const endpointId = webhookEndpoints[0].id;
+    await shot(page, 'console-webhooks');
     // Shown once: nothing on the page holds it any more.
     expect(await page.getByText(secret).count()).toBe(0);
 
@@ -117,6 +134,7 @@ describe('webhooks', () => {
     await delivery.getByText('delivered', { exact: true }).waitFor();
     expect(await delivery.locator('td[data-label="Attempts"]').textContent()).toBe('2');
     expect(requestsTo(path).map((request) => request.headers['webhook-id'])).toEqual([eventId, eventId]);
+    await shot(page, 'console-webhook-deliveries', { readme: true });
 
     // Edit: disabled, and its description removed.
     await page.getByRole('link', { name: 'All endpoints' }).click();
