@@ -5,7 +5,7 @@ import type { Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { ok, useTestServer } from './helpers/server.js';
 import { useBrowser } from './helpers/browser.js';
-import { seedRealm } from './helpers/factories.js';
+import { createAdminKey, seedRealm } from './helpers/factories.js';
 import { startReceiver, type ReceivedRequest, type Receiver } from './helpers/receiver.js';
 
 // The console's Webhooks page in a real Chromium against a real server, which POSTs to a real
@@ -35,7 +35,11 @@ afterEach(() => {
 
 async function signIn(target: Page, key: string) {
   await target.goto(`${server.url}/console`);
-  await target.getByLabel('Admin key').fill(key);
+  const form = target.getByLabel('Admin key');
+  const signOut = target.getByRole('button', { name: 'Sign out' });
+  await form.or(signOut).waitFor();
+  if (await signOut.isVisible()) await signOut.click();
+  await form.fill(key);
   await target.getByRole('button', { name: 'Sign in' }).click();
   await target.getByRole('heading', { name: 'Realms', level: 1 }).waitFor();
 }
@@ -179,5 +183,35 @@ describe('webhooks', () => {
     await page.getByText(`Endpoint ${url} deleted.`).waitFor();
     await page.getByText('No webhook endpoints yet.').waitFor();
     expect(ok(await server.gql('query ($r: ID!) { webhookEndpoints(realmId: $r) { id } }', { r: realm.id }, server.adminKey)).webhookEndpoints).toEqual([]);
+  });
+});
+
+describe('webhooks for a key that may only read the realm', () => {
+  it('lists the endpoints and their deliveries, and offers no change', async () => {
+    const realm = await seedRealm(server);
+    const url = `${receiver.url}/read-only`;
+    ok(
+      await server.gql(
+        'mutation ($input: CreateWebhookEndpointInput!) { createWebhookEndpoint(input: $input) { secret } }',
+        { input: { realmId: realm.id, url, eventTypes: ['SESSION_CREATED'] } },
+        server.adminKey,
+      ),
+    );
+    await (await realm.createUser()).login();
+    await server.app.deliveries.drain();
+    const eventId = requestsTo('/read-only')[0].headers['webhook-id'] as string;
+    const reader = await createAdminKey(server, { realmId: realm.id, scopes: ['REALMS_READ'] });
+
+    await signIn(page, reader);
+    await page.evaluate((hash) => (location.hash = hash), `#/realms/${realm.id}/webhooks`);
+    const row = page.locator('tr', { hasText: url });
+    await row.getByText('Session created', { exact: true }).waitFor();
+    for (const name of ['Create endpoint', `Edit endpoint ${url}`, `Rotate the secret of ${url}`, `Delete endpoint ${url}`]) {
+      expect(await page.getByRole('button', { name }).count(), name).toBe(0);
+    }
+    await row.getByRole('link', { name: `Deliveries of ${url}` }).click();
+    const delivery = page.locator('tr', { hasText: eventId });
+    await delivery.getByText('delivered', { exact: true }).waitFor();
+    expect(await delivery.getByRole('button', { name: /Redeliver/ }).count()).toBe(0);
   });
 });
