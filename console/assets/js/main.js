@@ -12,6 +12,7 @@ import { userPage } from './pages/user.js';
 import { sessionsPage } from './pages/sessions.js';
 import { feedPage } from './pages/feed.js';
 import { clientsPage } from './pages/clients.js';
+import { webhookPage, webhooksPage } from './pages/webhooks.js';
 
 // sessionStorage: the key lives as long as this tab, is not shared with other tabs, and is gone
 // when the tab closes. It is never put in a URL, where history and logs would keep it.
@@ -26,6 +27,8 @@ const ROUTES = [
   { path: '/realms/:realmId/sessions', page: sessionsPage, section: 'sessions' },
   { path: '/realms/:realmId/feed', page: feedPage, section: 'feed' },
   { path: '/realms/:realmId/clients', page: clientsPage, section: 'clients' },
+  { path: '/realms/:realmId/webhooks', page: webhooksPage, section: 'webhooks' },
+  { path: '/realms/:realmId/webhooks/:endpointId', page: webhookPage, section: 'webhooks' },
 ];
 
 // The sections of a realm, each shown to keys with the scope it needs.
@@ -35,6 +38,7 @@ const REALM_SECTIONS = [
   { id: 'sessions', label: 'Sessions', path: ['sessions'], allowed: (access) => access.sessionsRead },
   { id: 'feed', label: 'Live feed', path: ['feed'], allowed: (access) => access.sessionsRead },
   { id: 'clients', label: 'Clients', path: ['clients'], allowed: (access) => access.realmsRead },
+  { id: 'webhooks', label: 'Webhooks', path: ['webhooks'], allowed: (access) => access.realmsRead },
 ];
 
 const main = document.getElementById('main');
