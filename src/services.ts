@@ -128,8 +128,8 @@ export class Services {
   }
 
   get logins(): LoginService {
-    const { clock, events, userSnapshots, passwords } = this.deps;
-    return (this.#logins ??= new LoginService(this.withLazyEm({ clock, issuer: this.issuer, events, userSnapshots, passwords })));
+    const { clock, events, userSnapshots, passwords, passwordPolicy } = this.deps;
+    return (this.#logins ??= new LoginService(this.withLazyEm({ clock, issuer: this.issuer, events, userSnapshots, passwords, passwordPolicy })));
   }
 
   get issuer(): TokenIssuer {

@@ -1,5 +1,5 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { runSql, sql } from '../db/sql.js';
+import { runSql, sql, sqlRows } from '../db/sql.js';
 
 /**
  * Statements on audit_event other than its inserts, which are written in the statement or flush
@@ -21,5 +21,18 @@ export class AuditStore {
       sql`delete from audit_event where id in (select id from audit_event where ${realm} and created_at < ${before} limit ${batchSize})`,
     );
     return rowCount;
+  }
+
+  /**
+   * The ids of deleted realms whose audit rows may still be kept: each deleteRealm leaves one
+   * REALM_DELETED row under no realm (read along the realm_id index's null part), kept as long as
+   * the rows it outlives.
+   */
+  async deletedRealmIds(): Promise<string[]> {
+    const rows = await sqlRows<{ realm_id: string }>(
+      this.em,
+      sql`select distinct data->>'realmId' as realm_id from audit_event where realm_id is null and type = 'REALM_DELETED' and data ? 'realmId'`,
+    );
+    return rows.map((row) => row.realm_id);
   }
 }

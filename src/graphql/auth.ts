@@ -116,4 +116,11 @@ builder.mutationFields((t) => ({
     args: { refreshToken: t.arg.string({ required: true }) },
     resolve: (_root, { refreshToken }, ctx) => counted(ctx.services.issuer.refresh(refreshToken, ctx.ip), (result) => ctx.metrics.refreshes({ result })),
   }),
+  changePassword: t.field({
+    type: LoginResultRef,
+    description:
+      "A user changes its own password (user login token). A wrong currentPassword is INVALID_CREDENTIALS, throttled like a login. Every other session of the user ends (PASSWORD_CHANGED); the caller's session continues with the fresh tokens answered here, and its old refresh token no longer works.",
+    args: { currentPassword: t.arg.string({ required: true }), newPassword: t.arg.string({ required: true }) },
+    resolve: async (_root, { currentPassword, newPassword }, ctx) => ctx.services.logins.changePassword(await ctx.caller(), currentPassword, newPassword),
+  }),
 }));

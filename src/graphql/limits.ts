@@ -28,7 +28,7 @@ export const GRAPHQL_LIMITS = {
 } as const;
 
 /** Root fields that run argon2: one per operation, so aliases cannot multiply the hashing work. */
-const HASHING_FIELDS = new Set(['login', 'setPassword', 'createUser']);
+const HASHING_FIELDS = new Set(['login', 'setPassword', 'createUser', 'changePassword']);
 
 function countRootFields(context: ValidationContext, selectionSet: SelectionSetNode, seen = new Set<string>()): number {
   let count = 0;
@@ -49,7 +49,7 @@ export function oneHashingFieldPerOperation(context: ValidationContext): ASTVisi
     OperationDefinition(node) {
       if (countRootFields(context, node.selectionSet) > 1) {
         context.reportError(
-          new GraphQLError('At most one of login, setPassword or createUser per operation', {
+          new GraphQLError('At most one of login, setPassword, changePassword or createUser per operation', {
             nodes: [node],
             extensions: { code: 'BAD_USER_INPUT', field: 'operation' },
           }),

@@ -92,6 +92,11 @@ builder.mutationFields((t) => ({
     args: { id: t.arg.id({ required: true }), input: t.arg({ type: UpdateOrgInput, required: true }) },
     resolve: async (_root, { id, input }, ctx) => ctx.services.orgs.updateOrg(await ctx.caller(), String(id), input),
   }),
+  deleteOrg: t.boolean({
+    description: 'Deletes an org and its memberships (USERS_MANAGE). Audit rows stay until their retention.',
+    args: { id: t.arg.id({ required: true }) },
+    resolve: async (_root, { id }, ctx) => ctx.services.orgs.deleteOrg(await ctx.caller(), String(id)),
+  }),
   createMembership: t.field({
     type: MembershipRef,
     args: { input: t.arg({ type: CreateMembershipInput, required: true }) },

@@ -106,6 +106,12 @@ builder.mutationFields((t) => ({
     args: { id: t.arg.id({ required: true }), input: t.arg({ type: UpdateRealmInput, required: true }) },
     resolve: async (_root, { id, input }, ctx) => ctx.services.realms.updateRealm(await ctx.caller(), String(id), input),
   }),
+  deleteRealm: t.boolean({
+    description:
+      "Deletes a realm and everything in it (REALMS_MANAGE): every session ends first (USER_DELETED, with its events), then its users, orgs, keys, clients and webhook endpoints go, and the admin keys limited to it. `confirmName` must be the realm's name. Audit rows stay until their retention.",
+    args: { id: t.arg.id({ required: true }), confirmName: t.arg.string({ required: true }) },
+    resolve: async (_root, { id, confirmName }, ctx) => ctx.services.realms.deleteRealm(await ctx.caller(), String(id), confirmName),
+  }),
   rotateRealmKey: t.field({
     type: RealmRef,
     args: { id: t.arg.id({ required: true }) },

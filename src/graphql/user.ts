@@ -79,6 +79,14 @@ const UpdateUserInput = builder.inputType('UpdateUserInput', {
   }),
 });
 
+const UpdateMeInput = builder.inputType('UpdateMeInput', {
+  fields: (t) => ({
+    email: t.string({ required: false, description: 'Unique among the users of the realm (case-insensitive).' }),
+    firstName: t.string({ required: false }),
+    lastName: t.string({ required: false }),
+  }),
+});
+
 builder.queryFields((t) => ({
   user: t.field({
     type: UserRef,
@@ -103,6 +111,18 @@ builder.mutationFields((t) => ({
     type: UserRef,
     args: { id: t.arg.id({ required: true }), input: t.arg({ type: UpdateUserInput, required: true }) },
     resolve: async (_root, { id, input }, ctx) => ctx.services.users.updateUser(await ctx.caller(), String(id), input),
+  }),
+  updateMe: t.field({
+    type: UserRef,
+    description: 'A user edits its own profile (user login token).',
+    args: { input: t.arg({ type: UpdateMeInput, required: true }) },
+    resolve: async (_root, { input }, ctx) => ctx.services.users.updateMe(await ctx.caller(), input),
+  }),
+  deleteUser: t.boolean({
+    description:
+      'Deletes a user (USERS_MANAGE): its sessions end first (USER_DELETED, with their events), then it goes with its memberships and API keys. Audit rows stay until their retention.',
+    args: { id: t.arg.id({ required: true }) },
+    resolve: async (_root, { id }, ctx) => ctx.services.users.deleteUser(await ctx.caller(), String(id)),
   }),
   setPassword: t.field({
     type: UserRef,

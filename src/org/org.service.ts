@@ -3,7 +3,8 @@ import { Membership, Org, Realm, User } from '../db/entities/index.js';
 import { newId } from '../db/ids.js';
 import { badInput, notFound } from '../errors.js';
 import type { Clock } from '../clock.js';
-import type { Caller } from '../auth/caller.js';
+import { actorOf, type Caller } from '../auth/caller.js';
+import { recordAudit } from '../audit/audit-log.js';
 import { missingInReach, realmFilter, requireRealmScope } from '../auth/access.js';
 import { paginate, type Connection, type PageArgs } from '../db/pagination.js';
 import { checkCustomAttributes, checkPermissions, checkRequiredText, isWellFormedId } from '../input-rules.js';
@@ -52,6 +53,30 @@ export class OrgService {
     org.updatedAt = this.deps.clock.now();
     await this.deps.em.flush();
     return org;
+  }
+
+  /**
+   * Delete an org and its memberships (the foreign key cascades), with an audit row, in one
+   * transaction. Its members' sessions go on: a token's membership claims are a snapshot of its
+   * login or refresh, and the next refresh no longer carries the org.
+   */
+  async deleteOrg(caller: Caller, id: string): Promise<boolean> {
+    const org = await this.findOrg(caller, id, 'USERS_MANAGE');
+    const now = this.deps.clock.now();
+    await this.deps.em.transactional(async (em) => {
+      const members = await em.count(Membership, { realmId: org.realmId, orgId: org.id });
+      recordAudit(em, {
+        realmId: org.realmId,
+        type: 'ORG_DELETED',
+        actor: actorOf(caller),
+        ip: caller.ip,
+        at: now,
+        data: { orgId: org.id, name: org.name, members },
+      });
+      await em.flush();
+      await em.nativeDelete(Org, { id: org.id, realmId: org.realmId });
+    });
+    return true;
   }
 
   private async findMembership(caller: Caller, id: string, scope: 'USERS_READ' | 'USERS_MANAGE'): Promise<Membership> {

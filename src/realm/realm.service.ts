@@ -1,6 +1,6 @@
 import { LockMode } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { Realm, SigningKey } from '../db/entities/index.js';
+import { AdminKey, Realm, SigningKey } from '../db/entities/index.js';
 import { newId } from '../db/ids.js';
 import { badInput, forbidden, notFound } from '../errors.js';
 import type { Clock } from '../clock.js';
@@ -123,6 +123,45 @@ export class RealmService {
     });
     this.keysChanged(id);
     return realm;
+  }
+
+  /**
+   * Delete a realm and everything in it, in one transaction. Every session of the realm ends first
+   * (USER_DELETED), with its audit row — its event in the durable record — so that subscribers
+   * hear of it on every instance; then the realm's row goes, and its signing keys, users, API
+   * keys, orgs, memberships, sessions (their refresh tokens with them), OAuth clients, webhook
+   * endpoints (their deliveries with them) and the admin keys limited to it with it: every such
+   * table references realm(id) on delete cascade (migrations/). What stays: the audit rows (a log
+   * with no foreign keys, kept until their retention) and the login-throttle counters, whose keys
+   * are hashes naming no realm one could select by; they lapse with their window.
+   *
+   * `confirmName` must be the realm's name, so that an id pasted from the wrong tab deletes nothing.
+   */
+  async deleteRealm(caller: Caller, id: string, confirmName: string): Promise<boolean> {
+    requireRealmScope(caller, id, 'REALMS_MANAGE');
+    const current = await this.deps.em.findOne(Realm, { id });
+    if (!current) throw notFound('Realm');
+    if (confirmName !== current.name) throw badInput('confirmName', "confirmName must be the realm's name exactly");
+    const now = this.deps.clock.now();
+    const by = { actor: actorOf(caller), ip: caller.ip, now };
+    const { ended, adminKeyIds } = await this.deps.em.transactional(async (em) => {
+      const realm = await em.findOne(Realm, { id }, { lockMode: LockMode.PESSIMISTIC_WRITE });
+      // Renamed meanwhile: what was confirmed is no longer this realm's name.
+      if (!realm) throw notFound('Realm');
+      if (realm.name !== confirmName) throw badInput('confirmName', "confirmName must be the realm's name exactly");
+      const ended = await new SessionStore(em).end({ realmId: id }, 'USER_DELETED', by);
+      const adminKeyIds = (await em.find(AdminKey, { realmId: id }, { fields: ['id'] })).map((key) => key.id);
+      // Recorded under no realm (like admin-key events): the retention pass finds deleted realms'
+      // audit rows through it (session/retention.ts).
+      recordAudit(em, { realmId: null, type: 'REALM_DELETED', actor: by.actor, ip: caller.ip, at: now, data: { realmId: id, name: realm.name } });
+      await em.flush();
+      await em.nativeDelete(Realm, { id });
+      return { ended, adminKeyIds };
+    });
+    // Every instance forgets the realm's keys (its tokens no longer verify) and the admin keys that went with it.
+    this.deps.invalidations.publish([{ kind: 'realmKeys', realmId: id }, ...adminKeyIds.map((adminKeyId) => ({ kind: 'adminKey' as const, adminKeyId }))]);
+    this.deps.events.publish(ended);
+    return true;
   }
 
   async rotateRealmKey(caller: Caller, id: string): Promise<Realm> {

@@ -1,7 +1,8 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
+import { LockMode } from '@mikro-orm/core';
 import { ApiKey, Realm, User } from '../db/entities/index.js';
 import { newId } from '../db/ids.js';
-import { badInput, invalidCredentials } from '../errors.js';
+import { badInput, invalidCredentials, unauthenticated } from '../errors.js';
 import type { Clock } from '../clock.js';
 import { MAX_PASSWORD_BYTES, type PasswordHasher } from '../auth/password.js';
 import { sha256 } from '../auth/opaque-tokens.js';
@@ -10,6 +11,8 @@ import { recordAudit } from '../audit/audit-log.js';
 import { checkText } from '../input-rules.js';
 import type { SessionEvents } from '../events/session-events.js';
 import type { UserSnapshots } from '../user/user-snapshots.js';
+import type { PasswordPolicy } from '../user/password-policy.js';
+import { actorOf, type Caller } from '../auth/caller.js';
 import { SessionStore } from './session-store.js';
 import type { LoginResult, TokenIssuer } from './token-issuer.js';
 import { hashRefreshToken, newRefreshToken } from './refresh-tokens.js';
@@ -27,6 +30,7 @@ export interface LoginServiceDeps {
   events: SessionEvents;
   userSnapshots: UserSnapshots;
   passwords: PasswordHasher;
+  passwordPolicy: PasswordPolicy;
 }
 
 /** Logins — by password (throttled), by API key, or for operators' tooling — and the sessions they open. */
@@ -81,6 +85,73 @@ export class LoginService {
     // hashing inside one would hold a connection for the hash's duration).
     const upgradedHash = passwords.needsRehash(user.passwordHash) ? await passwords.hash(input.password) : null;
     return this.startSession(realm, user, client, upgradedHash, this.throttle.settleSuccess(ticket));
+  }
+
+  /**
+   * A user changes its own password (changePassword). The current password is checked exactly like
+   * a login's — the same throttle counters, charged before the verify, so a stolen access token
+   * cannot be used to guess the password faster than the login form allows. Then, in one
+   * transaction: the new hash, its audit row, every *other* session of the user ended
+   * (PASSWORD_CHANGED, with their events in the record), and the caller's session given a fresh
+   * refresh token in place of all its old ones. The caller continues with new tokens.
+   */
+  async changePassword(caller: Caller, currentPassword: string, newPassword: string): Promise<LoginResult> {
+    if (caller.kind !== 'user') throw unauthenticated('changePassword needs a user login token');
+    if (typeof currentPassword !== 'string' || Buffer.byteLength(currentPassword, 'utf8') > MAX_PASSWORD_BYTES) {
+      throw badInput('currentPassword', `currentPassword must be at most ${MAX_PASSWORD_BYTES} bytes`);
+    }
+    const { em, passwords, clock } = this.deps;
+    const known = await em.findOne(User, { id: caller.userId, realmId: caller.realmId });
+    if (!known) throw unauthenticated('The user of this token no longer exists');
+    if (known.kind !== 'HUMAN') throw badInput('currentPassword', 'only HUMAN users have passwords');
+    const attempt = { realmId: caller.realmId, username: known.username, ip: caller.ip };
+    const { ticket, read } = await this.throttle.assertAllowed<Parameters<SessionStore['loginSubjectsOf']>[0]>(
+      attempt,
+      SessionStore.loginSubjects(caller.realmId, known.usernameKey),
+    );
+    const { realm, user } = this.store.loginSubjectsOf(read);
+    const hash = user?.id === caller.userId && user.passwordHash ? user.passwordHash : await passwords.dummyHash();
+    const passwordOk = await passwords.verify(hash, currentPassword);
+    if (!realm || !user || user.id !== caller.userId || user.disabled || !user.passwordHash || !passwordOk) {
+      await this.throttle.recordFailure(ticket);
+      if (realm) await this.recordFailedLogin(realm.id, caller.userId, known.username, caller.ip);
+      throw invalidCredentials();
+    }
+    // The current password was right: the attempt is settled as a login's success would be, even
+    // when the new password is refused below (that is not a guess).
+    await this.throttle.settle(this.throttle.settleSuccess(ticket));
+    this.deps.passwordPolicy.check(newPassword, { username: user.username, realmName: realm.name }, 'newPassword');
+    // Hashed before the transaction: hashing inside it would hold a connection for the hash's duration.
+    const passwordHash = await passwords.hash(newPassword);
+    const refreshToken = realm.sessionType === 'MANAGED' && caller.sessionId ? newRefreshToken() : null;
+    const now = clock.now();
+    const by = { actor: actorOf(caller), ip: caller.ip, now };
+    const { changed, session, ended } = await em.transactional(async (tx) => {
+      const changed = await tx.findOneOrFail(User, { id: user.id, realmId: realm.id }, { lockMode: LockMode.PESSIMISTIC_WRITE });
+      changed.passwordHash = passwordHash;
+      changed.updatedAt = now;
+      recordAudit(tx, { realmId: realm.id, type: 'PASSWORD_CHANGED', actor: by.actor, userId: user.id, sessionId: caller.sessionId, ip: caller.ip, at: now });
+      await tx.flush();
+      const store = new SessionStore(tx);
+      const ended = await store.end({ realmId: realm.id, userId: user.id, exceptSessionId: caller.sessionId }, 'PASSWORD_CHANGED', by);
+      let session = null;
+      if (refreshToken && caller.sessionId) {
+        session = await store.replaceRefreshTokens({
+          realmId: realm.id,
+          userId: user.id,
+          sessionId: caller.sessionId,
+          tokenHash: hashRefreshToken(refreshToken),
+          now,
+        });
+        // Ended (or run out) since the token was checked: nothing of this change may stand.
+        if (!session) throw unauthenticated('This session has ended');
+      }
+      return { changed, session, ended };
+    });
+    this.deps.userSnapshots.forget(user.id);
+    this.deps.events.publish(ended);
+    if (session && refreshToken) return this.deps.issuer.issueForSession(realm, changed, session, refreshToken, now);
+    return this.deps.issuer.issueUnmanaged(realm, changed, now, realm.sessionMinutes ?? null);
   }
 
   private recordFailedLogin(realmId: string, userId: string | null, username: string, ip: string | null): Promise<void> {

@@ -47,8 +47,11 @@ export async function pruneExpiredRecords(em: EntityManager, now: Date, policy: 
   if (policy.auditDays > 0) {
     const audit = new AuditStore(em);
     const before = new Date(now.getTime() - policy.auditDays * DAY_MS);
+    // Deleted realms' events stay until their retention too (deleteRealm), found by the
+    // REALM_DELETED row under no realm: pruned before that row, which is younger than them all.
+    const deletedRealmIds = await audit.deletedRealmIds();
     // Events of no realm (admin keys and the like) are kept under a null realm_id.
-    for (const id of [...realmIds, null]) result.auditEvents += await inBatches(() => audit.pruneOlderThan(id, before, BATCH));
+    for (const id of [...realmIds, ...deletedRealmIds, null]) result.auditEvents += await inBatches(() => audit.pruneOlderThan(id, before, BATCH));
   }
   return result;
 }

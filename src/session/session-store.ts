@@ -217,6 +217,29 @@ export class SessionStore {
     );
   }
 
+  /**
+   * The caller's session after its password changed (changePassword): every refresh token it had
+   * goes — deleted, not marked spent, so the old one is an unknown token (INVALID_REFRESH_TOKEN)
+   * rather than a "reuse" that would end the session the user just secured — and a fresh one is
+   * its only token. One statement; the session row is locked, so a concurrent refresh or
+   * termination waits for it. Null when the session is no longer live.
+   */
+  async replaceRefreshTokens(input: { realmId: string; userId: string; sessionId: string; tokenHash: string; now: Date }): Promise<Session | null> {
+    const { now } = input;
+    const [row] = await sqlRows<{ session: Json }>(
+      this.em,
+      sql`with live as (
+            select s.* from session s
+             where s.id = ${input.sessionId} and s.realm_id = ${input.realmId} and s.user_id = ${input.userId} and ${sessionRule(sql`s.`).liveAt(now)}
+               for update),
+          dropped as (delete from refresh_token t using live l where t.session_id = l.id),
+          fresh as (insert into refresh_token (token_hash, session_id, realm_id, created_at)
+                    select ${input.tokenHash}, l.id, l.realm_id, ${now} from live l)
+          select to_jsonb(l) as session from live l`,
+    );
+    return row ? hydrate(this.em, Session, row.session) : null;
+  }
+
   // ── reading ────────────────────────────────────────────────────────────────────────────────
 
   /**

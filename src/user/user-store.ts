@@ -35,4 +35,16 @@ export class UserStore {
       apiKey: row.key_user_id ? { realmId, userId: row.key_user_id, revoked: row.key_revoked === true } : null,
     };
   }
+
+  /**
+   * Whether another user of the realm has this email (case-insensitively), asked under a
+   * transaction-scoped advisory lock on (realm, address) — inside `em`'s transaction, so that two
+   * users claiming one address at once take turns and the second sees the first's commit.
+   */
+  async claimEmail(realmId: string, email: string, userId: string): Promise<boolean> {
+    const folded = email.toLowerCase();
+    await sqlRows(this.em, sql`select pg_advisory_xact_lock(hashtextextended(${`email:${realmId}:${folded}`}, 0))`);
+    const [taken] = await sqlRows(this.em, sql`select 1 from app_user where realm_id = ${realmId} and lower(email) = ${folded} and id <> ${userId} limit 1`);
+    return !taken;
+  }
 }

@@ -2,7 +2,7 @@ import { LockMode } from '@mikro-orm/core';
 import { UniqueConstraintViolationException, raw, type EntityManager, type FilterQuery } from '@mikro-orm/postgresql';
 import { ApiKey, Realm, User, USER_KINDS, type UserKind } from '../db/entities/index.js';
 import { newId } from '../db/ids.js';
-import { badInput, notFound } from '../errors.js';
+import { badInput, notFound, unauthenticated } from '../errors.js';
 import type { Clock } from '../clock.js';
 import { actorOf, type Caller } from '../auth/caller.js';
 import { hasScope, missingInReach, realmFilter, requireRealmScope } from '../auth/access.js';
@@ -17,6 +17,7 @@ import type { SessionEvents } from '../events/session-events.js';
 import type { UserSnapshots } from './user-snapshots.js';
 import type { PasswordPolicy } from './password-policy.js';
 import type { CacheInvalidations } from '../events/cache-invalidations.js';
+import { UserStore } from './user-store.js';
 
 export const API_KEY_PREFIX = 'tsk_';
 
@@ -38,6 +39,12 @@ export interface UpdateUserInput {
   lastName?: string | null;
   customAttributes?: unknown;
   disabled?: boolean | null;
+}
+
+export interface UpdateMeInput {
+  email?: string | null;
+  firstName?: string | null;
+  lastName?: string | null;
 }
 
 export interface UserServiceDeps {
@@ -190,6 +197,81 @@ export class UserService {
       if (error instanceof UniqueConstraintViolationException) throw badInput('username', 'username is already taken in this realm');
       throw error;
     }
+  }
+
+  /**
+   * A user edits its own profile (updateMe, user login token). An email must be well formed and
+   * not another user's of the realm (compared case-insensitively). There is no unique index on
+   * emails (admins' createUser/updateUser never required one, and existing realms may hold
+   * duplicates), so the check is made race-safe by a transaction-scoped advisory lock on the realm
+   * and address: two users claiming one address at once take turns, and the second sees the first.
+   */
+  async updateMe(caller: Caller, input: UpdateMeInput): Promise<User> {
+    if (caller.kind !== 'user') throw unauthenticated('updateMe needs a user login token');
+    const changes: Partial<User> = {};
+    if (input.email !== undefined) changes.email = checkEmail(input.email);
+    if (input.firstName !== undefined) changes.firstName = checkText(input.firstName, 'firstName');
+    if (input.lastName !== undefined) changes.lastName = checkText(input.lastName, 'lastName');
+    const now = this.deps.clock.now();
+    const user = await this.deps.em.transactional(async (em) => {
+      const user = await em.findOne(User, { id: caller.userId, realmId: caller.realmId }, { lockMode: LockMode.PESSIMISTIC_WRITE });
+      if (!user) throw unauthenticated('The user of this token no longer exists');
+      const email = changes.email?.toLowerCase();
+      if (email && email !== user.email?.toLowerCase()) {
+        if (!(await new UserStore(em).claimEmail(user.realmId, email, user.id))) throw badInput('email', 'email is already used by another user of this realm');
+      }
+      em.assign(user, { ...changes, updatedAt: now });
+      recordAudit(em, {
+        realmId: user.realmId,
+        type: 'USER_UPDATED',
+        actor: actorOf(caller),
+        userId: user.id,
+        ip: caller.ip,
+        at: now,
+        data: { fields: Object.keys(changes), self: true },
+      });
+      await em.flush();
+      return user;
+    });
+    this.deps.userSnapshots.forget(user.id);
+    return user;
+  }
+
+  /**
+   * Delete a user: in one transaction its sessions end first (USER_DELETED, with their audit rows,
+   * which are their events in the durable record, so subscriptions, webhooks and back-channel
+   * logout hear of them), then the user's row goes and its memberships, API keys, sessions and
+   * their refresh tokens with it (foreign keys cascade). Its audit rows stay until their
+   * retention: audit_event has no foreign keys.
+   */
+  async deleteUser(caller: Caller, id: string): Promise<boolean> {
+    const found = await this.findInReach(caller, id);
+    requireRealmScope(caller, found.realmId, 'USERS_MANAGE', 'User');
+    const now = this.deps.clock.now();
+    const { events, apiKeyIds } = await this.deps.em.transactional(async (em) => {
+      const user = await em.findOne(User, { id, realmId: found.realmId }, { lockMode: LockMode.PESSIMISTIC_WRITE });
+      if (!user) throw notFound('User');
+      const by = { actor: actorOf(caller), ip: caller.ip, now };
+      const events = await new SessionStore(em).end({ realmId: user.realmId, userId: user.id }, 'USER_DELETED', by);
+      const apiKeyIds = (await em.find(ApiKey, { userId: user.id, realmId: user.realmId }, { fields: ['id'] })).map((k) => k.id);
+      recordAudit(em, {
+        realmId: user.realmId,
+        type: 'USER_DELETED',
+        actor: by.actor,
+        userId: user.id,
+        ip: caller.ip,
+        at: now,
+        data: { username: user.username, kind: user.kind },
+      });
+      await em.flush();
+      await em.nativeDelete(User, { id: user.id, realmId: user.realmId });
+      return { events, apiKeyIds };
+    });
+    this.deps.userSnapshots.forget(id);
+    // Every instance forgets the user and its keys: their unmanaged tokens are refused at once.
+    this.deps.invalidations.publish([{ kind: 'user', userId: id }, ...apiKeyIds.map((apiKeyId) => ({ kind: 'apiKey' as const, apiKeyId }))]);
+    this.deps.events.publish(events);
+    return true;
   }
 
   async setPassword(caller: Caller, userId: string, password: string): Promise<User> {

@@ -11,6 +11,7 @@ export const TERMINATION_REASONS = [
   'IDLE_TIMEOUT',
   'PASSWORD_CHANGED',
   'USER_DISABLED',
+  'USER_DELETED',
   'REFRESH_TOKEN_REUSED',
 ] as const;
 export type TerminationReason = (typeof TERMINATION_REASONS)[number];
