@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { errorCode, ownDatabase, startTestServer, type TestServer } from './helpers/server.js';
 import { seedRealm } from './helpers/factories.js';
 import { LoginDocument, MeDocument } from './generated/graphql.js';
+import { eventually, openWs } from './helpers/ws-client.js';
 
 /** A server whose log lines (made from its LOG_LEVEL, in the real format) are kept in `lines`. */
 async function loggedServer(env: Record<string, string>) {
@@ -49,6 +50,47 @@ describe('LOG_LEVEL=debug', () => {
     for (const secret of [password, tokens.accessToken, tokens.refreshToken, server.adminKey]) expect(output).not.toContain(secret);
   });
 
+  it('writes one line per WebSocket operation: name, caller kind, realm and outcome — and never the token', async () => {
+    const { server } = logged;
+    const realm = await seedRealm(server);
+    const user = await realm.createUser();
+    const tokens = await user.login();
+    const ws = openWs(server.wsUrl, tokens.accessToken);
+    try {
+      await ws.connected();
+      const own = ws.subscribe('subscription OwnLogout { sessionTerminated { sessionId reason } }');
+      // Another realm's feed is not the user's to read; an unknown field never gets to run.
+      const forbidden = ws.subscribe('subscription Feed($realmId: ID!) { sessionEvents(realmId: $realmId) { type } }', { realmId: realm.id });
+      const invalid = ws.subscribe('subscription Broken { noSuchField }');
+      const me = ws.subscribe('query MeOverSocket { me { user { id } } }');
+      await me.result();
+      await forbidden.ended();
+      await invalid.ended();
+      const socketLines = () => logged.entries().filter((entry) => entry.message === 'websocket operation');
+      const byName = await eventually(
+        () => {
+          const lines = new Map(socketLines().map((line) => [line.operation, line]));
+          return ['OwnLogout', 'Feed', 'Broken', 'MeOverSocket'].every((name) => lines.has(name)) && lines;
+        },
+        5_000,
+        'a debug line for each of the four operations',
+      );
+      const caller = { level: 'debug', path: '/graphql', caller: 'user', realm: realm.id };
+      expect(byName.get('OwnLogout')).toMatchObject({ ...caller, outcome: 'subscribed' });
+      expect(byName.get('Feed')).toMatchObject({ ...caller, outcome: 'refused' });
+      expect(byName.get('Broken')).toMatchObject({ ...caller, outcome: 'refused', code: 'GRAPHQL_VALIDATION_FAILED' });
+      expect(byName.get('MeOverSocket')).toMatchObject({ ...caller, outcome: 'answered' });
+      for (const line of byName.values()) expect(typeof line.durationMs).toBe('number');
+      // One line each, written once the operation is answered (not again for its events).
+      expect(socketLines().filter((line) => line.realm === realm.id)).toHaveLength(4);
+      own.unsubscribe();
+    } finally {
+      await ws.dispose();
+    }
+    const output = logged.lines.join('');
+    for (const secret of [tokens.accessToken, tokens.refreshToken]) expect(output).not.toContain(secret);
+  });
+
   it('warns of an unknown admin key, without the key', async () => {
     const key = `tsa_unknown_${randomBytes(16).toString('hex')}`;
     const response = await logged.server.gql(MeDocument, {}, key);
@@ -90,6 +132,14 @@ describe('LOG_LEVEL=info', () => {
     const logged = await loggedServer({ LOG_LEVEL: 'info' });
     try {
       await logged.server.gql(MeDocument, {});
+      // …over WebSocket too.
+      const ws = openWs(logged.server.wsUrl, logged.server.adminKey);
+      try {
+        await ws.connected();
+        await ws.subscribe('query Socket { __typename }').result();
+      } finally {
+        await ws.dispose();
+      }
       expect(logged.lines.length).toBeGreaterThan(0); // "database ready" and such
       expect(logged.entries().filter((entry) => entry.level === 'debug')).toEqual([]);
     } finally {

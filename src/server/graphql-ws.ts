@@ -1,4 +1,4 @@
-import type { GraphQLError } from 'graphql';
+import { getOperationAST, type DocumentNode, type GraphQLError } from 'graphql';
 import { makeServer, type Context, type SubscribePayload } from 'graphql-ws';
 import { createGraphQLError, type YogaServerInstance } from 'graphql-yoga';
 import { createServices, type AppDeps, type Services } from '../services.js';
@@ -13,6 +13,8 @@ import { EventResults, SourceEventStream, wantsSourceStream } from '../graphql/e
 import { CLOSE_SESSION_ENDED, CLOSE_TOO_MANY_CONNECTIONS, CLOSE_TRY_AGAIN_LATER, type Connection, type Transport } from './ws-connection.js';
 import { ENDED_SESSION_CLOSE_GUARD_MS, SocketLifetimes } from './ws-session-lifetime.js';
 import { SocketCaps } from './ws-socket-caps.js';
+import type { Logger } from '../logger.js';
+import { logSocketOperation, socketCallerFacts } from './request-log.js';
 
 export const MAX_SUBSCRIPTIONS_PER_CONNECTION = 20;
 /** How long a socket may take to send connection_init (then 4408). */
@@ -29,6 +31,7 @@ export interface GraphqlWsOptions {
   metrics: TesseraMetrics;
   /** Masks (and logs) what an operation's failure becomes, as yoga's masked errors do. */
   maskError: (error: unknown) => unknown;
+  logger: Logger;
 }
 
 /** What the handlers of every connection share: one per server. */
@@ -38,6 +41,24 @@ interface Wiring {
   transport: Transport;
   lifetimes: SocketLifetimes;
   caps: SocketCaps;
+  /** Debug on: each operation's line (request-log.ts). Null when off, so nothing of it is built. */
+  debug: Logger | null;
+}
+
+/** When each prepared operation started, for its debug line; only filled when debug is on. */
+const operationStarts = new WeakMap<object, { started: number; operation: string | null }>();
+
+/** A refused document may not parse (or may be too big to parse again): its name is read off its start. */
+const LEADING_NAME = /^\s*(?:query|mutation|subscription)\s+([_A-Za-z][_0-9A-Za-z]*)/;
+
+function operationName(document: DocumentNode | undefined, payload: SubscribePayload): string | null {
+  if (!document) return payload.operationName ?? LEADING_NAME.exec(payload.query)?.[1] ?? null;
+  return getOperationAST(document, payload.operationName ?? undefined)?.name?.value ?? null;
+}
+
+function firstCode(errors: readonly { extensions?: Record<string, unknown> }[] | undefined): string | undefined {
+  const code = errors?.[0]?.extensions?.code;
+  return typeof code === 'string' ? code : undefined;
 }
 
 /**
@@ -47,8 +68,10 @@ interface Wiring {
  * events execute with a context of their own (EventContext).
  */
 export function createGraphqlWs(opts: GraphqlWsOptions & { transport: Transport }) {
-  const { yoga, deps, watchers, metrics, transport, maskError } = opts;
+  const { yoga, deps, watchers, metrics, transport, maskError, logger } = opts;
+  const debug = logger.enabled('debug') ? logger : null;
   const wiring: Wiring = {
+    debug,
     yoga,
     deps,
     transport,
@@ -59,6 +82,16 @@ export function createGraphqlWs(opts: GraphqlWsOptions & { transport: Transport 
     connectionInitWaitTimeout: CONNECTION_INIT_WAIT_MS,
     onConnect: (ctx) => acceptConnection(wiring, ctx),
     onSubscribe: (ctx, id, payload) => prepareOperation(wiring, ctx, id, payload),
+    onOperation: debug
+      ? (ctx, _id, _payload, args, result) => {
+          const start = operationStarts.get(args);
+          if (!start) return;
+          const stream = typeof result === 'object' && result !== null && Symbol.asyncIterator in result;
+          const errors = stream ? undefined : (result as { errors?: readonly GraphQLError[] }).errors;
+          const outcome = stream ? 'subscribed' : errors?.length ? 'refused' : 'answered';
+          logSocketOperation(debug, { ...start, caller: ctx.extra.callerFacts, outcome, code: firstCode(errors) });
+        }
+      : undefined,
     onNext: () => {
       metrics.eventsDelivered({ transport: 'websocket' });
     },
@@ -102,6 +135,7 @@ async function acceptConnection(wiring: Wiring, ctx: OperationContext): Promise<
     return false;
   }
   if (caller.kind === 'anonymous') return false;
+  if (wiring.debug) connection.callerFacts = socketCallerFacts(caller);
   // A socket that closed (or was told to) while its credential was checked has had its onClose:
   // counting or watching it now would never be undone.
   if (connection.socket.readyState !== connection.socket.OPEN || connection.closing) return false;
@@ -139,7 +173,27 @@ async function acceptEndedSession({ transport }: Wiring, connection: Connection,
 }
 
 /** subscribe: parse and validate through yoga's envelop, then let graphql-ws run it. */
-async function prepareOperation({ yoga, transport, lifetimes }: Wiring, ctx: OperationContext, id: string, payload: SubscribePayload) {
+async function prepareOperation(wiring: Wiring, ctx: OperationContext, id: string, payload: SubscribePayload) {
+  if (!wiring.debug) return prepare(wiring, ctx, id, payload);
+  const started = performance.now();
+  const prepared = await prepare(wiring, ctx, id, payload);
+  if (Array.isArray(prepared)) {
+    // Refused before it ran (a limit, the session ended, too many operations): no onOperation follows.
+    const errors = prepared as readonly GraphQLError[];
+    logSocketOperation(wiring.debug, {
+      operation: operationName(undefined, payload),
+      caller: ctx.extra.callerFacts,
+      started,
+      outcome: 'refused',
+      code: firstCode(errors) ?? 'GRAPHQL_VALIDATION_FAILED',
+    });
+  } else {
+    operationStarts.set(prepared, { started, operation: operationName(prepared.document, payload) });
+  }
+  return prepared;
+}
+
+async function prepare({ yoga, transport, lifetimes }: Wiring, ctx: OperationContext, id: string, payload: SubscribePayload) {
   const connection = ctx.extra;
   if (connection.sessionEnded && !connection.endedSessionOnly) {
     // Answer the operation, then close once the answer is on its way.

@@ -67,3 +67,34 @@ export function useOperationNames(): Plugin<{ req?: IncomingMessage }> {
     },
   };
 }
+
+/** Who a WebSocket's operations run as: noted once, at connection_init, when debug is on. */
+export interface SocketCallerFacts {
+  caller: Caller['kind'] | 'refused';
+  realm: string | null;
+}
+
+export function socketCallerFacts(caller: Caller | null): SocketCallerFacts {
+  if (!caller) return { caller: 'refused', realm: null };
+  return { caller: caller.kind, realm: caller.kind === 'anonymous' ? null : caller.realmId };
+}
+
+/**
+ * An operation over WebSocket has no HTTP response to hang its debug line on: it gets a line of its
+ * own once it is answered — `subscribed` (its stream is open), `answered` (a query or mutation's
+ * result), or `refused` (with the first error's code). Never the document, variables or credential.
+ */
+export function logSocketOperation(
+  logger: Logger,
+  line: { operation: string | null; caller: SocketCallerFacts | null; started: number; outcome: 'subscribed' | 'answered' | 'refused'; code?: string },
+): void {
+  logger.debug('websocket operation', {
+    path: '/graphql',
+    operation: line.operation,
+    caller: line.caller?.caller ?? 'refused',
+    realm: line.caller?.realm ?? null,
+    outcome: line.outcome,
+    ...(line.code ? { code: line.code } : {}),
+    durationMs: Math.round((performance.now() - line.started) * 10) / 10,
+  });
+}

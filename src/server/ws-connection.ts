@@ -1,6 +1,7 @@
 import type { Socket } from 'node:net';
 import { WebSocket } from 'ws';
 import { CloseCode } from 'graphql-ws';
+import type { SocketCallerFacts } from './request-log.js';
 
 /** Close codes (graphql-ws uses 4403 Forbidden and 4408 init timeout itself). */
 export const CLOSE_SESSION_ENDED = 4403;
@@ -35,6 +36,8 @@ export class Connection {
   stopWatching: (() => void) | null = null;
   /** What the socket is counted under by the per-session and per-user caps, while it is. */
   counted: { userId: string; sessionId: string | null } | null = null;
+  /** Who the socket's operations run as, for their debug lines; null when debug is off. */
+  callerFacts: SocketCallerFacts | null = null;
   /** Open operations by id. */
   readonly ops = new Map<string, OperationWatch>();
   /** Frames produced and not yet written. */
