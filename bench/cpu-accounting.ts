@@ -38,18 +38,41 @@ function commandName(pid: string): string {
   }
 }
 
+/** A PostgreSQL client backend's title names its database: `postgres: 15/main: user db 127.0.0.1(5555) idle`. */
+const CLIENT_BACKEND = /^postgres: .*?: \S+ (\S+) (?:[\d.:a-f]+\(\d+\)|\[local\])/;
+
+let countedDatabase: string | null = null;
+/**
+ * Count only the client backends of this database (and every server process that serves no one
+ * client: WAL writer, checkpointer, …): on a shared machine other people's tests use the same server.
+ */
+export function countPostgresOf(database: string | null): void {
+  countedDatabase = database;
+}
+
+function countsAsOurs(pid: string): boolean {
+  if (!countedDatabase) return true;
+  try {
+    const title = readFileSync(`/proc/${pid}/cmdline`, 'utf8').replace(/\0/g, ' ').trim();
+    const backend = CLIENT_BACKEND.exec(title);
+    return !backend || backend[1] === countedDatabase;
+  } catch {
+    return false;
+  }
+}
+
 export function cpuSnapshot(loadClientPid: number | undefined): CpuSnapshot {
   const total = cpuMillis('/proc/self/stat');
   const main = cpuMillis(`/proc/self/task/${process.pid}/stat`);
   let postgres = 0;
   let redis = 0;
-  // Every PostgreSQL process of the machine: backends, WAL writer, checkpointer. Only the phase's
-  // difference is used, and nothing else runs on a bench machine. A backend that exits meanwhile
+  // PostgreSQL's processes: backends (of this database, see countPostgresOf), WAL writer,
+  // checkpointer. Only the phase's difference is used. A backend that exits meanwhile
   // takes its time with it: the bench keeps its connections open.
   for (const pid of readdirSync('/proc')) {
     if (!/^\d+$/.test(pid)) continue;
     const name = commandName(pid);
-    if (name === 'postgres') postgres += cpuMillis(`/proc/${pid}/stat`);
+    if (name === 'postgres' && countsAsOurs(pid)) postgres += cpuMillis(`/proc/${pid}/stat`);
     else if (name === 'redis-server') redis += cpuMillis(`/proc/${pid}/stat`);
   }
   const cpu = readFileSync('/proc/stat', 'utf8').split('\n')[0].trim().split(/\s+/).slice(1).map(Number);

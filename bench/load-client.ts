@@ -29,7 +29,8 @@ type Phase =
 type RequestPlan =
   | { mode: 'fixed'; bodies: string[]; auth: (string | null)[] }
   | { mode: 'refresh'; refreshTokens: string[] }
-  | { mode: 'drain'; bodies: string[]; auth: string }
+  /** Each body once, in order; `auth` one value for all, or one per body. */
+  | { mode: 'drain'; bodies: string[]; auth: string | string[] }
   /** Form bodies to an OAuth endpoint (introspection), with one Authorization header value. */
   | { mode: 'form'; bodies: string[]; authorization: string }
   /** grant_type=refresh_token at an OAuth token endpoint, each client carrying its rotated token. */
@@ -81,8 +82,8 @@ async function runGraphql(phase: Extract<Phase, { kind: 'graphql' }>) {
         body = JSON.stringify({ query: 'mutation R($t: String!) { refresh(refreshToken: $t) { refreshToken } }', variables: { t: own.refreshToken } });
       } else {
         if (drainIndex >= plan.bodies.length) return;
+        auth = typeof plan.auth === 'string' ? plan.auth : plan.auth[drainIndex];
         body = plan.bodies[drainIndex++];
-        auth = plan.auth;
       }
       const started = performance.now();
       const response = await post(phase.url, body, auth, headers);

@@ -18,7 +18,7 @@ import { ADMIN_SCOPES } from '../src/db/entities/index.js';
 import type { AdminCaller } from '../src/auth/caller.js';
 import { PasswordHasher, type PasswordHashCost } from '../src/auth/password.js';
 import { EventStore } from '../src/events/event-store.js';
-import { cpuAccountingAvailable, cpuPerOperation, cpuSnapshot, cpuSpent, cpuSum, type CpuTotals } from './cpu-accounting.js';
+import { countPostgresOf, cpuAccountingAvailable, cpuPerOperation, cpuSnapshot, cpuSpent, cpuSum, type CpuTotals } from './cpu-accounting.js';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
 /** Each throughput phase first runs unmeasured for this long. */
@@ -48,6 +48,7 @@ const env = {
   PUBLIC_URL: process.env.PUBLIC_URL ?? 'http://tessera.bench',
 } as Record<string, string>;
 const config = loadConfig(env);
+countPostgresOf(config.databaseUrl ? decodeURIComponent(new URL(config.databaseUrl).pathname.slice(1)) || null : null);
 const app = await buildApp(config);
 const url = await app.start();
 const admin: AdminCaller = { kind: 'admin', keyId: 'bench', name: 'bench', scopes: new Set(ADMIN_SCOPES), realmId: null, ip: null };
@@ -133,12 +134,12 @@ async function seedUsers(realmId: string, count: number) {
 }
 /** Managed sessions without argon2, through the login service (100 per user at most). */
 async function seedSessions(realmId: string, userIds: string[], count: number) {
-  const sessions: { accessToken: string; refreshToken: string; sessionId: string }[] = [];
+  const sessions: { accessToken: string; refreshToken: string; sessionId: string; userId: string }[] = [];
   let next = 0;
   const worker = async () => {
     for (let i = next++; i < count; i = next++) {
       const result = await services().logins.openSessionWithoutPassword(realmId, userIds[i % userIds.length], { ip: '127.0.0.1', app: 'bench' });
-      sessions.push({ accessToken: result.accessToken, refreshToken: result.refreshToken!, sessionId: result.session!.id });
+      sessions.push({ accessToken: result.accessToken, refreshToken: result.refreshToken!, sessionId: result.session!.id, userId: result.user.id });
     }
   };
   await Promise.all(Array.from({ length: 8 }, worker));
@@ -192,6 +193,15 @@ async function driveMeasured(phase: Record<string, unknown> & { warmupSeconds: n
     /** What the window cost, and the operations done in it. */
     cpu: before && after && operations > 0 ? { spent: cpuSpent(before, after), operations } : null,
   };
+}
+
+/** A throughput phase (driveMeasured) as `throughput` records it, with its CPU per operation (also in results). */
+async function measuredThroughput(name: string, phase: Record<string, unknown> & { warmupSeconds: number }) {
+  const measured = await driveMeasured(phase);
+  const figures = throughput(name, measured.result);
+  const cpu = measured.cpu ? cpuPerOperation(measured.cpu.spent, measured.cpu.operations) : null;
+  if (cpu) results[`${name}CpuMillis`] = cpu;
+  return { ...figures, cpu };
 }
 
 /** One line: what one operation cost each part of the machine, in CPU milliseconds. */
@@ -454,23 +464,21 @@ try {
     const checkRealm = await seedRealm('bench-check');
     const checkUsers = await seedUsers(checkRealm.id, 1);
     const checkSessions = await seedSessions(checkRealm.id, [checkUsers[0].id], 64);
-    const me = throughput(
-      'me',
-      await drive({
-        kind: 'graphql',
-        url: `${url}/graphql`,
-        warmupSeconds: WARMUP_SECONDS,
-        concurrency: 32,
-        seconds: SECONDS,
-        requests: { mode: 'fixed', bodies: checkSessions.map(() => gqlBody('{ me { user { id } } }')), auth: checkSessions.map((s) => s.accessToken) },
-      }),
-    );
+    const me = await measuredThroughput('me', {
+      kind: 'graphql',
+      url: `${url}/graphql`,
+      warmupSeconds: WARMUP_SECONDS,
+      concurrency: 32,
+      seconds: SECONDS,
+      requests: { mode: 'fixed', bodies: checkSessions.map(() => gqlBody('{ me { user { id } } }')), auth: checkSessions.map((s) => s.accessToken) },
+    });
     report(
       'me (managed token)/s at 32',
       `${fmt(me.perSecond)} (p50 ${fmt(me.p50, 1)} / p99 ${fmt(me.p99, 1)} ms)`,
       '≥ 4,000/s, p99 ≤ 10 ms',
       me.perSecond >= 4000 && me.p99 <= 10,
     );
+    if (me.cpu) report('CPU ms per me', cpuLine(me.cpu, 3));
     const verify = throughput(
       'verifyToken',
       await drive({
@@ -507,18 +515,16 @@ try {
       listUsers.length * 3,
     );
     const query = `{ sessions(realmId: "${listRealm.id}", first: 10) { edges { node { id state ip userAgent app createdAt lastActiveAt expiresAt } } } }`;
-    const list = throughput(
-      'listSessions',
-      await drive({
-        kind: 'graphql',
-        url: `${url}/graphql`,
-        warmupSeconds: WARMUP_SECONDS,
-        concurrency: 16,
-        seconds: SECONDS,
-        requests: { mode: 'fixed', bodies: listSessions.map(() => gqlBody(query)), auth: listSessions.map((s) => s.accessToken) },
-      }),
-    );
+    const list = await measuredThroughput('listSessions', {
+      kind: 'graphql',
+      url: `${url}/graphql`,
+      warmupSeconds: WARMUP_SECONDS,
+      concurrency: 16,
+      seconds: SECONDS,
+      requests: { mode: 'fixed', bodies: listSessions.map(() => gqlBody(query)), auth: listSessions.map((s) => s.accessToken) },
+    });
     report('listSessions (own, 3 each)/s at 16', `${fmt(list.perSecond)} (p50 ${fmt(list.p50, 1)} / p99 ${fmt(list.p99, 1)} ms)`);
+    if (list.cpu) report('CPU ms per listSessions', cpuLine(list.cpu, 3));
   }
 
   // 3c. OAuth endpoints (docs/oauth.md) ─────────────────────────────────────────────────────
@@ -591,34 +597,52 @@ try {
     console.log('Terminate');
     const terminateRealm = await seedRealm('bench-terminate');
     // Enough for the warm-up and the measured seconds at well over the target rate.
-    const terminateCount = Math.round(3000 * (SECONDS + WARMUP_SECONDS) * SCALE);
+    const terminateCount = Math.round(2 * 3000 * (SECONDS + WARMUP_SECONDS) * SCALE); // two runs: by users, by an admin key
     const terminateUsers = await seedUsers(terminateRealm.id, Math.ceil(terminateCount / 100));
     const toTerminate = await seedSessions(
       terminateRealm.id,
       terminateUsers.map((u) => u.id),
       terminateCount,
     );
-    const terminate = throughput(
-      'terminateSession',
-      await drive({
-        kind: 'graphql',
-        url: `${url}/graphql`,
-        warmupSeconds: WARMUP_SECONDS,
-        concurrency: 16,
-        seconds: SECONDS,
-        requests: {
-          mode: 'drain',
-          bodies: toTerminate.map((s) => gqlBody('mutation T($id: ID!) { terminateSession(id: $id) { id } }', { id: s.sessionId })),
-          auth: adminKey,
-        },
-      }),
-    );
+    const terminateBody = (sessionId: string) => gqlBody('mutation T($id: ID!) { terminateSession(id: $id) { id } }', { id: sessionId });
+    // As Better Auth's revoke-session in ../shared/peers: a user's token ends another session of
+    // that user. Each user's first session is the caller, its others (up to 99) the targets.
+    const callers = new Map<string, string>();
+    const targets: { token: string; sessionId: string }[] = [];
+    for (const s of toTerminate) {
+      const token = callers.get(s.userId);
+      if (token === undefined) callers.set(s.userId, s.accessToken);
+      else targets.push({ token, sessionId: s.sessionId });
+    }
+    // Interleaved across users, as many people ending their sessions at once.
+    targets.sort((a, b) => (a.sessionId < b.sessionId ? -1 : 1));
+    const half = Math.floor(targets.length / 2);
+    const byUser = await measuredThroughput('terminateSession', {
+      kind: 'graphql',
+      url: `${url}/graphql`,
+      warmupSeconds: WARMUP_SECONDS,
+      concurrency: 16,
+      seconds: SECONDS,
+      requests: { mode: 'drain', bodies: targets.slice(0, half).map((t) => terminateBody(t.sessionId)), auth: targets.slice(0, half).map((t) => t.token) },
+    });
     report(
-      'terminateSession/s at 16',
-      `${fmt(terminate.perSecond)} (p50 ${fmt(terminate.p50, 1)} / p99 ${fmt(terminate.p99, 1)} ms)`,
+      'terminateSession (own other session)/s at 16',
+      `${fmt(byUser.perSecond)} (p50 ${fmt(byUser.p50, 1)} / p99 ${fmt(byUser.p99, 1)} ms)`,
       '≥ 1,500/s',
-      terminate.perSecond >= 1500,
+      byUser.perSecond >= 1500,
     );
+    if (byUser.cpu) report('CPU ms per terminateSession (user)', cpuLine(byUser.cpu, 3));
+    // The same by an admin key, which is one more statement: the key's row is read on every request.
+    const byAdmin = await measuredThroughput('terminateSessionAdmin', {
+      kind: 'graphql',
+      url: `${url}/graphql`,
+      warmupSeconds: WARMUP_SECONDS,
+      concurrency: 16,
+      seconds: SECONDS,
+      requests: { mode: 'drain', bodies: targets.slice(half).map((t) => terminateBody(t.sessionId)), auth: adminKey },
+    });
+    report('terminateSession (admin key)/s at 16', `${fmt(byAdmin.perSecond)} (p50 ${fmt(byAdmin.p50, 1)} / p99 ${fmt(byAdmin.p99, 1)} ms)`);
+    if (byAdmin.cpu) report('CPU ms per terminateSession (admin key)', cpuLine(byAdmin.cpu, 3));
   }
 
   // 5. Forced-logout latency ─────────────────────────────────────────────────────────────────

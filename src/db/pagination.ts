@@ -74,14 +74,32 @@ export function connectionOf<T extends Keyed>(rows: T[], limit: number, args: Pa
 /** A page from `limit + 1` rows (the extra one only tells that there is a next page), each edge with its cursor. */
 export function pageOf<T>(rows: T[], limit: number, args: PageArgs, cursorOf: (row: T) => string): Connection<T> {
   const page = rows.slice(0, limit);
-  const edges = page.map((node) => ({ cursor: cursorOf(node), node }));
+  // Cursors are made when read: most lists (a "your devices" page) ask for none, and encoding one
+  // per row cost as much as resolving that row's fields.
+  const edges = page.map((node) => new Edge(node, cursorOf));
   return {
     edges,
     pageInfo: {
       hasNextPage: rows.length > limit,
       hasPreviousPage: Boolean(args.after),
-      startCursor: edges[0]?.cursor ?? null,
-      endCursor: edges.at(-1)?.cursor ?? null,
+      get startCursor() {
+        return edges[0]?.cursor ?? null;
+      },
+      get endCursor() {
+        return edges.at(-1)?.cursor ?? null;
+      },
     },
   };
+}
+
+class Edge<T> {
+  #cursor: string | undefined;
+  constructor(
+    readonly node: T,
+    private readonly cursorOf: (row: T) => string,
+  ) {}
+
+  get cursor(): string {
+    return (this.#cursor ??= this.cursorOf(this.node));
+  }
 }

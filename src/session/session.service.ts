@@ -16,6 +16,11 @@ export interface SessionServiceDeps {
   em: EntityManager;
   clock: Clock;
   userSnapshots: UserSnapshots;
+  /**
+   * Where single autocommitted statements of the session store run (Services.statements): an
+   * EntityManager used only for its pool, never forked per request. Defaults to `em`.
+   */
+  statements?: EntityManager;
 }
 
 /** Reading sessions, and the viewer behind a login token. */
@@ -26,7 +31,7 @@ export class SessionService {
   constructor(private readonly deps: SessionServiceDeps) {}
 
   private get store(): SessionStore {
-    return (this.#store ??= new SessionStore(this.deps.em));
+    return (this.#store ??= new SessionStore(this.deps.statements ?? this.deps.em));
   }
 
   async getSession(caller: Caller, id: string): Promise<Session> {

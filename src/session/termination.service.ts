@@ -11,6 +11,11 @@ export interface TerminationServiceDeps {
   em: EntityManager;
   clock: Clock;
   events: SessionEvents;
+  /**
+   * Where single autocommitted statements of the session store run (Services.statements): an
+   * EntityManager used only for its pool, never forked per request. Defaults to `em`.
+   */
+  statements?: EntityManager;
 }
 
 type TerminationStep = [target: EndTarget, reason: TerminationReason];
@@ -43,7 +48,7 @@ export class TerminationService {
       reason = 'TERMINATED_BY_ADMIN';
     }
     const by = { actor: actorOf(caller), ip: caller.ip, now: this.deps.clock.now() };
-    const result = await new SessionStore(this.deps.em).terminateInReach(id, reach, reason, by);
+    const result = await new SessionStore(this.deps.statements ?? this.deps.em).terminateInReach(id, reach, reason, by);
     if (!result) throw notFound('Session');
     if (result.ended) this.deps.events.publish([result.ended]);
     return result.session;
@@ -79,7 +84,7 @@ export class TerminationService {
       return ended;
     };
     // One step is one statement, atomic without a transaction (and two round trips cheaper).
-    const events = steps.length === 1 ? await endAll(this.deps.em) : await this.deps.em.transactional(endAll);
+    const events = steps.length === 1 ? await endAll(this.deps.statements ?? this.deps.em) : await this.deps.em.transactional(endAll);
     this.deps.events.publish(events);
     return events.length;
   }

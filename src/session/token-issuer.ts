@@ -25,6 +25,11 @@ export interface TokenIssuerDeps {
   keys: TokenKeys;
   events: SessionEvents;
   refreshGraceSeconds: number;
+  /**
+   * Where single autocommitted statements of the session store run (Services.statements): an
+   * EntityManager used only for its pool, never forked per request. Defaults to `em`.
+   */
+  statements?: EntityManager;
 }
 
 function addSeconds(date: Date, seconds: number): Date {
@@ -50,7 +55,7 @@ export class TokenIssuer {
   constructor(private readonly deps: TokenIssuerDeps) {}
 
   private get store(): SessionStore {
-    return (this.#store ??= new SessionStore(this.deps.em));
+    return (this.#store ??= new SessionStore(this.deps.statements ?? this.deps.em));
   }
 
   private get orgs(): OrgService {
