@@ -71,15 +71,28 @@ export class DeliveryStore {
     );
     const { rowCount } = await runSql(
       this.em,
+      // `for key share`: an endpoint or client deleted meanwhile (its delete not yet committed when
+      // this statement began) is waited for and then skipped, instead of failing the foreign key
+      // check after the wait and with it the whole batch. A disable/enable or any other update
+      // does not conflict with it (test/webhooks-fanout.test.ts).
       sql`with e as (select * from jsonb_to_recordset(${rows}::jsonb) as e(id text, realm_id text, type text, payload jsonb))
           , t as (select ${now}::timestamptz as now)
+          , hooks as (
+            select e.id as event_id, e.realm_id, e.type, e.payload, w.id as endpoint_id
+              from e join webhook_endpoint w on w.realm_id = e.realm_id and w.enabled and e.type = any(w.event_types)
+               for key share of w
+          ), logouts as (
+            select e.id as event_id, e.realm_id, e.type, e.payload, c.id as client_id
+              from e join oauth_client c on c.realm_id = e.realm_id and c.backchannel_logout_uri is not null
+             where e.type = 'SESSION_TERMINATED'
+               for key share of c
+          )
           insert into delivery (id, realm_id, endpoint_id, client_id, event_id, event_type, payload, status, attempts, next_attempt_at, created_at)
-          select 'dlv_' || replace(gen_random_uuid()::text, '-', ''), e.realm_id, w.id, null, e.id, e.type, e.payload, 'PENDING', 0, t.now, t.now
-            from t, e join webhook_endpoint w on w.realm_id = e.realm_id and w.enabled and e.type = any(w.event_types)
+          select 'dlv_' || replace(gen_random_uuid()::text, '-', ''), h.realm_id, h.endpoint_id, null, h.event_id, h.type, h.payload, 'PENDING', 0, t.now, t.now
+            from t, hooks h
           union all
-          select 'dlv_' || replace(gen_random_uuid()::text, '-', ''), e.realm_id, null, c.id, e.id, e.type, e.payload, 'PENDING', 0, t.now, t.now
-            from t, e join oauth_client c on c.realm_id = e.realm_id and c.backchannel_logout_uri is not null
-           where e.type = 'SESSION_TERMINATED'
+          select 'dlv_' || replace(gen_random_uuid()::text, '-', ''), l.realm_id, null, l.client_id, l.event_id, l.type, l.payload, 'PENDING', 0, t.now, t.now
+            from t, logouts l
           on conflict do nothing`,
     );
     await runSql(this.em, sql`update delivery_fanout set cursor = ${cursor} where id = ${FANOUT_ROW}`);
