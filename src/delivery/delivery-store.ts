@@ -6,6 +6,8 @@ import type { DeliveryPayload, DeliveryStatus, WebhookEventType } from '../db/en
 /** Any fixed 64-bit number: the advisory lock of the fan-out (one instance at a time moves the cursor). */
 const FANOUT_LOCK_ID = 7_461_829_351;
 const FANOUT_ROW = 'record';
+/** How far into the due queue a claim looks, per delivery it may claim (claimDue). */
+const CANDIDATES_PER_CLAIM = 4;
 
 const EVENT_TYPE: Record<RecordedEvent['type'], WebhookEventType> = {
   CREATED: 'SESSION_CREATED',
@@ -104,17 +106,28 @@ export class DeliveryStore {
    * loses them when it runs out). At most `limit`, and per target at most what `room` says
    * (default `perTarget`): a dead receiver holds up only its own share. Deliveries of disabled
    * endpoints wait, and resume if the endpoint is enabled again.
+   *
+   * Only the head of the due queue is looked at (delivery_due_idx, in due order, at most
+   * CANDIDATES_PER_CLAIM × limit rows), skipping targets with no room left, so a claim costs the
+   * same with 10 or 100,000 deliveries waiting; the per-target ranking is done on that head only.
    */
   async claimDue(now: Date, leaseUntil: Date, limit: number, perTarget: number, room: Record<string, number>): Promise<ClaimedDelivery[]> {
+    const rooms = JSON.stringify(room);
     return sqlRows<ClaimedDelivery>(
       this.em,
-      sql`with ranked as (
-            select d.id, d.next_attempt_at,
-                   row_number() over (partition by coalesce(d.endpoint_id, d.client_id) order by d.next_attempt_at, d.id) as rank,
-                   coalesce((${JSON.stringify(room)}::jsonb ->> coalesce(d.endpoint_id, d.client_id))::int, ${perTarget}) as room
-              from delivery d left join webhook_endpoint w on w.id = d.endpoint_id
+      sql`with head as (
+            select d.id, d.next_attempt_at, coalesce(d.endpoint_id, d.client_id) as target
+              from delivery d
              where d.status = 'PENDING' and d.next_attempt_at <= ${now} and (d.lease_until is null or d.lease_until <= ${now})
-               and (d.endpoint_id is null or w.enabled)
+               and coalesce((${rooms}::jsonb ->> coalesce(d.endpoint_id, d.client_id))::int, ${perTarget}) > 0
+               and (d.endpoint_id is null or exists (select 1 from webhook_endpoint w where w.id = d.endpoint_id and w.enabled))
+             order by d.next_attempt_at
+             limit ${limit * CANDIDATES_PER_CLAIM}
+          ), ranked as (
+            select id, next_attempt_at,
+                   row_number() over (partition by target order by next_attempt_at, id) as rank,
+                   coalesce((${rooms}::jsonb ->> target)::int, ${perTarget}) as room
+              from head
           ), candidates as (
             select id from ranked where rank <= room order by next_attempt_at, id limit ${limit}
           ), locked as (
