@@ -8,6 +8,7 @@ import { availableParallelism, cpus, release, tmpdir } from 'node:os';
 import { connect, createServer, type AddressInfo } from 'node:net';
 import { createServer as createHttpServer } from 'node:http';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
+import inspector from 'node:inspector';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import argon2 from 'argon2';
@@ -860,12 +861,23 @@ try {
       drainUsers.map((u) => u.id),
       WEBHOOK_QUEUE,
     );
+    // BENCH_WEBHOOK_PROFILE=<file>: a CPU profile of the server over the drain alone.
+    const profiler = process.env.BENCH_WEBHOOK_PROFILE ? new inspector.Session() : null;
+    if (profiler) {
+      profiler.connect();
+      await new Promise((resolve) => profiler.post('Profiler.enable', () => profiler.post('Profiler.start', resolve)));
+    }
     const cpuBefore = cpuAccountingAvailable ? cpuSnapshot(client.pid) : null;
     const started = performance.now();
     app.deliveries.start();
     void app.deliveries.poll();
     const drained = await untilReceived(WEBHOOK_QUEUE, 120_000);
     const drainMs = performance.now() - started;
+    if (profiler) {
+      const profile = await new Promise((resolve) => profiler.post('Profiler.stop', (_error, result) => resolve(result.profile)));
+      writeFileSync(process.env.BENCH_WEBHOOK_PROFILE!, JSON.stringify(profile));
+      profiler.disconnect();
+    }
     const cpuAfter = cpuAccountingAvailable ? cpuSnapshot(client.pid) : null;
     const perSecond = (drained.distinct / drainMs) * 1000;
     results.webhookDrain = { perSecond, events: WEBHOOK_QUEUE, received: drained.distinct, requests: drained.requests, ms: drainMs };

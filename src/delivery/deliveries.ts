@@ -113,6 +113,8 @@ export class DeliveryWorker {
   async drain(): Promise<void> {
     for (let round = 0; round < 1000; round++) {
       await this.poll();
+      // A refill started by a finished attempt may hold claims not yet in flight.
+      while (this.claiming) await this.claiming;
       const busy = this.inFlight.size > 0;
       await Promise.allSettled([...this.inFlight]);
       await this.flush();
