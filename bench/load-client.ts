@@ -56,6 +56,8 @@ async function post(url: string, body: string, auth: string | null, headers: Rec
 async function runGraphql(phase: Extract<Phase, { kind: 'graphql' }>) {
   const latencies: number[] = [];
   let errors = 0;
+  /** Answered without an error, warm-up included (bench/run.ts counts the webhooks they caused). */
+  let succeeded = 0;
   const plan = phase.requests;
   let drainIndex = 0;
   // Per virtual client: where it is in the bodies, and the refresh token it carries forward.
@@ -97,6 +99,7 @@ async function runGraphql(phase: Extract<Phase, { kind: 'graphql' }>) {
       };
       const failed = response.status !== 200 || parsed.errors || parsed.error || (plan.mode === 'form' && parsed.active !== true);
       if (record && failed) errors++;
+      if (!failed) succeeded++;
       if (plan.mode === 'refresh' && parsed.data?.refresh) own.refreshToken = parsed.data.refresh.refreshToken;
       if (plan.mode === 'token-refresh' && parsed.refresh_token) own.refreshToken = parsed.refresh_token;
     }
@@ -109,7 +112,9 @@ async function runGraphql(phase: Extract<Phase, { kind: 'graphql' }>) {
   if (phase.warmupSeconds) await run(phase.warmupSeconds, false);
   const started = performance.now();
   await run(phase.seconds, true);
-  return { latencies, errors, seconds: (performance.now() - started) / 1000 };
+  // The rotated refresh tokens, for a later phase to carry on with (an old one is a reuse).
+  const refreshTokens = carried ? state.map((own) => own.refreshToken) : undefined;
+  return { latencies, errors, succeeded, refreshTokens, seconds: (performance.now() - started) / 1000 };
 }
 
 function connect(wsUrl: string, token: string): Client {

@@ -2,12 +2,13 @@
 // PostgreSQL when DATABASE_URL is set, else the embedded one), drives it over loopback from a
 // separate load-client process, and prints one table (also written to bench/results.json).
 // Bounded in count and time; loopback only.
-import { fork, spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync, fork, spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { availableParallelism, cpus, release, tmpdir } from 'node:os';
 import { connect, createServer, type AddressInfo } from 'node:net';
 import { createServer as createHttpServer } from 'node:http';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
+import inspector from 'node:inspector';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import argon2 from 'argon2';
@@ -27,8 +28,47 @@ const SCALE = Number(process.env.BENCH_SCALE ?? 1); // 0.1 for a quick run
 const FAN_OUT = Math.round(10_000 * SCALE);
 const LATENCY_SAMPLES = Math.max(100, Math.round(1000 * SCALE));
 const PASSWORD = 'bench password 1234';
-/** BENCH_PHASES=login,refresh,check,list,oauth,terminate,latency,record,fanout runs a subset (e.g. to profile one). */
-const PHASES = new Set((process.env.BENCH_PHASES ?? 'login,refresh,check,list,oauth,terminate,latency,record,fanout').split(','));
+/** BENCH_PHASES=login,refresh,check,list,oauth,terminate,latency,record,fanout,webhooks runs a subset (e.g. to profile one). */
+const PHASES = new Set((process.env.BENCH_PHASES ?? 'login,refresh,check,list,oauth,terminate,latency,record,fanout,webhooks').split(','));
+/** Events queued for the webhook drain (phase `webhooks`). */
+const WEBHOOK_QUEUE = Math.max(500, Math.round(10_000 * SCALE));
+
+// The webhooks phase sends to an HTTPS receiver on loopback (production allows https:// only), whose
+// self-signed certificate Node must trust from its start: NODE_EXTRA_CA_CERTS is read once, at
+// startup. So the benchmark makes the certificate and runs itself again with it.
+if (PHASES.has('webhooks') && !process.env.BENCH_WEBHOOK_TLS_DIR) {
+  const tlsDir = mkdtempSync(join(tmpdir(), 'tessera-bench-tls-'));
+  // P-256: a cheaper handshake than RSA, as most receivers' certificates are today.
+  execFileSync(
+    'openssl',
+    [
+      'req',
+      '-x509',
+      '-newkey',
+      'ec',
+      '-pkeyopt',
+      'ec_paramgen_curve:prime256v1',
+      '-nodes',
+      '-days',
+      '1',
+      '-subj',
+      '/CN=tessera-bench-receiver',
+      '-addext',
+      'subjectAltName=IP:127.0.0.1',
+      '-keyout',
+      join(tlsDir, 'key.pem'),
+      '-out',
+      join(tlsDir, 'cert.pem'),
+    ],
+    { stdio: 'ignore' },
+  );
+  const rerun = spawnSync(process.execPath, [...process.execArgv, ...process.argv.slice(1)], {
+    stdio: 'inherit',
+    env: { ...process.env, BENCH_WEBHOOK_TLS_DIR: tlsDir, NODE_EXTRA_CA_CERTS: join(tlsDir, 'cert.pem'), WEBHOOK_ALLOW_PRIVATE_TARGETS: 'true' },
+  });
+  rmSync(tlsDir, { recursive: true, force: true });
+  process.exit(rerun.status ?? 1);
+}
 /** Events replayed by `sessionEvents(after)` in the record phase. */
 const REPLAY_EVENTS = Math.max(2000, Math.round(20_000 * SCALE));
 /** Terminations timed across instances with the bus down (each waits for a catch-up read). */
@@ -799,7 +839,133 @@ try {
     await drive({ kind: 'fan-out-close' });
   }
 
-  // 8. Login at a costlier hash ──────────────────────────────────────────────────────────────
+  // 8. Webhooks (docs/webhooks.md#performance) ───────────────────────────────────────────────
+  if (PHASES.has('webhooks')) {
+    console.log(`Webhooks (HTTPS receiver on loopback, in its own process)`);
+    const receiver = fork(new URL('./webhook-receiver.ts', import.meta.url), [], { execArgv: ['--import', 'tsx'], stdio: 'inherit' });
+    instances.push(receiver);
+    const receiverPort = await new Promise<number>((resolve) => receiver.once('message', (m: { port: number }) => resolve(m.port)));
+    let askId = 0;
+    const ask = (command: 'stats' | 'reset') =>
+      new Promise<{ requests: number; distinct: number; spanMs: number }>((resolve) => {
+        const id = askId++;
+        const listener = (m: { id?: number; requests: number; distinct: number; spanMs: number }) => {
+          if (m.id !== id) return;
+          receiver.off('message', listener);
+          resolve(m);
+        };
+        receiver.on('message', listener);
+        receiver.send({ id, command });
+      });
+    const hookUrl = `https://127.0.0.1:${receiverPort}/hook`;
+    const untilReceived = async (count: number, timeoutMs: number) => {
+      const deadline = performance.now() + timeoutMs;
+      for (;;) {
+        const stats = await ask('stats');
+        if (stats.distinct >= count || performance.now() > deadline) return stats;
+        await new Promise((r) => setTimeout(r, 10));
+      }
+    };
+
+    // (a) Drain: WEBHOOK_QUEUE events recorded with the worker stopped, then the worker started.
+    const drainRealm = await seedRealm('bench-webhooks-drain');
+    const drainUsers = await seedUsers(drainRealm.id, Math.ceil(WEBHOOK_QUEUE / 100));
+    await services().webhooks.createEndpoint(admin, { realmId: drainRealm.id, url: hookUrl, eventTypes: ['SESSION_CREATED'] });
+    // Warm-up, not measured: connections, TLS, the worker's statements.
+    await seedSessions(
+      drainRealm.id,
+      drainUsers.map((u) => u.id),
+      200,
+    );
+    await untilReceived(200, 30_000);
+    await app.deliveries.stop();
+    await ask('reset');
+    await seedSessions(
+      drainRealm.id,
+      drainUsers.map((u) => u.id),
+      WEBHOOK_QUEUE,
+    );
+    // BENCH_WEBHOOK_PROFILE=<file>: a CPU profile of the server over the drain alone.
+    const profiler = process.env.BENCH_WEBHOOK_PROFILE ? new inspector.Session() : null;
+    if (profiler) {
+      profiler.connect();
+      await new Promise((resolve) => profiler.post('Profiler.enable', () => profiler.post('Profiler.start', resolve)));
+    }
+    const cpuBefore = cpuAccountingAvailable ? cpuSnapshot(client.pid) : null;
+    const started = performance.now();
+    app.deliveries.start();
+    void app.deliveries.poll();
+    const drained = await untilReceived(WEBHOOK_QUEUE, 120_000);
+    const drainMs = performance.now() - started;
+    if (profiler) {
+      const profile = await new Promise((resolve) => profiler.post('Profiler.stop', (_error, result) => resolve(result.profile)));
+      writeFileSync(process.env.BENCH_WEBHOOK_PROFILE!, JSON.stringify(profile));
+      profiler.disconnect();
+    }
+    const cpuAfter = cpuAccountingAvailable ? cpuSnapshot(client.pid) : null;
+    const perSecond = (drained.distinct / drainMs) * 1000;
+    results.webhookDrain = { perSecond, events: WEBHOOK_QUEUE, received: drained.distinct, requests: drained.requests, ms: drainMs };
+    report(
+      `webhook deliveries/s, ${fmt(WEBHOOK_QUEUE)} queued (HTTPS)`,
+      `${fmt(perSecond)} (${fmt(drained.distinct)} in ${fmt(drainMs)} ms, ${fmt(drained.requests - drained.distinct)} twice)`,
+      '≥ 2,000/s, all delivered',
+      perSecond >= 2000 && drained.distinct === WEBHOOK_QUEUE,
+    );
+    if (cpuBefore && cpuAfter) {
+      const perDelivery = cpuPerOperation(cpuSpent(cpuBefore, cpuAfter), drained.distinct);
+      results.webhookDeliveryCpuMillis = perDelivery;
+      report('CPU ms per delivery (the receiver is "load client" here, not counted)', cpuLine(perDelivery, 3));
+    }
+
+    // (b) Refresh with and without an endpoint subscribed to SESSION_REFRESHED, alternating, each
+    // slice's deliveries drained before the next slice (the cost of a delivery is counted in the
+    // slice whose refresh made it).
+    const refreshRealm = async (name: string) => {
+      const realm = await seedRealm(name, { jwtAlgorithm: 'HS256' });
+      const users = await seedUsers(realm.id, 1);
+      return { realm, sessions: await seedSessions(realm.id, [users[0].id], 16) };
+    };
+    const plain = await refreshRealm('bench-webhooks-refresh-plain');
+    const hooked = await refreshRealm('bench-webhooks-refresh-hooked');
+    await services().webhooks.createEndpoint(admin, { realmId: hooked.realm.id, url: hookUrl, eventTypes: ['SESSION_REFRESHED'] });
+    const tokens = new Map([plain, hooked].map((r) => [r, r.sessions.map((s) => s.refreshToken)]));
+    const slice = async (which: typeof plain) => {
+      const before = await ask('stats');
+      const run = await drive<{ latencies: number[]; errors: number; seconds: number; succeeded: number; refreshTokens?: string[] }>({
+        kind: 'graphql',
+        url: `${url}/graphql`,
+        warmupSeconds: WARMUP_SECONDS,
+        concurrency: 16,
+        seconds: SECONDS,
+        requests: { mode: 'refresh', refreshTokens: tokens.get(which) },
+      });
+      if (run.refreshTokens) tokens.set(which, run.refreshTokens);
+      const drainStarted = performance.now();
+      // Every refresh of the hooked realm is one delivery (the warm-up's too).
+      if (which === hooked) await untilReceived(before.distinct + run.succeeded, 60_000);
+      return { perSecond: run.latencies.length / run.seconds, errors: run.errors, tailMs: performance.now() - drainStarted };
+    };
+    const plainRates: number[] = [];
+    const hookedRates: number[] = [];
+    let tailMs = 0;
+    for (let round = 0; round < 2; round++) {
+      plainRates.push((await slice(plain)).perSecond);
+      const withHooks = await slice(hooked);
+      hookedRates.push(withHooks.perSecond);
+      tailMs = Math.max(tailMs, withHooks.tailMs);
+    }
+    const mean = (values: number[]) => values.reduce((a, b) => a + b, 0) / values.length;
+    const ratio = mean(hookedRates) / mean(plainRates);
+    results.webhookRefresh = { plain: plainRates, hooked: hookedRates, ratio, deliveryTailMs: tailMs };
+    report(
+      'refresh/s at 16, SESSION_REFRESHED hooked vs not',
+      `${fmt(mean(hookedRates))} vs ${fmt(mean(plainRates))} (${fmt(ratio * 100)} %; deliveries done ${fmt(tailMs)} ms after)`,
+      '≥ 85 % of without',
+      ratio >= 0.85,
+    );
+  }
+
+  // 9. Login at a costlier hash ──────────────────────────────────────────────────────────────
   // RFC 9106's second recommended profile (with one lane): the work around a hash stays the same,
   // so its share of a login shrinks. Informative, no target; last, so that its 64 MiB hashes cannot
   // disturb the phases that have targets.

@@ -20,6 +20,8 @@ const JITTER = 0.1;
 const LEASE_MS = 60_000;
 const MAX_IN_FLIGHT = 128;
 const MAX_IN_FLIGHT_PER_TARGET = 32;
+/** A finished attempt claims more for its target once this many of the target's slots are free: claims come in batches, not one by one. */
+const REFILL_BATCH = 8;
 const FANOUT_BATCH = 500;
 const TIMEOUT_MS = 10_000;
 /** A logout token lives 2 minutes at most (SPEC §11); it is signed afresh at every attempt. */
@@ -67,6 +69,8 @@ export class DeliveryWorker {
   private results: DeliveryResult[] = [];
   private health = { succeeded: new Set<string>(), failed: new Set<string>() };
   private flushing: Promise<void> | null = null;
+  private claiming: Promise<void> | null = null;
+  private claimAgain = false;
   private stopped = false;
   private starting: Promise<unknown> | null = null;
 
@@ -94,6 +98,7 @@ export class DeliveryWorker {
     if (this.timer) clearInterval(this.timer);
     this.timer = null;
     await this.polling;
+    await this.claiming;
     await Promise.allSettled([...this.inFlight]);
     await this.flush();
   }
@@ -108,6 +113,8 @@ export class DeliveryWorker {
   async drain(): Promise<void> {
     for (let round = 0; round < 1000; round++) {
       await this.poll();
+      // A refill started by a finished attempt may hold claims not yet in flight.
+      while (this.claiming) await this.claiming;
       const busy = this.inFlight.size > 0;
       await Promise.allSettled([...this.inFlight]);
       await this.flush();
@@ -128,12 +135,31 @@ export class DeliveryWorker {
     } catch (error) {
       this.deps.logger.warn('webhook fan-out failed; will retry', { error: String(error) });
     }
-    try {
-      await this.claimAndSend();
-    } catch (error) {
-      this.deps.logger.warn('claiming webhook deliveries failed; will retry', { error: String(error) });
-    }
+    await this.claim();
     await this.updateQueueStats();
+  }
+
+  /**
+   * claimAndSend, one at a time (two at once would both count the same free slots); asked again
+   * while it runs, it runs once more after.
+   */
+  private claim(): Promise<void> {
+    if (this.claiming) {
+      this.claimAgain = true;
+      return this.claiming;
+    }
+    this.claiming = (async () => {
+      do {
+        this.claimAgain = false;
+        try {
+          await this.claimAndSend();
+        } catch (error) {
+          this.deps.logger.warn('claiming webhook deliveries failed; will retry', { error: String(error) });
+          return;
+        }
+      } while (this.claimAgain && !this.stopped);
+    })().finally(() => (this.claiming = null));
+    return this.claiming;
   }
 
   /**
@@ -195,8 +221,9 @@ export class DeliveryWorker {
         const left = (this.perTarget.get(attempt.target) ?? 1) - 1;
         if (left <= 0) this.perTarget.delete(attempt.target);
         else this.perTarget.set(attempt.target, left);
-        // Room again: what is due next need not wait for the next tick.
-        if (!this.stopped && this.inFlight.size < MAX_IN_FLIGHT / 2) void this.poll();
+        // Room again: what is due next need not wait for the next tick (only a claim: the fan-out
+        // and the gauges keep to the ticks).
+        if (!this.stopped && left <= MAX_IN_FLIGHT_PER_TARGET - REFILL_BATCH) void this.claim();
       });
       this.inFlight.add(running);
     }

@@ -6,6 +6,8 @@ import type { DeliveryPayload, DeliveryStatus, WebhookEventType } from '../db/en
 /** Any fixed 64-bit number: the advisory lock of the fan-out (one instance at a time moves the cursor). */
 const FANOUT_LOCK_ID = 7_461_829_351;
 const FANOUT_ROW = 'record';
+/** How far into the due queue a claim looks, per delivery it may claim (claimDue). */
+const CANDIDATES_PER_CLAIM = 4;
 
 const EVENT_TYPE: Record<RecordedEvent['type'], WebhookEventType> = {
   CREATED: 'SESSION_CREATED',
@@ -71,15 +73,28 @@ export class DeliveryStore {
     );
     const { rowCount } = await runSql(
       this.em,
+      // `for key share`: an endpoint or client deleted meanwhile (its delete not yet committed when
+      // this statement began) is waited for and then skipped, instead of failing the foreign key
+      // check after the wait and with it the whole batch. A disable/enable or any other update
+      // does not conflict with it (test/webhooks-fanout.test.ts).
       sql`with e as (select * from jsonb_to_recordset(${rows}::jsonb) as e(id text, realm_id text, type text, payload jsonb))
           , t as (select ${now}::timestamptz as now)
+          , hooks as (
+            select e.id as event_id, e.realm_id, e.type, e.payload, w.id as endpoint_id
+              from e join webhook_endpoint w on w.realm_id = e.realm_id and w.enabled and e.type = any(w.event_types)
+               for key share of w
+          ), logouts as (
+            select e.id as event_id, e.realm_id, e.type, e.payload, c.id as client_id
+              from e join oauth_client c on c.realm_id = e.realm_id and c.backchannel_logout_uri is not null
+             where e.type = 'SESSION_TERMINATED'
+               for key share of c
+          )
           insert into delivery (id, realm_id, endpoint_id, client_id, event_id, event_type, payload, status, attempts, next_attempt_at, created_at)
-          select 'dlv_' || replace(gen_random_uuid()::text, '-', ''), e.realm_id, w.id, null, e.id, e.type, e.payload, 'PENDING', 0, t.now, t.now
-            from t, e join webhook_endpoint w on w.realm_id = e.realm_id and w.enabled and e.type = any(w.event_types)
+          select 'dlv_' || replace(gen_random_uuid()::text, '-', ''), h.realm_id, h.endpoint_id, null, h.event_id, h.type, h.payload, 'PENDING', 0, t.now, t.now
+            from t, hooks h
           union all
-          select 'dlv_' || replace(gen_random_uuid()::text, '-', ''), e.realm_id, null, c.id, e.id, e.type, e.payload, 'PENDING', 0, t.now, t.now
-            from t, e join oauth_client c on c.realm_id = e.realm_id and c.backchannel_logout_uri is not null
-           where e.type = 'SESSION_TERMINATED'
+          select 'dlv_' || replace(gen_random_uuid()::text, '-', ''), l.realm_id, null, l.client_id, l.event_id, l.type, l.payload, 'PENDING', 0, t.now, t.now
+            from t, logouts l
           on conflict do nothing`,
     );
     await runSql(this.em, sql`update delivery_fanout set cursor = ${cursor} where id = ${FANOUT_ROW}`);
@@ -91,17 +106,28 @@ export class DeliveryStore {
    * loses them when it runs out). At most `limit`, and per target at most what `room` says
    * (default `perTarget`): a dead receiver holds up only its own share. Deliveries of disabled
    * endpoints wait, and resume if the endpoint is enabled again.
+   *
+   * Only the head of the due queue is looked at (delivery_due_idx, in due order, at most
+   * CANDIDATES_PER_CLAIM × limit rows), skipping targets with no room left, so a claim costs the
+   * same with 10 or 100,000 deliveries waiting; the per-target ranking is done on that head only.
    */
   async claimDue(now: Date, leaseUntil: Date, limit: number, perTarget: number, room: Record<string, number>): Promise<ClaimedDelivery[]> {
+    const rooms = JSON.stringify(room);
     return sqlRows<ClaimedDelivery>(
       this.em,
-      sql`with ranked as (
-            select d.id, d.next_attempt_at,
-                   row_number() over (partition by coalesce(d.endpoint_id, d.client_id) order by d.next_attempt_at, d.id) as rank,
-                   coalesce((${JSON.stringify(room)}::jsonb ->> coalesce(d.endpoint_id, d.client_id))::int, ${perTarget}) as room
-              from delivery d left join webhook_endpoint w on w.id = d.endpoint_id
+      sql`with head as (
+            select d.id, d.next_attempt_at, coalesce(d.endpoint_id, d.client_id) as target
+              from delivery d
              where d.status = 'PENDING' and d.next_attempt_at <= ${now} and (d.lease_until is null or d.lease_until <= ${now})
-               and (d.endpoint_id is null or w.enabled)
+               and coalesce((${rooms}::jsonb ->> coalesce(d.endpoint_id, d.client_id))::int, ${perTarget}) > 0
+               and (d.endpoint_id is null or exists (select 1 from webhook_endpoint w where w.id = d.endpoint_id and w.enabled))
+             order by d.next_attempt_at
+             limit ${limit * CANDIDATES_PER_CLAIM}
+          ), ranked as (
+            select id, next_attempt_at,
+                   row_number() over (partition by target order by next_attempt_at, id) as rank,
+                   coalesce((${rooms}::jsonb ->> target)::int, ${perTarget}) as room
+              from head
           ), candidates as (
             select id from ranked where rank <= room order by next_attempt_at, id limit ${limit}
           ), locked as (
