@@ -2,6 +2,7 @@ import type { Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startTestServer, useTestServer, type TestServer } from './helpers/server.js';
 import { useBrowser } from './helpers/browser.js';
+import { seedRealm } from './helpers/factories.js';
 
 // GraphiQL works offline (src/server/graphiql.ts): its page and everything the page loads come
 // from our own origin, in a real Chromium that may not reach any other.
@@ -95,18 +96,47 @@ describe('in Chromium, offline', () => {
     await expect.poll(() => page.locator('.result-window').innerText()).toContain('"__typename": "Query"');
   });
 
-  it('sends the headers editor’s headers (an admin key) and streams a subscription over server-sent events', async () => {
+  /** The admin key in GraphiQL's headers editor (the tab below the query editor). */
+  async function setAdminKey() {
+    await page.getByRole('button', { name: 'Headers' }).click();
+    const editor = '.graphiql-editor-tool .graphiql-editor:not(.hidden) .CodeMirror';
+    await page.locator(editor).waitFor();
+    await page.evaluate(
+      ({ selector, key }) => {
+        const element = document.querySelector(selector) as unknown as { CodeMirror: { setValue(v: string): void } };
+        element.CodeMirror.setValue(JSON.stringify({ authorization: `Bearer ${key}` }));
+      },
+      { selector: editor, key: server.adminKey },
+    );
+  }
+
+  it('sends the headers editor’s headers: an admin key', async () => {
     await page.goto(`${server.url}/graphql`);
     await setQuery('query Keys { adminKeys { scopes } }');
-    await page.getByText('Headers', { exact: true }).click();
-    await page.evaluate((key) => {
-      const editor = document.querySelector('.graphiql-editor-tool .CodeMirror:not(.graphiql-hidden .CodeMirror)') as unknown as {
-        CodeMirror: { setValue(v: string): void };
-      };
-      editor.CodeMirror.setValue(JSON.stringify({ authorization: `Bearer ${key}` }));
-    }, server.adminKey);
+    await setAdminKey();
     await page.locator('.graphiql-execute-button').click();
     await expect.poll(() => page.locator('.result-window').innerText()).toContain('"ADMIN_KEYS_MANAGE"');
+  });
+
+  it('streams a subscription over server-sent events, and ends it when stopped', async () => {
+    const realm = await seedRealm(server);
+    const user = await realm.createUser();
+    await page.goto(`${server.url}/graphql`);
+    await setQuery(`subscription Feed { sessionEvents(realmId: "${realm.id}") { type session { id } } }`);
+    await setAdminKey();
+    const stream = page.waitForResponse((response) => (response.headers()['content-type'] ?? '').startsWith('text/event-stream'));
+    await page.locator('.graphiql-execute-button').click();
+    const request = (await stream).request();
+    const login = await user.login();
+    await expect.poll(() => page.locator('.result-window').innerText()).toContain(login.session!.id);
+    expect(await page.locator('.result-window').innerText()).toContain('"CREATED"');
+    // Stopped in GraphiQL: the request ends (and with it the server's subscription).
+    const ended = Promise.race([
+      page.waitForEvent('requestfailed', (failed) => failed === request),
+      page.waitForEvent('requestfinished', (finished) => finished === request),
+    ]);
+    await page.locator('.graphiql-execute-button').click();
+    await ended;
   });
 });
 

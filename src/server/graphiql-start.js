@@ -11,37 +11,55 @@ function isSubscription(documentAST, operationName) {
   return operation?.operation === 'subscription';
 }
 
-/** A subscription's results from yoga's server-sent events (`event: next` … `event: complete`). */
-async function* serverSentEvents(response) {
+/** The events of a server-sent-events body (`event: next` … `event: complete`), until its end or an abort. */
+async function* serverSentEvents(response, signal) {
   const reader = response.body.pipeThrough(new TextDecoderStream()).getReader();
   let buffer = '';
-  try {
-    for (;;) {
-      const { value, done } = await reader.read();
-      if (done) return;
-      buffer += value.replace(/\r\n/g, '\n');
-      for (let end = buffer.indexOf('\n\n'); end >= 0; end = buffer.indexOf('\n\n')) {
-        const lines = buffer.slice(0, end).split('\n');
-        buffer = buffer.slice(end + 2);
-        const event =
-          lines
-            .find((line) => line.startsWith('event:'))
-            ?.slice(6)
-            .trim() ?? 'message';
-        const data = lines.filter((line) => line.startsWith('data:')).map((line) => line.slice(5).trimStart());
-        if (event === 'complete') return;
-        if (data.length > 0 && data.join('') !== '') yield JSON.parse(data.join('\n'));
-      }
+  for (;;) {
+    const { value, done } = await reader.read().catch((error) => {
+      if (signal.aborted) return { done: true };
+      throw error;
+    });
+    if (done) return;
+    buffer += value.replace(/\r\n/g, '\n');
+    for (let end = buffer.indexOf('\n\n'); end >= 0; end = buffer.indexOf('\n\n')) {
+      const lines = buffer.slice(0, end).split('\n');
+      buffer = buffer.slice(end + 2);
+      const event =
+        lines
+          .find((line) => line.startsWith('event:'))
+          ?.slice(6)
+          .trim() ?? 'message';
+      const data = lines.filter((line) => line.startsWith('data:')).map((line) => line.slice(5).trimStart());
+      if (event === 'complete') return;
+      if (data.join('') !== '') yield JSON.parse(data.join('\n'));
     }
-  } finally {
-    // Stopped in GraphiQL (or completed): the request ends, and with it the subscription.
-    reader.cancel().catch(() => {});
   }
+}
+
+/**
+ * A subscription's results, from yoga's server-sent events. Stopping it in GraphiQL aborts the
+ * request at once (which ends the subscription on the server): an async generator's own return()
+ * would wait for the next event first.
+ */
+function subscriptionResults(response, controller) {
+  const events = serverSentEvents(response, controller.signal);
+  return {
+    [Symbol.asyncIterator]() {
+      return this;
+    },
+    next: () => events.next(),
+    return() {
+      controller.abort();
+      return Promise.resolve({ done: true, value: undefined });
+    },
+  };
 }
 
 /** Queries and mutations as JSON; subscriptions over server-sent events; the headers editor's headers on both. */
 async function fetcher(params, fetcherOptions) {
   const subscription = isSubscription(fetcherOptions?.documentAST, params.operationName);
+  const controller = new AbortController();
   const response = await fetch(options.endpoint, {
     method: 'POST',
     headers: {
@@ -50,8 +68,9 @@ async function fetcher(params, fetcherOptions) {
       ...fetcherOptions?.headers,
     },
     body: JSON.stringify(params),
+    signal: controller.signal,
   });
-  if (subscription && (response.headers.get('content-type') ?? '').startsWith('text/event-stream')) return serverSentEvents(response);
+  if (subscription && (response.headers.get('content-type') ?? '').startsWith('text/event-stream')) return subscriptionResults(response, controller);
   return response.json();
 }
 
