@@ -40,21 +40,28 @@ function asset(body: Buffer, name: string): Asset {
   return { body, contentType, etag: `"${createHash('sha256').update(body).digest('base64url').slice(0, 22)}"` };
 }
 
-/** The files, or null when a package is not installed (a production install). */
-function loadAssets(): { assets: Map<string, Asset>; version: string } | null {
+/** Where each file is, or null when a package is not installed (a production install). */
+function locateAssets(): Map<string, string> | null {
   const require = createRequire(import.meta.url);
-  const assets = new Map<string, Asset>();
+  const paths = new Map<string, string>();
   try {
-    for (const [name, [pkg, path]] of Object.entries(PACKAGE_FILES)) {
-      const body = readFileSync(join(dirname(require.resolve(`${pkg}/package.json`)), path));
-      // The source map is not shipped: a browser's devtools would ask for it and get a 404.
-      assets.set(name, asset(Buffer.from(body.toString('utf8').replace(/\n\/\/# sourceMappingURL=\S+\s*$/, '\n')), name));
-    }
+    for (const [name, [pkg, path]] of Object.entries(PACKAGE_FILES)) paths.set(name, join(dirname(require.resolve(`${pkg}/package.json`)), path));
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'MODULE_NOT_FOUND') return null;
     throw error;
   }
-  assets.set('start.js', asset(readFileSync(START_SCRIPT), 'start.js'));
+  paths.set('start.js', START_SCRIPT);
+  return paths;
+}
+
+/** The files (read on first use: about 1.5 MB that a server nobody opens GraphiQL on never holds). */
+function loadAssets(paths: Map<string, string>): { assets: Map<string, Asset>; version: string } {
+  const assets = new Map<string, Asset>();
+  for (const [name, path] of paths) {
+    // The source maps are not shipped: a browser's devtools would ask for them and get a 404.
+    const body = readFileSync(path, 'utf8').replace(/\n\/\/# sourceMappingURL=\S+\s*$/, '\n');
+    assets.set(name, asset(Buffer.from(body), name));
+  }
   const hash = createHash('sha256');
   for (const name of [...assets.keys()].sort()) hash.update(name).update('\0').update(assets.get(name)!.body);
   return { assets, version: hash.digest('hex').slice(0, 12) };
@@ -134,17 +141,19 @@ export interface GraphiQLRoute {
 /** GraphiQL's page and assets; null when it is off (production) or its packages are not installed. */
 export function graphiqlRoute(config: { production: boolean }, logger: Logger): GraphiQLRoute | null {
   if (config.production) return null;
-  const loaded = loadAssets();
-  if (!loaded) {
+  const paths = locateAssets();
+  if (!paths) {
     logger.warn('GraphiQL is off: graphiql, react and react-dom are not installed (a production install: npm ci --omit=dev)');
     return null;
   }
-  const { assets, version } = loaded;
-  const prefix = `${ASSETS_PREFIX}${version}/`;
+  let loaded: ReturnType<typeof loadAssets> | undefined;
+  const files = () => (loaded ??= loadAssets(paths));
   return {
-    render: (pageOptions) => page(version, pageOptions ?? {}),
+    render: (pageOptions) => page(files().version, pageOptions ?? {}),
     serve(req, res, pathname) {
       if (!pathname.startsWith(ASSETS_PREFIX)) return false;
+      const { assets, version } = files();
+      const prefix = `${ASSETS_PREFIX}${version}/`;
       const file = pathname.startsWith(prefix) ? assets.get(pathname.slice(prefix.length)) : undefined;
       if (req.method !== 'GET' && req.method !== 'HEAD') {
         res.writeHead(405, { ...GRAPHIQL_HEADERS, allow: 'GET, HEAD', 'content-type': 'text/plain; charset=utf-8' }).end('Method not allowed\n');
