@@ -65,8 +65,8 @@ export default tseslint.config(
     rules: restrictedImports(noGraphqlImport),
   },
   {
-    // The admin console: plain ES modules that run in the browser.
-    files: ['console/**/*.js'],
+    // The admin console and GraphiQL's start script: plain JavaScript that runs in the browser.
+    files: ['console/**/*.js', 'src/server/graphiql-start.js'],
     languageOptions: { globals: { ...globals.browser } },
   },
   {

@@ -83,7 +83,7 @@ export async function buildApp(config: Config, options: AppOptions = {}): Promis
   deps.invalidations.on((items) => items.forEach((item) => item.kind === 'adminKey' && watchers.adminKeyRevoked(item.adminKeyId)));
   const { sweeper, deliveries } = backgroundWorkers(config, deps, database, logger, metrics);
 
-  const { yoga, maskAndLog } = createTesseraYoga({ deps, metrics, watchers, logger });
+  const { yoga, maskAndLog, serveGraphiQL } = createTesseraYoga({ deps, metrics, watchers, logger });
   const readiness = new ReadinessProbe(() => database.orm.isConnected());
   const metricsRoute = serveMetrics(metrics.registry, config.metricsToken);
   // METRICS_ADDRESS: a listener of its own (typically on a private interface), and none on the main port.
@@ -96,6 +96,7 @@ export async function buildApp(config: Config, options: AppOptions = {}): Promis
       serveMetrics: metricsListener ? null : metricsRoute,
       serveJwks: (realmId, res) => serveJwks(realmId, createServices(deps), res),
       serveConsole: consoleRoute(config),
+      serveGraphiQL,
       serveOAuth: oauthRoutes(deps, metrics, logger),
       fastPath: createGraphqlFastPath(yoga as never, maskAndLog),
       yoga: (req, res) => yoga.requestListener(req, res),

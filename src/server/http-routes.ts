@@ -19,6 +19,8 @@ export interface HttpRoutes {
   serveJwks(realmId: string, res: ServerResponse): Promise<void>;
   /** Answers a /graphql request whose body it can take as it is; false hands it to yoga. */
   fastPath(req: IncomingMessage, res: ServerResponse, body: Buffer): Promise<boolean>;
+  /** GraphiQL's assets under /graphiql/assets/ (false: not one of their paths, or GraphiQL is off). */
+  serveGraphiQL(req: IncomingMessage, res: ServerResponse, pathname: string): boolean;
   /** The OAuth / OpenID endpoints under /realms/<id>/ (false: not one of their paths). */
   serveOAuth(req: IncomingMessage, res: ServerResponse, pathname: string): Promise<boolean>;
   /** The admin console's files under /console (false: not a console path, or the console is off). */
@@ -56,6 +58,7 @@ export function createRequestListener(routes: HttpRoutes): (req: IncomingMessage
         return;
       }
       if (routes.serveConsole(req, res, url.pathname)) return;
+      if (routes.serveGraphiQL(req, res, url.pathname)) return;
       // Before the generic body limit: these endpoints answer in their RFCs' words, even then.
       if (await routes.serveOAuth(req, res, url.pathname)) return;
       if (Number(req.headers['content-length'] ?? 0) > MAX_REQUEST_BYTES) {

@@ -1,6 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { GraphQLError } from 'graphql';
-import { createYoga, type YogaServerInstance } from 'graphql-yoga';
+import { createYoga, type Plugin, type YogaServerInstance } from 'graphql-yoga';
 import type { Logger } from '../logger.js';
 import { createServices, type AppDeps } from '../services.js';
 import { ADMIN_KEY_REFUSED, authenticate, endedSessionFor } from '../auth/authenticate.js';
@@ -15,6 +15,7 @@ import { clientIp } from './client-ip.js';
 import { useJsonWithoutEcho } from './graphql-request-guard.js';
 import type { TesseraMetrics } from './metrics.js';
 import { noteCaller, requestFacts, useOperationNames } from './request-log.js';
+import { GRAPHIQL_HEADERS, graphiqlRoute, type GraphiQLRoute } from './graphiql.js';
 
 /** HTTP requests carry node's request; WebSocket operations the connection's params and its client address. */
 export type ServerContext =
@@ -32,13 +33,18 @@ export type ErrorMasker = (error: unknown, message: string) => Error;
 export function createTesseraYoga(opts: { deps: AppDeps; metrics: TesseraMetrics; watchers: SessionWatchers; logger: Logger }): {
   yoga: TesseraYoga;
   maskAndLog: ErrorMasker;
+  /** GraphiQL's assets (src/server/graphiql.ts); false for every other path, and always without GraphiQL. */
+  serveGraphiQL: GraphiQLRoute['serve'];
 } {
   const { config } = opts.deps;
+  // GraphiQL's page and assets from our own origin; null: no GraphiQL (production).
+  const graphiql = graphiqlRoute(config, opts.logger);
   const maskAndLog = errorMasker(opts.logger);
   const yoga = createYoga<ServerContext, GraphQLContext>({
     schema,
     graphqlEndpoint: '/graphql',
-    graphiql: !config.production,
+    graphiql: graphiql !== null,
+    ...(graphiql ? { renderGraphiQL: graphiql.render } : {}),
     landingPage: false,
     batching: false,
     logging: false, // our own logger reports unexpected errors (errorMasker)
@@ -48,12 +54,24 @@ export function createTesseraYoga(opts: { deps: AppDeps; metrics: TesseraMetrics
       ...securityPlugins({ production: config.production }),
       useLeanSubscriptions(),
       useJsonWithoutEcho(),
+      ...(graphiql ? [useGraphiQLHeaders()] : []),
       // Only with debug on: with it off, an operation pays for no log at all.
       ...(opts.logger.enabled('debug') ? [useOperationNames()] : []),
     ],
     context: operationContext(opts),
   });
-  return { yoga, maskAndLog };
+  return { yoga, maskAndLog, serveGraphiQL: graphiql ? graphiql.serve : () => false };
+}
+
+/** GraphiQL's page (the only HTML yoga answers) gets the policy its assets have (src/server/graphiql.ts). */
+function useGraphiQLHeaders(): Plugin {
+  return {
+    onResponse({ response }) {
+      if (!response.headers.get('content-type')?.startsWith('text/html')) return;
+      for (const [name, value] of Object.entries(GRAPHIQL_HEADERS)) response.headers.set(name, value);
+      response.headers.set('cache-control', 'no-cache');
+    },
+  };
 }
 
 /**
