@@ -136,7 +136,9 @@ export class LiveSessions {
       this.options.httpUrl,
       VERIFY_TOKEN,
       { token },
-      this.options.adminKey,
+      // Anonymous: verifyToken needs no credential, and the fallback must keep working when the
+      // admin key (the subscription's) has been revoked.
+      null,
       this.options.fetch,
     );
     const active = verifyToken.valid && verifyToken.session?.state === 'ACTIVE';
