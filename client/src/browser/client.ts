@@ -3,7 +3,7 @@ import { backoffDelay, type BackoffOptions } from '../shared/backoff.js';
 import { memoryStorage, type StoredTokens, type TokenStorage } from './storage.js';
 import { RefreshScheduler, refreshTime } from './refresh-scheduler.js';
 import { TabCoordinator, type ChannelLike, type LockManagerLike, type TabMessage } from './tab-coordinator.js';
-import { TerminationWatch } from './termination-watch.js';
+import { isOffline, TerminationWatch } from './termination-watch.js';
 import type { LoginInfo, SessionInfo, SessionTermination } from './types.js';
 
 export interface TesseraClientOptions {
@@ -73,6 +73,8 @@ const HELLO_WAIT_MS = 250;
 const LEADER_WAIT_MS = 5_000;
 /** After the server refused the session, how long to wait for the subscription to say why. */
 const REASON_WAIT_MS = 3_000;
+/** Offline, the scheduled refresh waits for the 'online' event, looking again after this long. */
+const OFFLINE_RECHECK_MS = 5_000;
 
 /**
  * The browser client (SPEC §12): login, tokens that stay fresh, forced logout in every tab.
@@ -190,6 +192,13 @@ class BrowserClient {
     this.scheduler.scheduleAt(refreshTime(this.tokens.receivedAt, this.tokens.expiresAt, this.options.refreshAheadSeconds));
   }
 
+  /** A timer that fired late, or not at all (sleep, a frozen tab, offline): refresh now if due. */
+  private refreshIfDue(): void {
+    if (!this.tokens || !this.tabs.isLeader || this.closed) return;
+    if (Date.now() >= refreshTime(this.tokens.receivedAt, this.tokens.expiresAt, this.options.refreshAheadSeconds)) void this.refreshInBackground();
+    else this.scheduleRefresh();
+  }
+
   private async getAccessToken(): Promise<string | null> {
     await this.ready;
     const tokens = this.tokens;
@@ -247,6 +256,11 @@ class BrowserClient {
   }
 
   private async refreshInBackground(): Promise<void> {
+    if (isOffline()) {
+      // No request that can only fail: the 'online' event catches up (listenForWakeUps).
+      this.scheduler.scheduleAt(Date.now() + OFFLINE_RECHECK_MS);
+      return;
+    }
     try {
       await this.refresh();
     } catch {
@@ -409,11 +423,11 @@ class BrowserClient {
     const doc = (globalThis as { document?: Document }).document;
     if (typeof target.addEventListener !== 'function') return;
     const onOnline = () => {
-      this.scheduler.catchUp();
+      this.refreshIfDue();
       this.watch?.reconnectNow();
     };
     const onVisible = () => {
-      if (doc?.visibilityState === 'visible') this.scheduler.catchUp();
+      if (doc?.visibilityState === 'visible') this.refreshIfDue();
     };
     target.addEventListener('online', onOnline);
     doc?.addEventListener('visibilitychange', onVisible);

@@ -5,6 +5,12 @@ import type { SessionTermination } from './types.js';
 const SESSION_TERMINATED = 'subscription { sessionTerminated { sessionId userId realmId reason terminatedAt } }';
 /** The server closes a socket whose credential it refuses (or whose token just expired) with 4403. */
 const FORBIDDEN = 4403;
+const OFFLINE_RECHECK_MS = 30_000;
+
+/** The browser knows it has no network (false when the runtime cannot tell). */
+export function isOffline(): boolean {
+  return (globalThis as { navigator?: { onLine?: boolean } }).navigator?.onLine === false;
+}
 
 export interface TerminationWatchOptions {
   wsUrl: string;
@@ -124,7 +130,10 @@ export class TerminationWatch {
         if (this.wakeUp === done) this.wakeUp = undefined;
         resolve();
       };
-      const timer = setTimeout(done, this.stopped ? 0 : ms);
+      // Offline, a connection attempt can only fail (and the browser logs each failure): wait
+      // for the 'online' event (reconnectNow), checking now and then in case it never comes.
+      const wait = this.stopped ? 0 : isOffline() ? OFFLINE_RECHECK_MS : ms;
+      const timer = setTimeout(done, wait);
       this.wakeUp = done;
     });
   }
