@@ -23,9 +23,9 @@ export function endpointsOf(url: string): { http: string; ws: string } {
 }
 
 /**
- * POST one operation. Network failures reject with the fetch error (TypeError); GraphQL errors
- * with a TesseraError carrying the first error's code (NETWORK_ERROR-free: callers tell the two
- * apart to decide whether to retry).
+ * POST one operation. A network failure rejects with fetch's own error (a TypeError), a GraphQL
+ * error with a TesseraError carrying the first error's code: callers tell the two apart to decide
+ * whether to retry (the network) or give up (the session has ended).
  */
 export async function postGraphQL<T>(
   endpoint: string,
