@@ -10,6 +10,8 @@ RUN apt-get update \
  && apt-get install -y --no-install-recommends python3 make g++ \
  && rm -rf /var/lib/apt/lists/*
 COPY package.json package-lock.json ./
+# The npm workspace (the client library): npm ci needs its package.json to match the lockfile.
+COPY client/package.json ./client/
 RUN npm ci --omit=dev --no-audit --no-fund \
  && npm cache clean --force \
  # A broken native module must fail the build, not the first login.

@@ -70,6 +70,16 @@ export default tseslint.config(
     languageOptions: { globals: { ...globals.browser } },
   },
   {
+    // @tessera/client runs in browsers and in Node: only the globals both have (fetch, WebSocket…).
+    files: ['client/**/*.ts'],
+    languageOptions: { globals: { ...globals.browser } },
+  },
+  {
+    // The browser example: plain ES modules in a page, and its small static server.
+    files: ['examples/browser/**/*.js'],
+    languageOptions: { globals: { ...globals.browser } },
+  },
+  {
     // Tests and benchmarks read loosely typed JSON answers.
     files: ['test/**', 'bench/**'],
     rules: { '@typescript-eslint/no-explicit-any': 'off' },

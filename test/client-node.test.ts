@@ -1,0 +1,229 @@
+import { createServer } from 'node:net';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import WebSocket from 'ws';
+import { createVerifier, createAuthenticator, TokenRejectedError, type Verifier } from '../client/src/node.js';
+import { ok, useTestServer } from './helpers/server.js';
+import { createAdminKey, seedRealm, unique } from './helpers/factories.js';
+import { eventually, sleep } from './helpers/ws-client.js';
+
+// @tessera/client/node against a real server: offline verification (RS256 from the JWKS across a
+// key rotation, HS256 with the secret, the algorithm and issuer pinned) and managed mode (no
+// request while a session is known active, false the moment its TERMINATED event arrives, and
+// verifyToken with a short cache while the subscription is down).
+
+// The issuer (PUBLIC_URL/realms/<id>) is where the verifier fetches keys and finds the GraphQL
+// endpoint: it must be the address the server listens on, so the port is chosen first.
+const env: Record<string, string> = {};
+beforeAll(async () => {
+  const port = await freePort();
+  Object.assign(env, { PORT: String(port), PUBLIC_URL: `http://127.0.0.1:${port}` });
+});
+const server = useTestServer({ env });
+const verifiers: Verifier[] = [];
+afterAll(async () => {
+  // Before the server stops (hooks run in reverse): no socket left to be refused afterwards.
+  await Promise.all(verifiers.map((verifier) => verifier.close()));
+});
+
+function track(verifier: Verifier): Verifier {
+  verifiers.push(verifier);
+  return verifier;
+}
+
+/** fetch that counts Tessera's verifyToken queries (the requests managed mode should not make). */
+function countingFetch() {
+  const counts = { verifyToken: 0, jwks: 0 };
+  const fetchImpl: typeof fetch = async (input, init) => {
+    const url = String(input instanceof Request ? input.url : input);
+    if (url.endsWith('/jwks.json')) counts.jwks++;
+    if (typeof init?.body === 'string' && init.body.includes('verifyToken')) counts.verifyToken++;
+    return fetch(input, init);
+  };
+  return { counts, fetchImpl };
+}
+
+async function rejection(promise: Promise<unknown>): Promise<TokenRejectedError> {
+  const error = await promise.then(
+    () => null,
+    (e: unknown) => e,
+  );
+  expect(error).toBeInstanceOf(TokenRejectedError);
+  return error as TokenRejectedError;
+}
+
+const TERMINATE = 'mutation($id: ID!) { terminateSession(id: $id) { id state } }';
+
+describe('offline verification', () => {
+  it('RS256: keys from the JWKS, a rotated-in kid fetched when it appears, older tokens still valid', async () => {
+    const realm = await seedRealm(server, { jwtAlgorithm: 'RS256' });
+    const user = await realm.createUser();
+    const before = await user.login();
+    const verifier = track(createVerifier({ issuer: realm.issuer }));
+    const claims = await verifier.verify(before.accessToken);
+    expect(claims.sub).toBe(user.id);
+    expect(claims.iss).toBe(realm.issuer);
+
+    const rotated = ok(
+      await server.gql<{ rotateRealmKey: { signingKeyId: string } }>(
+        'mutation($id: ID!) { rotateRealmKey(id: $id) { signingKeyId } }',
+        { id: realm.id },
+        server.adminKey,
+      ),
+    );
+    expect(rotated.rotateRealmKey.signingKeyId).not.toBe(realm.signingKeyId);
+    const after = await user.login();
+    expect(JSON.parse(Buffer.from(after.accessToken.split('.')[0], 'base64url').toString()).kid).toBe(rotated.rotateRealmKey.signingKeyId);
+    expect((await verifier.verify(after.accessToken)).sub).toBe(user.id);
+    expect((await verifier.verify(before.accessToken)).sub).toBe(user.id);
+  });
+
+  it('HS256 with the secret; the wrong secret, the wrong issuer, an expired token and alg swaps are refused', async () => {
+    const realm = await seedRealm(server, { jwtAlgorithm: 'HS256' });
+    const { realm: withSecret } = ok(
+      await server.gql<{ realm: { jwtSecret: string } }>('query($id: ID!) { realm(id: $id) { jwtSecret } }', { id: realm.id }, server.adminKey),
+    );
+    const user = await realm.createUser();
+    const { accessToken } = await user.login();
+    const verifier = track(createVerifier({ issuer: realm.issuer, secret: withSecret.jwtSecret, tokenCacheSize: 0 }));
+    expect((await verifier.verify(accessToken)).sub).toBe(user.id);
+
+    expect((await rejection(createVerifier({ issuer: realm.issuer, secret: 'x'.repeat(64) }).verify(accessToken))).code).toBe('INVALID_TOKEN');
+    expect((await rejection(createVerifier({ issuer: `${realm.issuer}x`, secret: withSecret.jwtSecret }).verify(accessToken))).code).toBe('INVALID_TOKEN');
+    const later = createVerifier({ issuer: realm.issuer, secret: withSecret.jwtSecret, now: () => Date.now() + 3_600_000 });
+    expect((await rejection(later.verify(accessToken))).code).toBe('EXPIRED');
+    // The RS256 verifier of the same realm never accepts an HS256 token (the algorithm is pinned).
+    expect((await rejection(createVerifier({ issuer: realm.issuer }).verify(accessToken))).code).toBe('INVALID_TOKEN');
+    const [header, payload] = accessToken.split('.');
+    const none = `${Buffer.from(JSON.stringify({ alg: 'none', typ: 'JWT' })).toString('base64url')}.${payload}.`;
+    expect((await rejection(verifier.verify(none))).code).toBe('INVALID_TOKEN');
+    expect((await rejection(verifier.verify(`${header}.${payload}.${'A'.repeat(43)}`))).code).toBe('INVALID_TOKEN');
+    expect((await rejection(verifier.verify('x'.repeat(9000)))).code).toBe('INVALID_TOKEN');
+  });
+});
+
+describe('managed mode', () => {
+  it('on Node 20 the ws package is found by itself; an active session costs one verifyToken, then none', async () => {
+    expect((globalThis as { WebSocket?: unknown }).WebSocket).toBeUndefined(); // Node 20 without --experimental-websocket
+    const realm = await seedRealm(server, { jwtAlgorithm: 'RS256' });
+    const user = await realm.createUser();
+    const { counts, fetchImpl } = countingFetch();
+    const verifier = track(createVerifier({ issuer: realm.issuer, managed: { adminKey: server.adminKey }, fetch: fetchImpl }));
+    await eventually(() => verifier.subscriptionState === 'live', 5_000, 'the sessionEvents subscription');
+    const { accessToken } = await user.login();
+    for (let i = 0; i < 1_000; i++) await verifier.verify(accessToken);
+    expect(counts.verifyToken).toBe(1);
+  });
+
+  it('a terminated session is refused within 100 ms of its event; a fresh one of the same user still passes', async () => {
+    const realm = await seedRealm(server);
+    const key = await createAdminKey(server, { scopes: ['SESSIONS_READ'], realmId: realm.id });
+    const user = await realm.createUser();
+    const verifier = track(createVerifier({ issuer: realm.issuer, secret: await secretOf(realm.id), managed: { adminKey: key, webSocketImpl: WebSocket } }));
+    await eventually(() => verifier.subscriptionState === 'live', 5_000, 'the sessionEvents subscription');
+    const ending = await user.login();
+    const staying = await user.login();
+    await verifier.verify(ending.accessToken);
+    await verifier.verify(staying.accessToken);
+
+    ok(await server.gql(TERMINATE, { id: ending.session!.id }, server.adminKey));
+    const ended = Date.now();
+    const refused = await eventually(
+      () =>
+        verifier.verify(ending.accessToken).then(
+          () => null,
+          (error: TokenRejectedError) => error,
+        ),
+      2_000,
+      'the terminated session to be refused',
+    );
+    expect(Date.now() - ended).toBeLessThan(100);
+    expect(refused.code).toBe('SESSION_ENDED');
+    expect((await verifier.verify(staying.accessToken)).sid).toBe(staying.session!.id);
+  });
+
+  it('the authenticator answers 401 with a Bearer challenge, and the claims for a live session', async () => {
+    const realm = await seedRealm(server, { jwtAlgorithm: 'RS256' });
+    const user = await realm.createUser();
+    const verifier = track(createVerifier({ issuer: realm.issuer, managed: { adminKey: server.adminKey } }));
+    const authenticate = createAuthenticator(verifier);
+    const { accessToken, session } = await user.login();
+    const passed = await authenticate(new Request('http://app.test/', { headers: { authorization: `Bearer ${accessToken}` } }));
+    expect(passed.ok && passed.claims.sub).toBe(user.id);
+    const missing = await authenticate({ headers: {} });
+    expect(missing).toMatchObject({ ok: false, status: 401, headers: { 'www-authenticate': 'Bearer realm="tessera"' } });
+    ok(await server.gql(TERMINATE, { id: session!.id }, server.adminKey));
+    const ended = await eventually(
+      async () => {
+        const result = await authenticate({ headers: { authorization: `Bearer ${accessToken}` } });
+        return result.ok ? null : result;
+      },
+      2_000,
+      'a 401',
+    );
+    expect(ended.headers['www-authenticate']).toContain('error="invalid_token"');
+    expect(ended.body.error_description).toBe('session ended');
+  });
+
+  it('with the subscription down (its admin key revoked), verifyToken answers, kept only the fallback time', async () => {
+    const realm = await seedRealm(server);
+    const name = unique('verifier-key');
+    const key = await createAdminKey(server, { scopes: ['SESSIONS_READ'], realmId: realm.id, name });
+    const user = await realm.createUser();
+    const { counts, fetchImpl } = countingFetch();
+    const errors: unknown[] = [];
+    const verifier = track(
+      createVerifier({
+        issuer: realm.issuer,
+        secret: await secretOf(realm.id),
+        fetch: fetchImpl,
+        managed: { adminKey: key, fallbackCacheMs: 300, onError: (error) => errors.push(error), backoff: { baseMs: 200, maxMs: 1_000 } },
+      }),
+    );
+    await eventually(() => verifier.subscriptionState === 'live', 5_000, 'the sessionEvents subscription');
+    const { accessToken, session } = await user.login();
+    await verifier.verify(accessToken);
+    expect(counts.verifyToken).toBe(1);
+
+    const { adminKeys } = ok(await server.gql<{ adminKeys: { id: string; name: string }[] }>('{ adminKeys { id name } }', {}, server.adminKey));
+    ok(await server.gql('mutation($id: ID!) { revokeAdminKey(id: $id) }', { id: adminKeys.find((k) => k.name === name)!.id }, server.adminKey));
+    await eventually(() => verifier.subscriptionState !== 'live', 5_000, 'the subscription to go down');
+    await sleep(400); // past the fallback time of the check made while live
+
+    await verifier.verify(accessToken); // not trusted any more: asked again…
+    expect(counts.verifyToken).toBe(2);
+    await verifier.verify(accessToken); // …and kept for the fallback time
+    expect(counts.verifyToken).toBe(2);
+    await sleep(400);
+    await verifier.verify(accessToken);
+    expect(counts.verifyToken).toBe(3);
+
+    ok(await server.gql(TERMINATE, { id: session!.id }, server.adminKey));
+    const ended = Date.now();
+    await eventually(
+      () =>
+        verifier.verify(accessToken).then(
+          () => false,
+          () => true,
+        ),
+      2_000,
+      'the ended session to be refused',
+    );
+    expect(Date.now() - ended).toBeLessThan(300 + 200);
+    expect(verifier.subscriptionState).not.toBe('live');
+    expect(errors.length).toBeGreaterThan(0);
+  });
+});
+
+async function secretOf(realmId: string): Promise<string> {
+  return ok(await server.gql<{ realm: { jwtSecret: string } }>('query($id: ID!) { realm(id: $id) { jwtSecret } }', { id: realmId }, server.adminKey)).realm
+    .jwtSecret;
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const probe = createServer().listen(0, '127.0.0.1', () => {
+      const { port } = probe.address() as { port: number };
+      probe.close(() => resolve(port));
+    });
+  });
+}

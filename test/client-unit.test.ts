@@ -1,0 +1,218 @@
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { backoffDelay } from '../client/src/shared/backoff.js';
+import { RefreshScheduler, refreshTime } from '../client/src/browser/refresh-scheduler.js';
+import { TabCoordinator, type ChannelLike, type LockManagerLike, type TabMessage } from '../client/src/browser/tab-coordinator.js';
+import { VerifiedTokenCache } from '../client/src/node/token-cache.js';
+import { bearerToken } from '../client/src/node/middleware.js';
+
+// @tessera/client's timing parts with fake timers: the refresh scheduler, the reconnection
+// backoff and the election of the one tab that refreshes. The whole client runs against a real
+// server in test/client-browser.test.ts (Chromium) and test/client-node.test.ts.
+
+beforeEach(() => {
+  vi.useFakeTimers({ now: new Date('2026-12-04T12:00:00Z') });
+});
+afterEach(() => {
+  vi.useRealTimers();
+});
+
+describe('refresh scheduler', () => {
+  it('refreshes a fifth of the lifetime ahead, between 5 and 60 seconds, or as told', () => {
+    const t = Date.now();
+    expect(refreshTime(t, t + 300_000)).toBe(t + 240_000); // 5 min token: 60 s ahead
+    expect(refreshTime(t, t + 30_000)).toBe(t + 24_000); // 30 s token: 6 s ahead
+    expect(refreshTime(t, t + 10_000)).toBe(t + 5_000); // at least 5 s ahead
+    expect(refreshTime(t, t + 3_600_000)).toBe(t + 3_540_000); // at most 60 s ahead
+    expect(refreshTime(t, t + 30_000, 20)).toBe(t + 10_000);
+    expect(refreshTime(t, t + 2_000, 20)).toBe(t + 1_000); // never sooner than 1 s after receipt
+  });
+
+  it('runs once at the due time; rescheduling replaces the timer', () => {
+    const run = vi.fn();
+    const scheduler = new RefreshScheduler(run);
+    scheduler.scheduleAt(Date.now() + 10_000);
+    scheduler.scheduleAt(Date.now() + 20_000);
+    vi.advanceTimersByTime(19_999);
+    expect(run).not.toHaveBeenCalled();
+    vi.advanceTimersByTime(1);
+    expect(run).toHaveBeenCalledTimes(1);
+    vi.advanceTimersByTime(60_000);
+    expect(run).toHaveBeenCalledTimes(1);
+    expect(scheduler.scheduledAt).toBeUndefined();
+  });
+
+  it('a due time in the past runs on the next tick; cancel stops it', () => {
+    const run = vi.fn();
+    const scheduler = new RefreshScheduler(run);
+    scheduler.scheduleAt(Date.now() - 5_000);
+    vi.advanceTimersByTime(0);
+    expect(run).toHaveBeenCalledTimes(1);
+    scheduler.scheduleAt(Date.now() + 1_000);
+    scheduler.cancel();
+    vi.advanceTimersByTime(5_000);
+    expect(run).toHaveBeenCalledTimes(1);
+  });
+
+  it('after a sleep the clock jumped past the due time while the timer did not fire: catchUp runs it', () => {
+    const run = vi.fn();
+    let now = Date.now();
+    const scheduler = new RefreshScheduler(run, () => now);
+    scheduler.scheduleAt(now + 10_000);
+    scheduler.catchUp(); // not due yet
+    expect(run).not.toHaveBeenCalled();
+    now += 60_000; // the device slept: wall clock moved, timers did not
+    scheduler.catchUp();
+    expect(run).toHaveBeenCalledTimes(1);
+    vi.advanceTimersByTime(60_000);
+    expect(run).toHaveBeenCalledTimes(1); // the late timer does not run it twice
+  });
+});
+
+describe('backoff', () => {
+  it('grows exponentially from the base, capped, with half of each step random', () => {
+    const low = (attempt: number) => backoffDelay(attempt, { baseMs: 500, maxMs: 15_000, random: () => 0 });
+    const high = (attempt: number) => backoffDelay(attempt, { baseMs: 500, maxMs: 15_000, random: () => 0.999999 });
+    expect([0, 1, 2, 3, 4, 5, 6, 50].map(low)).toEqual([250, 500, 1000, 2000, 4000, 7500, 7500, 7500]);
+    expect([0, 1, 2, 3, 4, 5, 6, 50].map(high)).toEqual([500, 1000, 2000, 4000, 8000, 15000, 15000, 15000]);
+  });
+
+  it('spreads clients that lost the server at the same moment', () => {
+    const delays = Array.from({ length: 1000 }, () => backoffDelay(3));
+    expect(Math.min(...delays)).toBeGreaterThanOrEqual(2000);
+    expect(Math.max(...delays)).toBeLessThanOrEqual(4000);
+    expect(new Set(delays).size).toBeGreaterThan(500);
+  });
+
+  it('drives the waits of a reconnection loop', async () => {
+    const attempts: number[] = [];
+    const start = Date.now();
+    const loop = (async () => {
+      for (let attempt = 0; attempt < 4; attempt++) {
+        await new Promise((resolve) => setTimeout(resolve, backoffDelay(attempt, { random: () => 0.5 })));
+        attempts.push(Date.now() - start);
+      }
+    })();
+    await vi.advanceTimersByTimeAsync(10_000);
+    await loop;
+    expect(attempts).toEqual([375, 375 + 750, 375 + 750 + 1500, 375 + 750 + 1500 + 3000]);
+  });
+});
+
+/** Web Locks as the browser implements them, for exclusive locks: granted in request order. */
+class FakeLocks implements LockManagerLike {
+  private held = new Map<string, Promise<unknown>>();
+  request(name: string, callback: (lock: unknown) => Promise<unknown>): Promise<unknown> {
+    const before = this.held.get(name) ?? Promise.resolve();
+    const mine = before.then(() => callback({ name }));
+    this.held.set(
+      name,
+      mine.catch(() => undefined),
+    );
+    return mine;
+  }
+}
+
+/** BroadcastChannel: a message reaches every other channel of the same hub, asynchronously. */
+class FakeHub {
+  private channels = new Set<FakeChannel>();
+  open(): FakeChannel {
+    const channel = new FakeChannel(this.channels);
+    this.channels.add(channel);
+    return channel;
+  }
+}
+class FakeChannel implements ChannelLike {
+  private listeners: ((event: { data: unknown }) => void)[] = [];
+  constructor(private peers: Set<FakeChannel>) {}
+  postMessage(message: unknown) {
+    for (const peer of this.peers) if (peer !== this) setTimeout(() => peer.listeners.forEach((l) => l({ data: structuredClone(message) })), 0);
+  }
+  addEventListener(_type: 'message', listener: (event: { data: unknown }) => void) {
+    this.listeners.push(listener);
+  }
+  close() {
+    this.peers.delete(this);
+  }
+}
+
+describe('tab election', () => {
+  function tab(locks: FakeLocks, hub: FakeHub) {
+    const received: TabMessage[] = [];
+    let elected = 0;
+    const coordinator = new TabCoordinator(
+      'tessera:test',
+      { locks, channel: hub.open() },
+      {
+        message: (m) => received.push(m),
+        leadership: () => elected++,
+      },
+    );
+    coordinator.start();
+    return { coordinator, received, elected: () => elected };
+  }
+
+  it('exactly one tab leads; when it closes, the next one takes over at once', async () => {
+    const locks = new FakeLocks();
+    const hub = new FakeHub();
+    const a = tab(locks, hub);
+    const b = tab(locks, hub);
+    const c = tab(locks, hub);
+    await vi.advanceTimersByTimeAsync(0);
+    expect([a, b, c].map((t) => t.coordinator.isLeader)).toEqual([true, false, false]);
+    expect(a.elected()).toBe(1);
+
+    a.coordinator.close();
+    await vi.advanceTimersByTimeAsync(0);
+    expect([a, b, c].map((t) => t.coordinator.isLeader)).toEqual([false, true, false]);
+    expect(b.elected()).toBe(1);
+    expect(c.elected()).toBe(0);
+
+    b.coordinator.close();
+    await vi.advanceTimersByTimeAsync(0);
+    expect(c.coordinator.isLeader).toBe(true);
+  });
+
+  it('messages reach the other tabs, not the sender, and none after close', async () => {
+    const locks = new FakeLocks();
+    const hub = new FakeHub();
+    const a = tab(locks, hub);
+    const b = tab(locks, hub);
+    a.coordinator.post({ type: 'refresh-request' });
+    await vi.advanceTimersByTimeAsync(0);
+    expect(b.received).toEqual([{ type: 'refresh-request' }]);
+    expect(a.received).toEqual([]);
+    b.coordinator.close();
+    a.coordinator.post({ type: 'hello' });
+    await vi.advanceTimersByTimeAsync(0);
+    expect(b.received).toHaveLength(1);
+  });
+
+  it('without Web Locks every tab leads itself', () => {
+    const coordinator = new TabCoordinator('tessera:test', { locks: null, channel: null }, { message: () => {}, leadership: () => {} });
+    coordinator.start();
+    expect(coordinator.isLeader).toBe(true);
+  });
+});
+
+describe('verified-token cache and bearer parsing', () => {
+  it('keeps a token until its exp, evicting the oldest past its size', () => {
+    const cache = new VerifiedTokenCache<string>(2, 60_000);
+    const now = Date.now();
+    cache.set('a', 'A', now + 1_000, now);
+    cache.set('b', 'B', undefined, now);
+    expect(cache.get('a', now + 999)).toBe('A');
+    expect(cache.get('a', now + 1_000)).toBeUndefined();
+    expect(cache.get('b', now + 59_999)).toBe('B'); // no exp: maxAge
+    cache.set('c', 'C', now + 10_000, now);
+    cache.set('d', 'D', now + 10_000, now);
+    expect(cache.get('b', now)).toBeUndefined();
+    expect(cache.get('d', now)).toBe('D');
+  });
+
+  it('reads Bearer from Fetch and Node-style headers', () => {
+    expect(bearerToken(new Request('http://x/', { headers: { authorization: 'Bearer abc.def.ghi' } }))).toBe('abc.def.ghi');
+    expect(bearerToken({ headers: { authorization: 'bearer   abc' } })).toBe('abc');
+    expect(bearerToken({ headers: { authorization: 'Basic abc' } })).toBeNull();
+    expect(bearerToken({ headers: {} })).toBeNull();
+  });
+});
