@@ -115,6 +115,20 @@ describe('deleteUser', () => {
     const events = [await feed.result(0), await feed.result(1)].map((r) => r.data?.sessionEvents);
     expect(events.every((e) => e?.type === 'TERMINATED' && e.reason === 'USER_DELETED')).toBe(true);
 
+    // The record keeps what it tells of the deleted sessions: their ids, and a null session.
+    const recorded = ok(
+      await server.gql<{ realmEvents: { edges: { node: { type: string; sessionId: string; userId: string; session: { id: string } | null } }[] } }>(
+        'query ($r: ID!) { realmEvents(realmId: $r, first: 100) { edges { node { type sessionId userId session { id } } } } }',
+        { r: realm.id },
+        server.adminKey,
+      ),
+    ).realmEvents.edges.map((edge) => edge.node);
+    const ofAlice = recorded.filter((event) => event.userId === alice.id);
+    expect(ofAlice.length).toBeGreaterThanOrEqual(4); // two logins, two terminations
+    expect(ofAlice.every((event) => event.session === null)).toBe(true);
+    expect(new Set(ofAlice.map((event) => event.sessionId))).toEqual(new Set([first.session!.id, second.session!.id]));
+    expect(recorded.find((event) => event.userId === bystander.id)?.session).toEqual({ id: theirs.session!.id });
+
     // Gone: the user, its sessions, its memberships; the old password logs in to nothing.
     expect(errorCode(await server.gql('query ($id: ID!) { user(id: $id) { id } }', { id: alice.id }, server.adminKey))).toBe('NOT_FOUND');
     for (const login of [first, second]) expect(errorCode(await server.gql(SESSION, { id: login.session!.id }, server.adminKey))).toBe('NOT_FOUND');

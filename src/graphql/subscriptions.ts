@@ -26,15 +26,19 @@ const SessionEventRef = builder.objectRef<FeedEvent>('SessionEvent').implement({
     id: t.exposeID('id', { description: 'Unique; the same event always has the same id (a webhook delivery carries it too).' }),
     cursor: t.exposeString('cursor', { description: 'Opaque; later events of a realm have greater cursors. Resume a feed after it.' }),
     type: t.field({ type: SessionEventTypeEnum, resolve: (e) => e.type }),
+    sessionId: t.exposeID('sessionId', { description: 'The session the event is about; kept after the session itself is deleted.' }),
+    userId: t.exposeID('userId', { description: "The session's user; kept after the user is deleted." }),
     session: t.field({
       type: SessionRef,
+      // The record outlives what it tells of: after deleteUser or deleteRealm the session is gone,
+      // and its events still are (docs/events.md) — null then, never an error for the whole event.
+      nullable: true,
+      description: 'The session as it is now; null once it has been deleted with its user (deleteUser, deleteRealm).',
       resolve: async (e, _args, ctx) => {
         // A realm stream lives for days on one context: without this its unit of work would keep
         // every session (and user, realm) of every event in its identity map for the stream's life.
         ctx.services.em.clear();
-        const session = await ctx.services.sessions.sessionOf(e.realmId, e.sessionId);
-        if (!session) throw new Error('session vanished');
-        return session;
+        return ctx.services.sessions.sessionOf(e.realmId, e.sessionId);
       },
     }),
     reason: t.field({ type: TerminationReasonEnum, nullable: true, resolve: (e) => e.reason }),

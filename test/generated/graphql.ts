@@ -226,6 +226,8 @@ export type Membership = {
 
 export type Mutation = {
   __typename?: 'Mutation';
+  /** A user changes its own password (user login token). A wrong currentPassword is INVALID_CREDENTIALS, throttled like a login. Every other session of the user ends (PASSWORD_CHANGED); the caller's session continues with the fresh tokens answered here, and its old refresh token no longer works. */
+  changePassword: LoginResult;
   /** A new admin key (ADMIN_KEYS_MANAGE), never with more power than the calling key. */
   createAdminKey: AdminKeyCreated;
   createApiKey: ApiKeyCreated;
@@ -237,6 +239,12 @@ export type Mutation = {
   createWebhookEndpoint: WebhookEndpointCreated;
   deleteClient: Scalars['Boolean']['output'];
   deleteMembership: Scalars['Boolean']['output'];
+  /** Deletes an org and its memberships (USERS_MANAGE). Audit rows stay until their retention. */
+  deleteOrg: Scalars['Boolean']['output'];
+  /** Deletes a realm and everything in it (REALMS_MANAGE): every session ends first (USER_DELETED, with its events), then its users, orgs, keys, clients and webhook endpoints go, and the admin keys limited to it. `confirmName` must be the realm's name. Audit rows stay until their retention. */
+  deleteRealm: Scalars['Boolean']['output'];
+  /** Deletes a user (USERS_MANAGE): its sessions end first (USER_DELETED, with their events), then it goes with its memberships and API keys. Audit rows stay until their retention. */
+  deleteUser: Scalars['Boolean']['output'];
   deleteWebhookEndpoint: Scalars['Boolean']['output'];
   login: LoginResult;
   loginWithApiKey: LoginResult;
@@ -260,11 +268,19 @@ export type Mutation = {
   terminateRealmSessions: Scalars['Int']['output'];
   terminateSession: Session;
   updateClient: Client;
+  /** A user edits its own profile (user login token). */
+  updateMe: User;
   updateMembership: Membership;
   updateOrg: Org;
   updateRealm: Realm;
   updateUser: User;
   updateWebhookEndpoint: WebhookEndpoint;
+};
+
+
+export type MutationChangePasswordArgs = {
+  currentPassword: Scalars['String']['input'];
+  newPassword: Scalars['String']['input'];
 };
 
 
@@ -314,6 +330,22 @@ export type MutationDeleteClientArgs = {
 
 
 export type MutationDeleteMembershipArgs = {
+  id: Scalars['ID']['input'];
+};
+
+
+export type MutationDeleteOrgArgs = {
+  id: Scalars['ID']['input'];
+};
+
+
+export type MutationDeleteRealmArgs = {
+  confirmName: Scalars['String']['input'];
+  id: Scalars['ID']['input'];
+};
+
+
+export type MutationDeleteUserArgs = {
   id: Scalars['ID']['input'];
 };
 
@@ -399,6 +431,11 @@ export type MutationTerminateSessionArgs = {
 export type MutationUpdateClientArgs = {
   id: Scalars['ID']['input'];
   input: UpdateClientInput;
+};
+
+
+export type MutationUpdateMeArgs = {
+  input: UpdateMeInput;
 };
 
 
@@ -665,8 +702,13 @@ export type SessionEvent = {
   /** Unique; the same event always has the same id (a webhook delivery carries it too). */
   id: Scalars['ID']['output'];
   reason?: Maybe<TerminationReason>;
-  session: Session;
+  /** The session as it is now; null once it has been deleted with its user (deleteUser, deleteRealm). */
+  session?: Maybe<Session>;
+  /** The session the event is about; kept after the session itself is deleted. */
+  sessionId: Scalars['ID']['output'];
   type: SessionEventType;
+  /** The session's user; kept after the user is deleted. */
+  userId: Scalars['ID']['output'];
 };
 
 export type SessionEventConnection = {
@@ -744,6 +786,7 @@ export type TerminationReason =
   | 'REFRESH_TOKEN_REUSED'
   | 'TERMINATED_BY_ADMIN'
   | 'TERMINATED_BY_USER'
+  | 'USER_DELETED'
   | 'USER_DISABLED';
 
 export type TokenVerification = {
@@ -758,6 +801,13 @@ export type TokenVerification = {
 export type UpdateClientInput = {
   backchannelLogoutUri?: InputMaybe<Scalars['String']['input']>;
   name?: InputMaybe<Scalars['String']['input']>;
+};
+
+export type UpdateMeInput = {
+  /** Unique among the users of the realm (case-insensitive). */
+  email?: InputMaybe<Scalars['String']['input']>;
+  firstName?: InputMaybe<Scalars['String']['input']>;
+  lastName?: InputMaybe<Scalars['String']['input']>;
 };
 
 export type UpdateMembershipInput = {

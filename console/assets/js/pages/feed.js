@@ -6,7 +6,7 @@ import { describeClient } from '../user-agent.js';
 // `after`: the cursor of the last event shown. A reconnect resumes there: the server replays what
 // happened while the page was away, then goes on live, nothing lost and nothing twice.
 const FEED = `subscription ($realmId: ID!, $after: String) {
-  sessionEvents(realmId: $realmId, after: $after) { id cursor type reason at session { id ip userAgent app user { id username } } }
+  sessionEvents(realmId: $realmId, after: $after) { id cursor type reason at sessionId userId session { id ip userAgent app user { id username } } }
 }`;
 /** Rows kept on screen; the counts cover every event since the page opened. */
 const MAX_ROWS = 200;
@@ -43,6 +43,8 @@ export function feedPage(ctx) {
   };
 
   function row(event) {
+    // A deleted user's session is gone from the database while its events stay in the record.
+    if (!event.session) return deletedRow(event);
     const { session } = event;
     const user = session.user;
     return h(
@@ -64,6 +66,17 @@ export function feedPage(ctx) {
         ' ',
         h('span', { class: 'muted', text: [session.ip, describeClient(session.userAgent), session.app].filter(Boolean).join(' · ') }),
       ),
+    );
+  }
+
+  function deletedRow(event) {
+    return h(
+      'li',
+      { class: `event ${event.type.toLowerCase()}` },
+      time(event.at, { withSeconds: true }),
+      h('span', { class: 'type', text: event.type }),
+      h('span', { class: 'reason', text: event.reason ?? '' }),
+      h('span', { class: 'who muted' }, 'deleted user ', h('code', { text: event.userId }), ' ', h('code', { text: event.sessionId })),
     );
   }
 
