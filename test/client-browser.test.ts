@@ -122,6 +122,35 @@ describe('@tessera/client in Chromium', () => {
     }
   });
 
+  it("the user's own sessions: listSessions marks the current one; terminateSession, terminateOtherSessions and logout end what they say", async () => {
+    const realm = await seedRealm(server);
+    const { user, login, first, second } = await twoTabsLoggedIn(realm);
+    // Two more sessions of the same user, from elsewhere.
+    const [elsewhere, other] = [(await user.login()).session!, (await user.login()).session!];
+    await sleep(500); // both subscriptions connected
+
+    const listed = (await first.evaluate(() => (window as any).client.listSessions())) as { id: string; state: string; current: boolean }[];
+    expect(listed.map((session) => session.id).sort()).toEqual([login.sessionId, elsewhere.id, other.id].sort());
+    expect(listed.filter((session) => session.current).map((session) => session.id)).toEqual([login.sessionId]);
+    expect(listed.every((session) => session.state === 'ACTIVE')).toBe(true);
+
+    await first.evaluate((id) => (window as any).client.terminateSession(id), elsewhere.id);
+    expect((await sessionState(elsewhere.id)).state).toBe('TERMINATED');
+    expect((await sessionState(other.id)).state).toBe('ACTIVE');
+    expect(await second.evaluate(() => (window as any).client.terminateOtherSessions())).toBe(1);
+    expect((await sessionState(other.id)).state).toBe('TERMINATED');
+    expect((await sessionState(login.sessionId)).state).toBe('ACTIVE');
+    expect(await terminations(first)).toEqual([]); // other sessions ending is no forced logout here
+
+    await first.evaluate(() => (window as any).client.logout());
+    expect(await sessionState(login.sessionId)).toEqual({ state: 'TERMINATED', terminationReason: 'LOGOUT' });
+    for (const tab of [first, second]) {
+      const [ended] = await eventually(async () => ((await terminations(tab)).length ? terminations(tab) : null), 2_000, 'the logout callback');
+      expect(ended).toMatchObject({ sessionId: login.sessionId, reason: 'LOGOUT' });
+      expect(await accessToken(tab)).toBeNull();
+    }
+  });
+
   it('both tabs run past accessTokenSeconds: one refresh per period between them, never a reused refresh token', async () => {
     const realm = await seedRealm(server, { accessTokenSeconds: 30 });
     const refreshes: number[] = [];
