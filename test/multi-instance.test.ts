@@ -211,6 +211,34 @@ describe.skipIf(!DATABASE_URL)('forced logout across instances [real PostgreSQL:
     expect(row).toEqual({ state: 'EXPIRED', termination_reason: 'EXPIRED' });
   });
 
+  /** `me` with `token` on `at`: the user's id, or the error code that refused it. */
+  async function meOn(at: TesseraProcess, token: string): Promise<string> {
+    const response = await fetch(`${at.url}/graphql`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+      body: JSON.stringify({ query: '{ me { user { id } } }' }),
+    });
+    const body = (await response.json()) as GraphQLResponse;
+    return body.data?.me?.user?.id ?? body.errors?.[0]?.extensions?.code ?? 'no answer';
+  }
+
+  /** How long after `end()` answered `me` on B first refused the token (docs/security.md#sessions). */
+  async function refusedOnBAfter(token: string, end: () => Promise<unknown>, timeoutMs: number): Promise<number> {
+    await end();
+    const ended = Date.now();
+    await eventually(async () => (await meOn(b, token)) === 'UNAUTHENTICATED', timeoutMs, "B to refuse the ended session's token");
+    return Date.now() - ended;
+  }
+
+  it("refuses an ended session's token on B within the bus's latency: a window of milliseconds, not the 5 s cache backstop", async () => {
+    const seeded = await seed();
+    const login = await seeded.login();
+    // B has checked the token, so it is in B's cache: only an invalidation can end it there early.
+    expect(await meOn(b, login.accessToken)).toBe(seeded.userId);
+    const window = await refusedOnBAfter(login.accessToken, () => gql(a, 'mutation { logout }', {}, login.accessToken), 4_000);
+    expect(window).toBeLessThan(1_000);
+  });
+
   it('survives a Redis outage: the mutation succeeds promptly and B still delivers the event', async () => {
     const seeded = await seed();
     const login = await seeded.login();
@@ -243,6 +271,23 @@ describe.skipIf(!DATABASE_URL)('forced logout across instances [real PostgreSQL:
     await gql(a, 'mutation { logout }', {}, next.accessToken);
     expect((await terminationOf(stream, next.session.id)).reason).toBe('LOGOUT');
   }, 60_000);
+
+  it("with Redis down, refuses an ended session's token on B through the event record: within EVENT_CATCHUP_SECONDS (1 s) and a read, before the 5 s backstop", async () => {
+    const seeded = await seed();
+    const login = await seeded.login();
+    expect(await meOn(b, login.accessToken)).toBe(seeded.userId);
+    await redis.stop();
+    try {
+      const window = await refusedOnBAfter(
+        login.accessToken,
+        () => gql(a, 'mutation ($id: ID!) { terminateSession(id: $id) { id } }', { id: login.session.id }, adminKey),
+        6_000,
+      );
+      expect(window).toBeLessThan(3_000);
+    } finally {
+      await redis.start();
+    }
+  }, 30_000);
 });
 
 describe.skipIf(!DATABASE_URL)('instances starting together [real PostgreSQL: skipped when DATABASE_URL is not set]', () => {
