@@ -106,6 +106,28 @@ describe('LOG_LEVEL=debug', () => {
     expect(logged.lines.join('')).not.toContain(key);
   });
 
+  it('warns of a revoked admin key, without the key', async () => {
+    const { server } = logged;
+    const created = await server.gql(
+      'mutation ($input: CreateAdminKeyInput!) { createAdminKey(input: $input) { adminKey { id } key } }',
+      { input: { name: `revoked-${randomBytes(4).toString('hex')}`, scopes: ['REALMS_MANAGE'] } },
+      server.adminKey,
+    );
+    const { adminKey, key } = (created.data as { createAdminKey: { adminKey: { id: string }; key: string } }).createAdminKey;
+    const realms = '{ realms(first: 1) { edges { node { id } } } }';
+    expect((await server.gql(realms, {}, key)).errors).toBeUndefined();
+    expect((await server.gql('mutation ($id: ID!) { revokeAdminKey(id: $id) }', { id: adminKey.id }, server.adminKey)).errors).toBeUndefined();
+    const before = logged.entries().length;
+
+    expect(errorCode(await server.gql(realms, {}, key))).toBe('UNAUTHENTICATED');
+    const warning = logged
+      .entries()
+      .slice(before)
+      .find((entry) => entry.message === 'admin key refused: unknown or revoked');
+    expect(warning?.level).toBe('warn');
+    expect(logged.lines.join('')).not.toContain(key);
+  });
+
   it('warns of a reused refresh token and of throttled logins', async () => {
     const { server } = logged;
     const realm = await seedRealm(server);
