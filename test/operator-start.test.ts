@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { createRequire } from 'node:module';
 import { pathToFileURL } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
+import { FILE_VARIABLES, loadConfig } from '../src/config.js';
 
 // What an operator meets when starting the real entry point (src/main.ts) by hand: PORT=0,
 // secrets from files, a busy port, and a new migration (docs/operations.md).
@@ -80,6 +81,19 @@ describe('starting Tessera by hand', () => {
     server.child.kill('SIGTERM');
     expect(await server.exit).toBe(0);
   }, 120_000);
+
+  it('reads DATABASE_URL, REDIS_URL and METRICS_TOKEN from their _FILE variants too (Docker secrets, with the trailing newline)', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'tessera-file-vars-'));
+    const values = { DATABASE_URL: 'postgres://tessera:s3cret@db:5432/tessera', REDIS_URL: 'redis://:s3cret@redis:6379', METRICS_TOKEN: 'm'.repeat(32) };
+    const env: Record<string, string> = {};
+    for (const [name, value] of Object.entries(values)) {
+      await writeFile(join(dir, name), `${value}\n`);
+      env[`${name}_FILE`] = join(dir, name);
+    }
+    expect(FILE_VARIABLES).toEqual(expect.arrayContaining(Object.keys(values)));
+    expect(loadConfig(env)).toMatchObject({ databaseUrl: values.DATABASE_URL, redisUrl: values.REDIS_URL, metricsToken: values.METRICS_TOKEN });
+    await rm(dir, { recursive: true });
+  });
 
   it('refuses X together with X_FILE, and a _FILE that cannot be read, naming the variable', async () => {
     const both = run(['src/main.ts'], { PORT: '0', BOOTSTRAP_ADMIN_KEY: 'tsa_' + 'x'.repeat(40), BOOTSTRAP_ADMIN_KEY_FILE: '/etc/hostname' });
