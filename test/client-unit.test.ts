@@ -4,6 +4,7 @@ import { RefreshScheduler, refreshTime } from '../client/src/browser/refresh-sch
 import { TabCoordinator, type ChannelLike, type LockManagerLike, type TabMessage } from '../client/src/browser/tab-coordinator.js';
 import { VerifiedTokenCache } from '../client/src/node/token-cache.js';
 import { bearerToken } from '../client/src/node/middleware.js';
+import { localStorageAdapter, memoryStorage, type StoredTokens } from '../client/src/browser/storage.js';
 
 // @tessera/client's timing parts with fake timers: the refresh scheduler, the reconnection
 // backoff and the election of the one tab that refreshes. The whole client runs against a real
@@ -214,5 +215,52 @@ describe('verified-token cache and bearer parsing', () => {
     expect(bearerToken({ headers: { authorization: 'bearer   abc' } })).toBe('abc');
     expect(bearerToken({ headers: { authorization: 'Basic abc' } })).toBeNull();
     expect(bearerToken({ headers: {} })).toBeNull();
+  });
+});
+
+describe('token storage adapters', () => {
+  /** The Web Storage interface over a Map: what localStorage is, without a browser. */
+  function webStorage(): Storage & { entries: Map<string, string> } {
+    const entries = new Map<string, string>();
+    return {
+      entries,
+      get length() {
+        return entries.size;
+      },
+      clear: () => entries.clear(),
+      getItem: (key) => entries.get(key) ?? null,
+      key: (index) => [...entries.keys()][index] ?? null,
+      removeItem: (key) => void entries.delete(key),
+      setItem: (key, value) => void entries.set(key, String(value)),
+    };
+  }
+  const tokens: StoredTokens = { accessToken: 'a.b.c', refreshToken: 'r1', expiresAt: 2_000, receivedAt: 1_000, sessionId: 'ses_1', userId: 'usr_1' };
+
+  it('localStorageAdapter keeps the pair under its key across adapters (a reload), and clears it on logout', () => {
+    const storage = webStorage();
+    localStorageAdapter('app.tokens', storage).save(tokens);
+    expect(JSON.parse(storage.entries.get('app.tokens')!)).toEqual(tokens);
+    expect(localStorageAdapter('app.tokens', storage).load()).toEqual(tokens);
+    expect(localStorageAdapter('other.key', storage).load()).toBeNull();
+    localStorageAdapter('app.tokens', storage).save(null);
+    expect(storage.entries.has('app.tokens')).toBe(false);
+  });
+
+  it('localStorageAdapter reads what is not a token pair as no login', () => {
+    const storage = webStorage();
+    const adapter = localStorageAdapter('tessera.tokens', storage);
+    for (const raw of ['not json', 'null', '{"accessToken": 1, "refreshToken": "r"}', '{"accessToken": "a"}']) {
+      storage.setItem('tessera.tokens', raw);
+      expect(adapter.load()).toBeNull();
+    }
+  });
+
+  it('memoryStorage holds one pair per instance', () => {
+    const one = memoryStorage();
+    one.save(tokens);
+    expect(one.load()).toEqual(tokens);
+    expect(memoryStorage().load()).toBeNull();
+    one.save(null);
+    expect(one.load()).toBeNull();
   });
 });
