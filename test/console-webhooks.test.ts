@@ -76,7 +76,8 @@ describe('webhooks', () => {
     await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Webhooks' }).click();
     await page.getByRole('heading', { name: 'Webhooks', level: 1 }).waitFor();
     await page.getByText('No webhook endpoints yet.').waitFor();
-    expect(await page.title()).toBe('Webhooks · Hooks · Tessera console');
+    // The title names the realm once its name has been fetched.
+    await expect.poll(() => page.title(), { timeout: 5_000 }).toBe('Webhooks · Hooks · Tessera console');
 
     // The server's refusals, each at its field: a URL that is not one, then no event type.
     await page.getByRole('button', { name: 'Create endpoint' }).click();
@@ -123,7 +124,7 @@ describe('webhooks', () => {
 
     await row.getByRole('link', { name: 'Deliveries of billing' }).click();
     await page.getByRole('heading', { name: 'Webhook deliveries', level: 1 }).waitFor();
-    expect(await page.title()).toBe('Deliveries · Hooks · Tessera console');
+    await expect.poll(() => page.title(), { timeout: 5_000 }).toBe('Deliveries · Hooks · Tessera console');
     const delivery = page.locator('tr', { hasText: eventId });
     await delivery.getByText('delivered', { exact: true }).waitFor();
     expect(await delivery.locator('td[data-label="Attempts"]').textContent()).toBe('1');

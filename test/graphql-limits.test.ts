@@ -162,9 +162,39 @@ describe('request shape limits', () => {
     const query = (spreads: number) => `{ me { user { ${'...F '.repeat(spreads)}} } } fragment F on User { ${fields} }`;
     const cheap = await post(dev, { query: query(2) });
     expect(cheap.text).not.toMatch(/cost/i);
-    const refused = await post(dev, { query: query(300) });
+    const refused = await post(dev, { query: query(600) });
     expectRefused(refused, /cost/i);
     expect(refused.json!.errors![0].extensions?.code).toBe('GRAPHQL_VALIDATION_FAILED');
+  });
+
+  describe('pages cost their edges times the page size', () => {
+    const auth = () => ({ authorization: `Bearer ${dev.adminKey}` });
+    const FIELDS = 'id state createdAt lastActiveAt expiresAt idleExpiresAt ip userAgent app terminatedAt terminationReason user { id username }';
+    const costRefusal = (answer: { json: GraphQLResponse | null }) =>
+      (answer.json?.errors ?? []).some((e) => /cost/i.test(e.message) && e.extensions?.code === 'GRAPHQL_VALIDATION_FAILED');
+    const pages = (first: string, selection = `edges { node { ${FIELDS} } }`) =>
+      Array.from({ length: 10 }, (_, i) => `s${i}: sessions(realmId: "rlm_none", first: ${first}) { ${selection} }`).join(' ');
+
+    it("accepts the console's full page of sessions (first: 100 as a variable, and as a literal)", async () => {
+      const list = `query ($realmId: ID!, $first: Int) { sessions(realmId: $realmId, first: $first) { edges { node { ${FIELDS} } } pageInfo { hasNextPage endCursor } } }`;
+      const variable = await post(dev, { query: list, variables: { realmId: 'rlm_none', first: 100 } }, auth());
+      expect(costRefusal(variable), variable.text).toBe(false);
+      expect(variable.json!.errors?.[0]?.extensions?.code, variable.text).toBe('NOT_FOUND');
+      const literal = await post(dev, { query: `{ sessions(realmId: "rlm_none", first: 100) { edges { node { ${FIELDS} } } } }` }, auth());
+      expect(costRefusal(literal), literal.text).toBe(false);
+    });
+
+    it('refuses ten full pages in one operation, with first as a literal, a variable (counted as the largest page) or through a fragment', async () => {
+      expect(costRefusal(await post(dev, { query: `{ ${pages('100')} }` }, auth()))).toBe(true);
+      const variable = await post(dev, { query: `query ($n: Int) { ${pages('$n')} }`, variables: { n: 100 } }, auth());
+      expectRefused(variable, /cost/i);
+      expect(costRefusal(variable)).toBe(true);
+      const fragment = await post(dev, { query: `{ ${pages('100', '...Page')} } fragment Page on SessionConnection { edges { node { ${FIELDS} } } }` }, auth());
+      expect(costRefusal(fragment), fragment.text).toBe(true);
+      // The same ten lists of five sessions each are cheap.
+      const small = await post(dev, { query: `{ ${pages('5')} }` }, auth());
+      expect(costRefusal(small), small.text).toBe(false);
+    });
   });
 
   it('refuses batching (a JSON array of operations)', async () => {

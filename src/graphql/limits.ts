@@ -6,6 +6,7 @@ import {
   type ASTNode,
   type ASTVisitor,
   type DocumentNode,
+  type FieldNode,
   type GraphQLSchema,
   type SelectionSetNode,
   type TypeNode,
@@ -16,8 +17,8 @@ import { maxDepthPlugin } from '@escape.tech/graphql-armor-max-depth';
 import { maxAliasesPlugin } from '@escape.tech/graphql-armor-max-aliases';
 import { maxDirectivesPlugin } from '@escape.tech/graphql-armor-max-directives';
 import { maxTokensPlugin } from '@escape.tech/graphql-armor-max-tokens';
-import { costLimitPlugin } from '@escape.tech/graphql-armor-cost-limit';
 import { useCSRFPrevention } from '@graphql-yoga/plugin-csrf-prevention';
+import { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE } from '../db/pagination.js';
 
 export const GRAPHQL_LIMITS = {
   depth: 12,
@@ -52,6 +53,67 @@ export function oneHashingFieldPerOperation(context: ValidationContext): ASTVisi
           new GraphQLError('At most one of login, setPassword, changePassword or createUser per operation', {
             nodes: [node],
             extensions: { code: 'BAD_USER_INPUT', field: 'operation' },
+          }),
+        );
+      }
+    },
+  };
+}
+
+/**
+ * What an operation may cost: every field 1, and a paged field's `edges` and `nodes` as many times as
+ * the page it asks for — a literal `first` as given (at most MAX_PAGE_SIZE, as the resolvers cap it),
+ * a variable `first` as MAX_PAGE_SIZE (validation runs before variables are known, and the
+ * variable may hold the largest page), no `first` as DEFAULT_PAGE_SIZE. So a full page of sessions
+ * with their users (the console's list) fits, and pages nested in pages do not. A fragment's cost is
+ * worked out once, however often it is spread (a fragment bomb costs its arithmetic, not its
+ * expansion). Tested in test/graphql-limits.test.ts.
+ */
+const PAGED_CHILDREN = new Set(['edges', 'nodes']);
+
+function pageSizeOf(field: FieldNode): number {
+  const first = field.arguments?.find((argument) => argument.name.value === 'first' || argument.name.value === 'last');
+  if (!first) return DEFAULT_PAGE_SIZE;
+  if (first.value.kind === Kind.INT) return Math.min(Math.max(Number(first.value.value), 0), MAX_PAGE_SIZE);
+  return MAX_PAGE_SIZE;
+}
+
+export function costWithinLimit(context: ValidationContext): ASTVisitor {
+  // By fragment and the page it is spread into: a fragment of edges costs more in a larger page.
+  const fragmentCosts = new Map<string, number>();
+  const costOfFragment = (name: string, visiting: Set<string>, page: number): number => {
+    const key = `${name}@${page}`;
+    const known = fragmentCosts.get(key);
+    if (known !== undefined) return known;
+    const fragment = context.getFragment(name);
+    if (!fragment || visiting.has(name)) return 0; // unknown or cyclic: other rules refuse those
+    visiting.add(name);
+    const cost = costOf(fragment.selectionSet, visiting, page);
+    visiting.delete(name);
+    fragmentCosts.set(key, cost);
+    return cost;
+  };
+  /** `page`: the page size of the field this selection set belongs to; only its edges and nodes repeat. */
+  const costOf = (selectionSet: SelectionSetNode, visiting: Set<string>, page: number): number => {
+    let cost = 0;
+    for (const selection of selectionSet.selections) {
+      if (selection.kind === Kind.FRAGMENT_SPREAD) cost += costOfFragment(selection.name.value, visiting, page);
+      else if (selection.kind === Kind.INLINE_FRAGMENT) cost += costOf(selection.selectionSet, visiting, page);
+      else if (!selection.name.value.startsWith('__')) {
+        const own = 1 + (selection.selectionSet ? costOf(selection.selectionSet, visiting, pageSizeOf(selection)) : 0);
+        cost += PAGED_CHILDREN.has(selection.name.value) ? own * page : own;
+      }
+    }
+    return cost;
+  };
+  return {
+    OperationDefinition(node) {
+      const cost = costOf(node.selectionSet, new Set(), 1);
+      if (cost > GRAPHQL_LIMITS.cost) {
+        context.reportError(
+          new GraphQLError(`Query Cost limit of ${GRAPHQL_LIMITS.cost} exceeded, found ${cost}.`, {
+            nodes: [node],
+            extensions: { code: 'GRAPHQL_VALIDATION_FAILED' },
           }),
         );
       }
@@ -230,7 +292,6 @@ export function securityPlugins(options: { production: boolean }): Plugin[] {
     maxAliasesPlugin({ n: GRAPHQL_LIMITS.aliases, exposeLimits: true, ...rejected }) as Plugin,
     maxDirectivesPlugin({ n: GRAPHQL_LIMITS.directives, exposeLimits: true, ...rejected }) as Plugin,
     maxTokensPlugin({ n: GRAPHQL_LIMITS.tokens, exposeLimits: true, onReject: [withCode('GRAPHQL_PARSE_FAILED')] }) as Plugin,
-    costLimitPlugin({ maxCost: GRAPHQL_LIMITS.cost, exposeLimits: true, ...rejected }) as Plugin,
     noSuggestions(),
     // Browsers can send "simple" cross-site requests (GET, form posts) without a preflight; those
     // must carry a header a cross-site page cannot add without one. Authorization is such a header
@@ -239,6 +300,7 @@ export function securityPlugins(options: { production: boolean }): Plugin[] {
     {
       onValidate: ({ addValidationRule }) => {
         addValidationRule(oneHashingFieldPerOperation);
+        addValidationRule(costWithinLimit);
         addValidationRule(noNulInLiterals);
       },
     },

@@ -93,7 +93,9 @@ export class TerminationWatch {
     if (this.resubscribeTimer !== undefined) clearTimeout(this.resubscribeTimer);
     this.wakeUp?.();
     this.unsubscribe?.();
-    void this.client?.dispose();
+    // graphql-ws's dispose() may reject with the socket's CloseEvent while it is mid-connection or
+    // retrying; nothing is left to handle then, and the tab must not see an unhandled rejection.
+    Promise.resolve(this.client?.dispose()).catch(() => {});
   }
 
   private subscribe(): void {
