@@ -1,4 +1,4 @@
-import { createHmac } from 'node:crypto';
+import { createHmac, createSign } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { useTestServer, ok, errorCode } from './helpers/server.js';
 import { seedRealm } from './helpers/factories.js';
@@ -22,6 +22,30 @@ const nowSeconds = () => Math.floor(server.clock.now().getTime() / 1000);
 function forge(header: Claims, claims: Claims, secret: string): string {
   const input = `${b64(header)}.${b64(claims)}`;
   return `${input}.${createHmac('sha256', secret).update(input).digest('base64url')}`;
+}
+
+/** RS256 with the key's private key, read from the database: as one who stole it would sign. */
+function forgeRs256(header: Claims, claims: Claims, privateKeyPem: string): string {
+  const input = `${b64(header)}.${b64(claims)}`;
+  return `${input}.${createSign('RSA-SHA256').update(input).sign(privateKeyPem).toString('base64url')}`;
+}
+
+/** What a leaked key signs with: the HS256 secret, or the RS256 private key (opened if sealed). */
+async function leakedSigner(kid: string): Promise<(header: Claims, claims: Claims) => string> {
+  const [row] = await server.app.deps.orm.em
+    .fork()
+    .getConnection()
+    .execute<{ algorithm: string; secret: string | null; private_key_pem: string | null }[]>(
+      'select algorithm, secret, private_key_pem from signing_key where id = ?',
+      [kid],
+    );
+  const sealer = server.app.deps.keys.sealer;
+  if (row.algorithm === 'HS256') {
+    const secret = sealer.open(kid, row.secret!);
+    return (header, claims) => forge(header, claims, secret);
+  }
+  const pem = sealer.open(kid, row.private_key_pem!);
+  return (header, claims) => forgeRs256(header, claims, pem);
 }
 
 const VERIFY = 'query ($t: String!) { verifyToken(token: $t) { valid reason } }';
@@ -93,6 +117,42 @@ describe('rotated keys', () => {
     await expectAccepted(before.accessToken);
     await expectRefused(forge(header, { ...claims, iat: nowSeconds(), exp: nowSeconds() + 60 }, realm.jwtSecret!), 'KEY_RETIRED');
   });
+
+  for (const jwtAlgorithm of ['HS256', 'RS256'] as const) {
+    it(`${jwtAlgorithm}: the last token the old key could sign is accepted until its verifiesUntil, refused from then; past it the key verifies nothing (KEY_RETIRED)`, async () => {
+      const realm = await seedRealm(server, { jwtAlgorithm, accessTokenSeconds: 300, apiKeyMinutes: 5 });
+      const oldKid = realm.signingKeyId!;
+      const sign = await leakedSigner(oldKid);
+      const user = await realm.createUser();
+      const [header, claims] = partsOf((await user.login()).accessToken);
+      expect(header).toMatchObject({ alg: jwtAlgorithm, kid: oldKid });
+      ok(await server.gql(ROTATE, { id: realm.id }, server.adminKey));
+      const keys = ok(await server.gql(KEYS, { id: realm.id }, server.adminKey)).realm.signingKeys as Claims[];
+      const old = keys.find((key) => key.id === oldKid)!;
+      const rotatedAt = Date.parse(old.rotatedAt as string);
+      const verifiesUntil = Date.parse(old.verifiesUntil as string);
+      expect(verifiesUntil - rotatedAt).toBe((10 + 300 + 30) * 1000);
+
+      // The last token another instance may still sign with the old key: at the end of the
+      // rotation grace (counted from rotatedAt: making an RSA key takes a while), for the realm's full 300 s.
+      server.clock.advance(rotatedAt + 10_000 - server.clock.now().getTime());
+      const last = sign(header, { ...claims, iat: nowSeconds(), exp: nowSeconds() + 300, jti: 'last' });
+      await expectAccepted(last);
+      // One issued after the grace, and one backdated to before the rotation that outlives the
+      // deadline, are refused now already.
+      server.clock.advance(50_000);
+      await expectRefused(sign(header, { ...claims, iat: nowSeconds(), exp: nowSeconds() + 300, jti: 'fresh' }), 'KEY_RETIRED');
+      const outliving = sign(header, { ...claims, exp: nowSeconds() + 3600, jti: 'outliving' });
+      await expectRefused(outliving, 'LIFETIME_EXCEEDED');
+
+      server.clock.advance(verifiesUntil - 1000 - server.clock.now().getTime());
+      await expectAccepted(last);
+      server.clock.advance(1000);
+      await expectRefused(last, 'EXPIRED');
+      // Its exp still ahead, but signed by a key past its deadline: refused for the key.
+      await expectRefused(outliving, 'KEY_RETIRED');
+    });
+  }
 
   it('a rotation within the grace of another instance still signing with the old key is accepted (10 s)', async () => {
     const realm = await seedRealm(server);
