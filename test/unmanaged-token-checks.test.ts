@@ -104,6 +104,12 @@ describe("an API user's open-ended token (apiKeyMinutes: null)", () => {
     await expectRefused(token, 'USER_DISABLED', introspect);
   });
 
+  it('is refused once its user is deleted (the user is checked before the key, which went with it)', async () => {
+    const { robot, introspect, token } = await openEnded();
+    expect(ok(await server.gql('mutation ($id: ID!) { deleteUser(id: $id) }', { id: robot.id }, server.adminKey)).deleteUser).toBe(true);
+    await expectRefused(token, 'USER_NOT_FOUND', introspect);
+  });
+
   it('outlives a rotation of the signing key, and is refused once retireRealmKey retires that key', async () => {
     const { realm, introspect, token } = await openEnded();
     ok(await server.gql('mutation ($id: ID!) { rotateRealmKey(id: $id) { id } }', { id: realm.id }, server.adminKey));
