@@ -108,6 +108,29 @@ describe('round trips of the hot paths', () => {
     expect(forks).toBe(0);
   });
 
+  it("token check of an unmanaged token and of an API user's: one read of the user (and key), then none per request, `me` none after its first", async () => {
+    const realm = await seedRealm(server, { sessionType: 'UNMANAGED', apiKeyMinutes: null });
+    const human = await realm.createUser();
+    const robot = await realm.createUser({ kind: 'API' });
+    const { apiKey } = await robot.createApiKey();
+    await human.login(); // the realm's signing key is read once per instance, by its first token
+    const unmanaged = (await human.login()).accessToken as string;
+    const api = ok(await server.gql('mutation A($i: ApiKeyLoginInput!) { loginWithApiKey(input: $i) { accessToken } }', { i: { realmId: realm.id, apiKey } }))
+      .loginWithApiKey.accessToken as string;
+    const verify = (token: string) => async () => expect(ok(await server.gql(VERIFY, { t: token })).verifyToken.valid).toBe(true);
+    const me = (token: string) => async () => expect(ok(await server.gql(ME, {}, token)).me.user.id).toBeTruthy();
+    const times = (n: number, work: () => Promise<unknown>) => async () => {
+      for (let i = 0; i < n; i++) await work();
+    };
+    for (const token of [unmanaged, api]) {
+      // The user's state (and the API key's), read in one statement, then remembered.
+      expect(await statementsOf(verify(token))).toBe(1);
+      expect(await statementsOf(times(5, verify(token)))).toBe(0);
+      await me(token)(); // reads the user's profile once (remembered for 1 s: src/user/user-snapshots.ts)
+      expect(await statementsOf(times(3, me(token)))).toBe(0);
+    }
+  });
+
   it('terminateSession: one statement for a cached token, one more for an admin key', async () => {
     const { login } = await seeded();
     const own = await login();
