@@ -1,3 +1,4 @@
+import { networkInterfaces } from 'node:os';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig, ConfigError } from '../src/config.js';
 import { freePort } from '../src/server/free-port.js';
@@ -70,6 +71,35 @@ describe('/metrics', () => {
     expect((await scrape(server.app.metricsUrl()!)).status).toBe(200);
     await server.close();
     await expect(scrape(`http://127.0.0.1:${port}/metrics`)).rejects.toThrow();
+  });
+});
+
+// An address of this machine other than loopback, to see which interfaces a listener answers on.
+const external = Object.values(networkInterfaces())
+  .flat()
+  .find((entry) => entry && entry.family === 'IPv4' && !entry.internal)?.address;
+
+describe('HOST (the main listener)', () => {
+  it('defaults to 0.0.0.0, every interface, as docs/security.md says; a blank HOST is the default, a set one is kept', () => {
+    expect(loadConfig({}).host).toBe('0.0.0.0');
+    expect(loadConfig({ HOST: '  ' }).host).toBe('0.0.0.0');
+    expect(loadConfig({ HOST: ' 127.0.0.1 ' }).host).toBe('127.0.0.1');
+    expect(loadConfig({ HOST: '::1' }).host).toBe('::1');
+  });
+
+  it.skipIf(!external)('HOST=0.0.0.0 answers on a non-loopback address of the machine; HOST=127.0.0.1 does not', async () => {
+    const everywhere = await startTestServer({ HOST: '0.0.0.0' });
+    try {
+      const address = everywhere.app.server.address();
+      expect(address).toMatchObject({ address: '0.0.0.0' });
+      const port = (address as { port: number }).port;
+      expect((await fetch(`http://${external}:${port}/health`)).status).toBe(200);
+      // The servers of this file listen on 127.0.0.1 (the test helper's HOST): not reachable there.
+      expect(open.app.server.address()).toMatchObject({ address: '127.0.0.1' });
+      await expect(fetch(`http://${external}:${new URL(open.url).port}/health`)).rejects.toThrow();
+    } finally {
+      await everywhere.close();
+    }
   });
 });
 
