@@ -51,12 +51,19 @@ describe('a refused query over WebSocket', () => {
     for (let depth = GRAPHQL_LIMITS.depth; depth >= 2; depth--) chain = depth % 2 === 0 ? `memberships { ${chain} }` : `org { ${chain} }`;
     const deep = `{ user(id: "usr_nobody") { ${chain} } }`;
     const aliased = `{ ${Array.from({ length: GRAPHQL_LIMITS.aliases + 1 }, (_, i) => `a${i}: verifyToken(token: "t${i}") { valid }`).join(' ')} }`;
-    for (const query of [deep, aliased]) {
+    // Within the other limits, but ten full pages of sessions cost more than GRAPHQL_LIMITS.cost.
+    const node = 'id state createdAt lastActiveAt expiresAt idleExpiresAt ip userAgent app terminatedAt terminationReason user { id username }';
+    const costly = `{ ${Array.from({ length: 10 }, (_, i) => `s${i}: sessions(realmId: "rlm_none", first: 100) { edges { node { ${node} } } }`).join(' ')} }`;
+    for (const [query, why] of [
+      [deep, /depth/i],
+      [aliased, /alias/i],
+      [costly, /cost/i],
+    ] as const) {
       const refused = ws.subscribe(query);
       const end = await refused.ended();
       expect(end.kind, query).toBe('error');
       expect(codeOf(end.kind === 'error' ? end.error : null), query).toBe('GRAPHQL_VALIDATION_FAILED');
-      expect(JSON.stringify(end)).toMatch(/depth|alias/i);
+      expect(JSON.stringify(end), query).toMatch(why);
     }
     expect(ws.closes).toEqual([]);
 
