@@ -77,6 +77,27 @@ describe('offline verification', () => {
     expect((await verifier.verify(before.accessToken)).sub).toBe(user.id);
   });
 
+  it('RS256: the JWKS is fetched once for any number of tokens of one kid, and once more for a rotated-in kid', async () => {
+    const realm = await seedRealm(server, { jwtAlgorithm: 'RS256' });
+    const user = await realm.createUser();
+    const tokens = [(await user.login()).accessToken, (await user.login()).accessToken];
+    const { counts, fetchImpl } = countingFetch();
+    // No verified-token cache: every verification needs the key, from the JWKS or jose's cache of it.
+    const verifier = track(createVerifier({ issuer: realm.issuer, fetch: fetchImpl, tokenCacheSize: 0, jwksCooldownMs: 200 }));
+    await Promise.all(tokens.map((token) => verifier.verify(token))); // concurrent first uses share the fetch
+    for (let i = 0; i < 50; i++) await verifier.verify(tokens[i % tokens.length]);
+    expect(counts.jwks).toBe(1);
+
+    ok(await server.gql('mutation($id: ID!) { rotateRealmKey(id: $id) { signingKeyId } }', { id: realm.id }, server.adminKey));
+    const rotated = (await user.login()).accessToken;
+    const kid = (token: string) => JSON.parse(Buffer.from(token.split('.')[0], 'base64url').toString()).kid as string;
+    expect(kid(rotated)).not.toBe(kid(tokens[0]));
+    expect((await verifier.verify(rotated)).sub).toBe(user.id);
+    expect(counts.jwks).toBe(2);
+    for (let i = 0; i < 50; i++) await verifier.verify([rotated, ...tokens][i % 3]);
+    expect(counts.jwks).toBe(2);
+  });
+
   it('HS256 with the secret; the wrong secret, the wrong issuer, an expired token and alg swaps are refused', async () => {
     const realm = await seedRealm(server, { jwtAlgorithm: 'HS256' });
     const { realm: withSecret } = ok(
