@@ -125,6 +125,8 @@ describe('examples/browser', () => {
     await second.reload();
     await sleep(500);
     expect(await status(second)).toBe('Logged out.');
+    // A file the example does not have is a 404, and serve.mjs stays up (checked after each test).
+    expect((await fetch(`${exampleOrigin}/favicon.ico`)).status).toBe(404);
   });
 
   it('offline while the admin terminates the session: the tab coming back (visibilitychange, online) still shows TERMINATED_BY_ADMIN', async () => {
@@ -136,6 +138,7 @@ describe('examples/browser', () => {
     await browser.context.setOffline(true);
     await terminate(sessionId);
     await sleep(1_000);
+    expect(await status(page)).toMatch(/^Logged in as /); // nothing got through while offline
 
     // The tab comes back: it becomes visible again and the network returns.
     const back = Date.now();
