@@ -2,6 +2,7 @@ import { createServer } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { createVerifier, createAuthenticator, TokenRejectedError, type Verifier } from '../client/src/node.js';
+import { createTesseraClient, type StoredTokens } from '../client/src/index.js';
 import { ok, useTestServer } from './helpers/server.js';
 import { createAdminKey, seedRealm, unique } from './helpers/factories.js';
 import { eventually, sleep } from './helpers/ws-client.js';
@@ -9,14 +10,16 @@ import { eventually, sleep } from './helpers/ws-client.js';
 // @tessera/client/node against a real server: offline verification (RS256 from the JWKS across a
 // key rotation, HS256 with the secret, the algorithm and issuer pinned) and managed mode (no
 // request while a session is known active, false the moment its TERMINATED event arrives, and
-// verifyToken with a short cache while the subscription is down).
+// verifyToken with a short cache while the subscription is down). Also the browser entry's refresh,
+// which needs no browser with tab coordination off.
 
 // The issuer (PUBLIC_URL/realms/<id>) is where the verifier fetches keys and finds the GraphQL
 // endpoint: it must be the address the server listens on, so the port is chosen first.
 const env: Record<string, string> = {};
 beforeAll(async () => {
   const port = await freePort();
-  Object.assign(env, { PORT: String(port), PUBLIC_URL: `http://127.0.0.1:${port}` });
+  // No grace window: a refresh token presented twice ends the session at once (REFRESH_TOKEN_REUSED).
+  Object.assign(env, { PORT: String(port), PUBLIC_URL: `http://127.0.0.1:${port}`, REFRESH_GRACE_SECONDS: '0' });
 });
 const server = useTestServer({ env });
 const verifiers: Verifier[] = [];
@@ -75,6 +78,27 @@ describe('offline verification', () => {
     expect(JSON.parse(Buffer.from(after.accessToken.split('.')[0], 'base64url').toString()).kid).toBe(rotated.rotateRealmKey.signingKeyId);
     expect((await verifier.verify(after.accessToken)).sub).toBe(user.id);
     expect((await verifier.verify(before.accessToken)).sub).toBe(user.id);
+  });
+
+  it('RS256: the JWKS is fetched once for any number of tokens of one kid, and once more for a rotated-in kid', async () => {
+    const realm = await seedRealm(server, { jwtAlgorithm: 'RS256' });
+    const user = await realm.createUser();
+    const tokens = [(await user.login()).accessToken, (await user.login()).accessToken];
+    const { counts, fetchImpl } = countingFetch();
+    // No verified-token cache: every verification needs the key, from the JWKS or jose's cache of it.
+    const verifier = track(createVerifier({ issuer: realm.issuer, fetch: fetchImpl, tokenCacheSize: 0, jwksCooldownMs: 200 }));
+    await Promise.all(tokens.map((token) => verifier.verify(token))); // concurrent first uses share the fetch
+    for (let i = 0; i < 50; i++) await verifier.verify(tokens[i % tokens.length]);
+    expect(counts.jwks).toBe(1);
+
+    ok(await server.gql('mutation($id: ID!) { rotateRealmKey(id: $id) { signingKeyId } }', { id: realm.id }, server.adminKey));
+    const rotated = (await user.login()).accessToken;
+    const kid = (token: string) => JSON.parse(Buffer.from(token.split('.')[0], 'base64url').toString()).kid as string;
+    expect(kid(rotated)).not.toBe(kid(tokens[0]));
+    expect((await verifier.verify(rotated)).sub).toBe(user.id);
+    expect(counts.jwks).toBe(2);
+    for (let i = 0; i < 50; i++) await verifier.verify([rotated, ...tokens][i % 3]);
+    expect(counts.jwks).toBe(2);
   });
 
   it('HS256 with the secret; the wrong secret, the wrong issuer, an expired token and alg swaps are refused', async () => {
@@ -211,6 +235,54 @@ describe('managed mode', () => {
     expect(Date.now() - ended).toBeLessThan(300 + 200);
     expect(verifier.subscriptionState).not.toBe('live');
     expect(errors.length).toBeGreaterThan(0);
+  });
+});
+
+describe('the browser client, in one tab', () => {
+  it('concurrent getAccessToken() calls while the token is due share one refresh request', async () => {
+    const realm = await seedRealm(server);
+    const user = await realm.createUser();
+    const login = await user.login();
+    const refreshes: string[] = [];
+    const fetchImpl: typeof fetch = async (input, init) => {
+      if (typeof init?.body === 'string' && init.body.includes('TesseraClientRefresh')) refreshes.push(init.body);
+      return fetch(input, init);
+    };
+    // A stored pair two seconds from its (client-side) expiry: due for a refresh when handed out.
+    const stored: StoredTokens = {
+      accessToken: login.accessToken,
+      refreshToken: login.refreshToken!,
+      expiresAt: Date.now() + 2_000,
+      receivedAt: Date.now(),
+      sessionId: login.session!.id,
+      userId: user.id,
+    };
+    const saved: (StoredTokens | null)[] = [];
+    const tessera = createTesseraClient({
+      url: server.url,
+      realmId: realm.id,
+      tabs: false,
+      fetch: fetchImpl,
+      webSocketImpl: WebSocket,
+      storage: { load: () => stored, save: (tokens) => void saved.push(tokens) },
+    });
+    try {
+      const tokens = await Promise.all(Array.from({ length: 8 }, () => tessera.getAccessToken()));
+      expect(refreshes).toHaveLength(1);
+      expect(new Set(tokens).size).toBe(1);
+      expect(tokens[0]).not.toBe(login.accessToken);
+      expect(saved).toHaveLength(1);
+      expect(saved[0]!.refreshToken).not.toBe(login.refreshToken);
+      // The new token is good for a while: more calls cost nothing, and the session is still active.
+      expect(await Promise.all([tessera.getAccessToken(), tessera.getAccessToken()])).toEqual([tokens[0], tokens[0]]);
+      expect(refreshes).toHaveLength(1);
+      const { session } = ok(
+        await server.gql<{ session: { state: string } }>('query($id: ID!) { session(id: $id) { state } }', { id: login.session!.id }, server.adminKey),
+      );
+      expect(session.state).toBe('ACTIVE');
+    } finally {
+      tessera.close();
+    }
   });
 });
 

@@ -1,5 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { backoffDelay } from '../client/src/shared/backoff.js';
+import { TerminationWatch } from '../client/src/browser/termination-watch.js';
 import { RefreshScheduler, refreshTime } from '../client/src/browser/refresh-scheduler.js';
 import { TabCoordinator, type ChannelLike, type LockManagerLike, type TabMessage } from '../client/src/browser/tab-coordinator.js';
 import { VerifiedTokenCache } from '../client/src/node/token-cache.js';
@@ -69,6 +70,35 @@ describe('refresh scheduler', () => {
   });
 });
 
+/**
+ * A WebSocket class for a network where no connection succeeds: each socket closes abnormally
+ * (1006) at once, as a browser's does for an unreachable server, so graphql-ws retries with the
+ * watch's waits. Records when each attempt was made.
+ */
+function unreachableSocket(attempts: number[]) {
+  return class UnreachableSocket {
+    static CONNECTING = 0;
+    static OPEN = 1;
+    static CLOSING = 2;
+    static CLOSED = 3;
+    readyState = 0;
+    protocol = '';
+    onopen: (() => void) | null = null;
+    onclose: ((event: { code: number; reason: string; wasClean: boolean }) => void) | null = null;
+    onerror: ((error: unknown) => void) | null = null;
+    onmessage: ((event: unknown) => void) | null = null;
+    constructor(readonly url: string) {
+      attempts.push(Date.now());
+      queueMicrotask(() => {
+        this.readyState = 3;
+        this.onclose?.({ code: 1006, reason: '', wasClean: false });
+      });
+    }
+    send() {}
+    close() {}
+  };
+}
+
 describe('backoff', () => {
   it('grows exponentially from the base, capped, with half of each step random', () => {
     const low = (attempt: number) => backoffDelay(attempt, { baseMs: 500, maxMs: 15_000, random: () => 0 });
@@ -84,18 +114,53 @@ describe('backoff', () => {
     expect(new Set(delays).size).toBeGreaterThan(500);
   });
 
-  it('drives the waits of a reconnection loop', async () => {
+  it("the client's TerminationWatch waits between reconnection attempts: growing, jittered, capped", async () => {
     const attempts: number[] = [];
-    const start = Date.now();
-    const loop = (async () => {
-      for (let attempt = 0; attempt < 4; attempt++) {
-        await new Promise((resolve) => setTimeout(resolve, backoffDelay(attempt, { random: () => 0.5 })));
-        attempts.push(Date.now() - start);
-      }
-    })();
+    const randoms = [0, 0.5, 0.25, 0.75, 0, 0.5, 0.9, 0.1];
+    let draw = 0;
+    const refused = vi.fn();
+    const watch = new TerminationWatch({
+      wsUrl: 'ws://tessera.test/graphql',
+      credential: async () => 'token',
+      onTerminated: () => {},
+      onRefused: refused,
+      webSocketImpl: unreachableSocket(attempts),
+      backoff: { baseMs: 100, maxMs: 1_000, random: () => randoms[draw++ % randoms.length] },
+    });
+    watch.start();
+    await vi.advanceTimersByTimeAsync(6_000);
+    watch.stop();
+    const waits = attempts.slice(1).map((at, i) => at - attempts[i]);
+    // Half of each step fixed (50, 100, 200, 400, then 500 at the 1000 ms cap), the other half random.
+    expect(waits.slice(0, 8)).toEqual([50, 150, 250, 700, 500, 750, 950, 550]);
+    expect(waits.length).toBeGreaterThan(8);
+    expect(Math.max(...waits)).toBeLessThanOrEqual(1_000);
+    expect(Math.min(...waits.slice(4))).toBeGreaterThanOrEqual(500); // capped, never back to the base
+    expect(refused).not.toHaveBeenCalled(); // an unreachable server is not a refused credential
+
+    const after = attempts.length;
     await vi.advanceTimersByTimeAsync(10_000);
-    await loop;
-    expect(attempts).toEqual([375, 375 + 750, 375 + 750 + 1500, 375 + 750 + 1500 + 3000]);
+    expect(attempts.length).toBe(after); // stopped: no attempt any more
+  });
+
+  it('reconnectNow (the network is back, the tab woke up) cuts the wait short', async () => {
+    const attempts: number[] = [];
+    const watch = new TerminationWatch({
+      wsUrl: 'ws://tessera.test/graphql',
+      credential: async () => null,
+      onTerminated: () => {},
+      onRefused: () => {},
+      webSocketImpl: unreachableSocket(attempts),
+      backoff: { baseMs: 60_000, maxMs: 60_000, random: () => 0 }, // 30 s between attempts
+    });
+    watch.start();
+    await vi.advanceTimersByTimeAsync(1_000);
+    expect(attempts).toHaveLength(1);
+    watch.reconnectNow();
+    await vi.advanceTimersByTimeAsync(10);
+    expect(attempts).toHaveLength(2);
+    expect(attempts[1] - attempts[0]).toBeLessThan(1_100);
+    watch.stop();
   });
 });
 

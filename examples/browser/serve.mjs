@@ -15,7 +15,8 @@ createServer(async (req, res) => {
   const file = normalize(join(roots[prefix], path.slice(prefix.length)));
   if (!file.startsWith(normalize(roots[prefix]))) return void res.writeHead(404).end();
   try {
-    res.writeHead(200, { 'content-type': types[extname(file)] ?? 'application/octet-stream' }).end(await readFile(file));
+    const body = await readFile(file); // before writeHead: a missing file (favicon.ico) is a 404, not a crash
+    res.writeHead(200, { 'content-type': types[extname(file)] ?? 'application/octet-stream' }).end(body);
   } catch {
     res.writeHead(404).end();
   }

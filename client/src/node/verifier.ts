@@ -1,4 +1,4 @@
-import { createRemoteJWKSet, errors, jwtVerify, type JWTPayload, type JWTVerifyGetKey } from 'jose';
+import { createRemoteJWKSet, customFetch, errors, jwtVerify, type JWTPayload, type JWTVerifyGetKey } from 'jose';
 import { endpointsOf } from '../shared/graphql-http.js';
 import type { BackoffOptions } from '../shared/backoff.js';
 import { LiveSessions, type SubscriptionState } from './live-sessions.js';
@@ -50,6 +50,7 @@ export interface VerifierOptions {
   tokenCacheSize?: number;
   /** Adds the live-session check: a token of a session that has ended is refused before its `exp`. */
   managed?: ManagedOptions;
+  /** For Tessera's requests: the JWKS (RS256) and, in managed mode, `verifyToken`. */
   fetch?: typeof fetch;
   /** For tests. */
   now?: () => number;
@@ -167,7 +168,11 @@ function secretKeys(secret: string | string[]): KeySet {
 
 function remoteKeys(jwksUrl: string, options: VerifierOptions): KeySet {
   const cooldownMs = options.jwksCooldownMs ?? 5_000;
-  const jwks: JWTVerifyGetKey & { coolingDown?: boolean } = createRemoteJWKSet(new URL(jwksUrl), { cooldownDuration: cooldownMs, cacheMaxAge: 10 * 60 * 1000 });
+  const jwks: JWTVerifyGetKey & { coolingDown?: boolean } = createRemoteJWKSet(new URL(jwksUrl), {
+    cooldownDuration: cooldownMs,
+    cacheMaxAge: 10 * 60 * 1000,
+    ...(options.fetch ? { [customFetch]: options.fetch } : {}),
+  });
   return {
     async verify(token, verifyOptions) {
       try {
