@@ -123,6 +123,31 @@ describe('@tessera/client in Chromium', () => {
     }
   });
 
+  it('a tab back from sleep (hidden over 10 s, its socket silently dead) reconnects at once and learns the termination', async () => {
+    const realm = await seedRealm(server);
+    const user = await realm.createUser();
+    const tab = await openTab(realm.id);
+    const login = await tab.evaluate(([username, password]) => (window as any).client.login({ username, password }), [user.username, user.password!] as const);
+    await sleep(500);
+    const setVisibility = (state: 'hidden' | 'visible') =>
+      tab.evaluate((value) => {
+        Object.defineProperty(document, 'visibilityState', { configurable: true, get: () => value });
+        document.dispatchEvent(new Event('visibilitychange'));
+      }, state);
+    await setVisibility('hidden');
+    // As a laptop asleep: the connection under the socket is gone, yet nothing closes it.
+    proxy.freeze();
+    ok(await server.gql(TERMINATE, { id: login.sessionId }, server.adminKey));
+    await sleep(10_500);
+    expect(await terminations(tab)).toEqual([]);
+    const visibleAt = Date.now();
+    await setVisibility('visible');
+    const [ended] = await eventually(async () => ((await terminations(tab)).length ? terminations(tab) : null), 10_000, 'the termination');
+    expect(ended).toMatchObject({ sessionId: login.sessionId, reason: 'TERMINATED_BY_ADMIN' });
+    // Not the keep-alive's doing (a ping 10 s after connecting, then 5 s for its pong): the wake-up's.
+    expect(ended.at - visibleAt).toBeLessThan(2_000);
+  });
+
   it("the user's own sessions: listSessions marks the current one; terminateSession, terminateOtherSessions and logout end what they say", async () => {
     const realm = await seedRealm(server);
     const { user, login, first, second } = await twoTabsLoggedIn(realm);
@@ -227,6 +252,8 @@ interface CuttableProxy {
   url: string;
   /** Drop every connection and refuse new ones, as a lost network would. */
   cut(): void;
+  /** Open connections stop carrying anything, without closing (a sleep); new ones work. */
+  freeze(): void;
   restore(): void;
   close(): void;
 }
@@ -252,6 +279,12 @@ async function cuttableProxy(targetPort: number): Promise<CuttableProxy> {
     cut() {
       cut = true;
       for (const socket of sockets) socket.destroy();
+    },
+    freeze() {
+      for (const socket of sockets) {
+        socket.unpipe();
+        socket.pause();
+      }
     },
     restore() {
       cut = false;

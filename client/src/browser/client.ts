@@ -75,6 +75,8 @@ const LEADER_WAIT_MS = 5_000;
 const REASON_WAIT_MS = 3_000;
 /** Offline, the scheduled refresh waits for the 'online' event, looking again after this long. */
 const OFFLINE_RECHECK_MS = 5_000;
+/** A tab visible again after being hidden this long reconnects its subscription at once (one keep-alive period). */
+const WAKE_RECONNECT_MS = 10_000;
 
 /**
  * The browser client (SPEC §12): login, tokens that stay fresh, forced logout in every tab.
@@ -426,8 +428,17 @@ class BrowserClient {
       this.refreshIfDue();
       this.watch?.reconnectNow();
     };
+    let hiddenAt: number | null = null;
     const onVisible = () => {
-      if (doc?.visibilityState === 'visible') this.refreshIfDue();
+      if (doc?.visibilityState !== 'visible') {
+        hiddenAt = Date.now();
+        return;
+      }
+      this.refreshIfDue();
+      // Hidden for a while (a laptop asleep, a frozen tab): its socket may look open while the
+      // connection under it is gone, and the keep-alive would notice only a ping and a pong later.
+      if (hiddenAt !== null && Date.now() - hiddenAt >= WAKE_RECONNECT_MS) this.watch?.reconnectNow();
+      hiddenAt = null;
     };
     target.addEventListener('online', onOnline);
     doc?.addEventListener('visibilitychange', onVisible);
