@@ -242,6 +242,7 @@ function sharedDeps(
     passwords,
     localOperator,
     passwordPolicy: new PasswordPolicy(config.passwordMinLength),
+    logger,
   };
 }
 

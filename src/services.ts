@@ -1,3 +1,4 @@
+import type { Logger } from './logger.js';
 import type { EntityManager, MikroORM } from '@mikro-orm/postgresql';
 import type { Clock } from './clock.js';
 import type { Config } from './config.js';
@@ -50,6 +51,8 @@ export interface AppDeps {
   clientCredentials: ClientCredentialCache;
   /** An embedded server's credential for the CLI beside it (auth/local-operator.ts); null otherwise. */
   localOperator: LocalOperatorCredential | null;
+  /** For security events the services meet (a revoked API key used). */
+  logger: Logger;
 }
 
 /**
@@ -144,8 +147,8 @@ export class Services {
   }
 
   get logins(): LoginService {
-    const { clock, events, userSnapshots, passwords, passwordPolicy } = this.deps;
-    return (this.#logins ??= new LoginService(this.withLazyEm({ clock, issuer: this.issuer, events, userSnapshots, passwords, passwordPolicy })));
+    const { clock, events, userSnapshots, passwords, passwordPolicy, logger } = this.deps;
+    return (this.#logins ??= new LoginService(this.withLazyEm({ clock, issuer: this.issuer, events, userSnapshots, passwords, passwordPolicy, logger })));
   }
 
   get issuer(): TokenIssuer {
@@ -188,11 +191,18 @@ export class Services {
   }
 
   get tokens(): TokenVerifier {
-    const { keys, sessionCache, clock, subjectStates } = this.deps;
-    return (this.#tokens ??= new TokenVerifier(keys, () => this.sessions, sessionCache, clock, {
-      states: subjectStates,
-      store: () => new UserStore(this.em),
-    }));
+    const { keys, sessionCache, clock, subjectStates, logger } = this.deps;
+    return (this.#tokens ??= new TokenVerifier(
+      keys,
+      () => this.sessions,
+      sessionCache,
+      clock,
+      {
+        states: subjectStates,
+        store: () => new UserStore(this.em),
+      },
+      logger,
+    ));
   }
 }
 

@@ -55,6 +55,45 @@ async function auditTypes(realmId: string, userId: string): Promise<string[]> {
   return rows.map((r) => (r.reason ? `${r.type}:${r.reason}` : r.type));
 }
 
+/** The audit rows of one type that name `key` = `value` in their data, read from the database. */
+async function auditRowsWith(type: string, key: string, value: string) {
+  const connection = server.app.deps.orm.em.fork().getConnection();
+  return connection.execute<{ realm_id: string | null; actor: string; data: Record<string, unknown> }[]>(
+    'select realm_id, actor, data from audit_event where type = ? and data ->> ? = ?',
+    [type, key, value],
+  );
+}
+
+/**
+ * A real fault in the middle of a deletion: a trigger that refuses the DELETE of one row of
+ * `table`, so the transaction fails after the sessions were ended and the audit row written.
+ */
+async function withDeleteRefused<T>(table: 'app_user' | 'org' | 'realm', id: string, run: () => Promise<T>): Promise<T> {
+  const connection = server.app.deps.orm.em.fork().getConnection();
+  const trigger = `deletion_test_refuse_${table}`;
+  await connection.execute(
+    `create or replace function deletion_test_refuse() returns trigger language plpgsql as $fn$ begin raise exception 'deletion test: delete refused'; end $fn$`,
+  );
+  await connection.execute(`create trigger ${trigger} before delete on ${table} for each row when (old.id = '${id}') execute function deletion_test_refuse()`);
+  try {
+    return await run();
+  } finally {
+    await connection.execute(`drop trigger ${trigger} on ${table}`);
+  }
+}
+
+/** The realm's durable session-event record, as the API tells it. */
+async function recordedTypes(realmId: string): Promise<string[]> {
+  const { realmEvents } = ok(
+    await server.gql<{ realmEvents: { edges: { node: { type: string } }[] } }>(
+      'query ($r: ID!) { realmEvents(realmId: $r, first: 100) { edges { node { type } } } }',
+      { r: realmId },
+      server.adminKey,
+    ),
+  );
+  return realmEvents.edges.map((edge) => edge.node.type);
+}
+
 async function watchOwn(token: string, sessionId: string) {
   const ws = openWs(server.wsUrl, token);
   connections.push(ws);
@@ -150,6 +189,30 @@ describe('deleteUser', () => {
     expect(ok(await server.gql<{ session: { state: string } }>(SESSION, { id: theirs.session!.id }, server.adminKey)).session.state).toBe('ACTIVE');
   });
 
+  it('is one transaction: a fault at the final DELETE leaves the sessions ACTIVE, no termination or USER_DELETED recorded, every row there', async () => {
+    const { realm, user, logins } = await populated();
+    const before = await rowsOf(realm.id);
+    const recordedBefore = await recordedTypes(realm.id);
+    expect(recordedBefore).not.toContain('TERMINATED');
+
+    const response = await withDeleteRefused('app_user', user.id, () => server.gql(DELETE_USER, { id: user.id }, server.adminKey));
+    expect(response.errors, JSON.stringify(response)).toHaveLength(1);
+    expect(response.data?.deleteUser ?? null).toBeNull();
+
+    expect(await rowsOf(realm.id)).toEqual(before);
+    expect(await auditTypes(realm.id, user.id)).not.toEqual(expect.arrayContaining(['USER_DELETED']));
+    expect((await auditTypes(realm.id, user.id)).some((t) => t.startsWith('SESSION_TERMINATED'))).toBe(false);
+    expect(await recordedTypes(realm.id)).toEqual(recordedBefore);
+    for (const login of logins) {
+      expect(ok(await server.gql<{ session: { state: string } }>(SESSION, { id: login.session!.id }, server.adminKey)).session.state).toBe('ACTIVE');
+      ok(await server.gql('query { me { user { id } } }', {}, login.accessToken));
+    }
+
+    // Without the fault the same deletion goes through.
+    ok(await server.gql(DELETE_USER, { id: user.id }, server.adminKey));
+    expect((await auditTypes(realm.id, user.id)).at(-1)).toBe('USER_DELETED');
+  });
+
   it("an API user's keys go with it: its key logs in no more", async () => {
     const realm = await seedRealm(server);
     const robot = await realm.createUser({ kind: 'API' });
@@ -192,6 +255,10 @@ describe('deleteOrg', () => {
     const login = await bob.login();
     expect(ok(await server.gql<{ deleteOrg: boolean }>(DELETE_ORG, { id: org.id }, server.adminKey)).deleteOrg).toBe(true);
     expect(errorCode(await server.gql('query ($id: ID!) { org(id: $id) { id } }', { id: org.id }, server.adminKey))).toBe('NOT_FOUND');
+    // Its audit row, in the realm, names the org, its name and how many members it had.
+    const [deleted, ...more] = await auditRowsWith('ORG_DELETED', 'orgId', org.id);
+    expect(more).toEqual([]);
+    expect(deleted).toMatchObject({ realm_id: realm.id, actor: expect.stringMatching(/^admin:/), data: { orgId: org.id, name: org.name, members: 1 } });
     const { user } = ok(
       await server.gql<{ user: { memberships: { org: { id: string } | null }[] } }>(
         'query ($id: ID!) { user(id: $id) { memberships { org { id } } } }',
@@ -204,6 +271,18 @@ describe('deleteOrg', () => {
     const other = await seedRealm(server);
     const limited = await createAdminKey(server, { realmId: other.id, scopes: ['USERS_MANAGE'] });
     expect(errorCode(await server.gql(DELETE_ORG, { id: keep.id }, limited))).toBe('NOT_FOUND');
+  });
+  it('is one transaction: a fault at the DELETE leaves the org, its memberships and no ORG_DELETED row', async () => {
+    const realm = await seedRealm(server);
+    const carol = await realm.createUser();
+    const org = await realm.createOrg();
+    await carol.addMembership({ orgId: org.id });
+    const before = await rowsOf(realm.id);
+    const response = await withDeleteRefused('org', org.id, () => server.gql(DELETE_ORG, { id: org.id }, server.adminKey));
+    expect(response.errors, JSON.stringify(response)).toHaveLength(1);
+    expect(await rowsOf(realm.id)).toEqual(before);
+    expect(await auditRowsWith('ORG_DELETED', 'orgId', org.id)).toEqual([]);
+    ok(await server.gql('query ($id: ID!) { org(id: $id) { id } }', { id: org.id }, server.adminKey));
   });
 });
 
@@ -240,6 +319,10 @@ describe('deleteRealm', () => {
     // The audit rows stay (until retention), the sessions' endings among them.
     expect(auditRows).toBeGreaterThan(0);
     expect((await auditTypes(realm.id, user.id)).filter((t) => t === 'SESSION_TERMINATED:USER_DELETED')).toHaveLength(2);
+    // The deletion itself is recorded under no realm (admin-key events' place), naming the realm.
+    const [deleted, ...more] = await auditRowsWith('REALM_DELETED', 'realmId', realm.id);
+    expect(more).toEqual([]);
+    expect(deleted).toMatchObject({ realm_id: null, actor: expect.stringMatching(/^admin:/), data: { realmId: realm.id, name: realm.name } });
 
     expect(errorCode(await server.gql('query ($id: ID!) { realm(id: $id) { id } }', { id: realm.id }, server.adminKey))).toBe('NOT_FOUND');
     expect(errorCode(await server.gql(LOGIN, { input: { realmId: realm.id, username: user.username, password: DEFAULT_PASSWORD } }))).toBe(
@@ -255,6 +338,25 @@ describe('deleteRealm', () => {
     for (const login of other.logins)
       expect(ok(await server.gql<{ session: { state: string } }>(SESSION, { id: login.session!.id }, server.adminKey)).session.state).toBe('ACTIVE');
     ok(await server.gql(LOGIN, { input: { realmId: other.realm.id, username: other.user.username, password: DEFAULT_PASSWORD } }));
+  });
+
+  it('is one transaction: a fault at the final DELETE leaves every row, the sessions ACTIVE, no termination and no REALM_DELETED recorded', async () => {
+    const { realm, user, logins } = await populated();
+    const before = await rowsOf(realm.id);
+    const recordedBefore = await recordedTypes(realm.id);
+
+    const response = await withDeleteRefused('realm', realm.id, () => server.gql(DELETE_REALM, { id: realm.id, name: realm.name }, server.adminKey));
+    expect(response.errors, JSON.stringify(response)).toHaveLength(1);
+
+    expect(await rowsOf(realm.id)).toEqual(before);
+    expect(await auditRowsWith('REALM_DELETED', 'realmId', realm.id)).toEqual([]);
+    expect((await auditTypes(realm.id, user.id)).some((t) => t.startsWith('SESSION_TERMINATED'))).toBe(false);
+    expect(await recordedTypes(realm.id)).toEqual(recordedBefore);
+    for (const login of logins) {
+      expect(ok(await server.gql<{ session: { state: string } }>(SESSION, { id: login.session!.id }, server.adminKey)).session.state).toBe('ACTIVE');
+      ok(await server.gql('query { me { user { id } } }', {}, login.accessToken));
+    }
+    expect((await fetch(`${server.url}/realms/${realm.id}/.well-known/jwks.json`)).status).toBe(200);
   });
 
   it('needs REALMS_MANAGE', async () => {

@@ -128,6 +128,39 @@ describe('LOG_LEVEL=debug', () => {
     expect(logged.lines.join('')).not.toContain(key);
   });
 
+  it('warns of a revoked API key used, to log in or in a token, naming the key and never the key or the token', async () => {
+    const { server } = logged;
+    const realm = await seedRealm(server);
+    const robot = await realm.createUser({ kind: 'API' });
+    const { apiKey, key } = await robot.createApiKey();
+    const login = 'mutation ($input: ApiKeyLoginInput!) { loginWithApiKey(input: $input) { accessToken } }';
+    const { data } = await server.gql<{ loginWithApiKey: { accessToken: string } }>(login, { input: { realmId: realm.id, apiKey } });
+    const token = data!.loginWithApiKey.accessToken;
+    expect((await server.gql(MeDocument, {}, token)).errors).toBeUndefined();
+    const before = logged.entries().length;
+    expect(logged.entries().some((entry) => entry.apiKey === key.id)).toBe(false);
+    expect((await server.gql('mutation ($id: ID!) { revokeApiKey(id: $id) }', { id: key.id }, server.adminKey)).errors).toBeUndefined();
+
+    expect(errorCode(await server.gql(login, { input: { realmId: realm.id, apiKey } }))).toBe('INVALID_CREDENTIALS');
+    expect(errorCode(await server.gql(MeDocument, {}, token))).toBe('UNAUTHENTICATED');
+
+    const warnings = logged
+      .entries()
+      .slice(before)
+      .filter((entry) => entry.level === 'warn' && entry.apiKey === key.id);
+    expect(warnings).toEqual([
+      expect.objectContaining({ message: 'API key refused: revoked', realm: realm.id, apiKey: key.id }),
+      expect.objectContaining({ message: 'token refused: its API key is revoked', realm: realm.id, user: robot.id, apiKey: key.id }),
+    ]);
+    const output = logged.lines.join('');
+    for (const secret of [apiKey, token]) expect(output).not.toContain(secret);
+    // An unknown key is no security event of a known key: no warning names one.
+    const unknown = `${apiKey.slice(0, -4)}zzzz`;
+    const count = logged.entries().filter((entry) => entry.level === 'warn').length;
+    expect(errorCode(await server.gql(login, { input: { realmId: realm.id, apiKey: unknown } }))).toBe('INVALID_CREDENTIALS');
+    expect(logged.entries().filter((entry) => entry.level === 'warn')).toHaveLength(count);
+  });
+
   it('warns of a reused refresh token and of throttled logins', async () => {
     const { server } = logged;
     const realm = await seedRealm(server);

@@ -6,6 +6,7 @@ import { createRequire } from 'node:module';
 import { pathToFileURL } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { FILE_VARIABLES, loadConfig } from '../src/config.js';
+import { freePort } from './helpers/processes.js';
 
 // What an operator meets when starting the real entry point (src/main.ts) by hand: PORT=0,
 // secrets from files, a busy port, and a new migration (docs/operations.md).
@@ -94,6 +95,27 @@ describe('starting Tessera by hand', () => {
     expect(loadConfig(env)).toMatchObject({ databaseUrl: values.DATABASE_URL, redisUrl: values.REDIS_URL, metricsToken: values.METRICS_TOKEN });
     await rm(dir, { recursive: true });
   });
+
+  it('reads KEY_ENCRYPTION_KEY and BOOTSTRAP_ADMIN_KEY from their _FILE variants, dropping the trailing newline', async () => {
+    const dir = await tempDir();
+    const kek = 'k'.repeat(40);
+    const adminKey = 'tsa_admin-key-from-a-secret-file-0123456789';
+    await writeFile(join(dir, 'kek'), `${kek}\n`);
+    await writeFile(join(dir, 'admin-key'), `${adminKey}\r\n`);
+    const config = loadConfig({ KEY_ENCRYPTION_KEY_FILE: join(dir, 'kek'), BOOTSTRAP_ADMIN_KEY_FILE: join(dir, 'admin-key') });
+    expect(config.keyEncryptionKeys).toEqual([kek]);
+    expect(config.bootstrapAdminKey).toBe(adminKey);
+  });
+
+  it('refuses a BOOTSTRAP_ADMIN_KEY without the tsa_ prefix at start: exit 2, the variable named, never listening', async () => {
+    const port = await freePort();
+    const server = run(['src/main.ts'], { PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'info', BOOTSTRAP_ADMIN_KEY: 'x'.repeat(40) });
+    expect(await server.exit).toBe(2);
+    expect(server.output()).toContain('Invalid configuration: BOOTSTRAP_ADMIN_KEY: must start with "tsa_"');
+    expect(server.output()).not.toContain('Tessera listening');
+    // Nothing answers on the port it was given.
+    await expect(fetch(`http://127.0.0.1:${port}/ready`)).rejects.toThrow();
+  }, 120_000);
 
   it('refuses X together with X_FILE, and a _FILE that cannot be read, naming the variable', async () => {
     const both = run(['src/main.ts'], { PORT: '0', BOOTSTRAP_ADMIN_KEY: 'tsa_' + 'x'.repeat(40), BOOTSTRAP_ADMIN_KEY_FILE: '/etc/hostname' });

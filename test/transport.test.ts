@@ -116,6 +116,7 @@ describe('malformed JSON', () => {
         expect(answer.text).not.toContain('__typename');
         const json = JSON.parse(answer.text) as GraphQLResponse;
         expect(json.errors?.[0]?.extensions?.code).toBe('BAD_REQUEST');
+        expect(json.errors?.[0]?.message).toBe('POST body sent invalid JSON.');
       }
     }
   });

@@ -8,7 +8,7 @@ import { createGraphQLError, type GraphQLParams, type Plugin } from 'graphql-yog
  * multipart/form-data) or text/plain, or a body with no content type at all, without a preflight —
  * and yoga executes a form's `query=mutation{logout}`. Only the GraphQL-over-HTTP media types are
  * taken, none of which a cross-site page can send without the preflight that ALLOWED_ORIGINS
- * answers (docs/security.md#csrf-and-cors, test/transport.test.ts).
+ * answers (docs/security.md#cross-site-requests, test/transport.test.ts).
  */
 const GRAPHQL_MEDIA_TYPES = new Set(['application/json', 'application/graphql+json', 'application/graphql-response+json', 'application/graphql']);
 

@@ -4,6 +4,7 @@ import { ApiKey, Realm, User } from '../db/entities/index.js';
 import { newId } from '../db/ids.js';
 import { badInput, invalidCredentials, unauthenticated } from '../errors.js';
 import type { Clock } from '../clock.js';
+import type { Logger } from '../logger.js';
 import { MAX_PASSWORD_BYTES, type PasswordHasher } from '../auth/password.js';
 import { sha256 } from '../auth/opaque-tokens.js';
 import { LoginThrottle, type ThrottleSettlement } from '../auth/throttle.js';
@@ -31,6 +32,7 @@ export interface LoginServiceDeps {
   userSnapshots: UserSnapshots;
   passwords: PasswordHasher;
   passwordPolicy: PasswordPolicy;
+  logger: Logger;
 }
 
 /** Logins — by password (throttled), by API key, or for operators' tooling — and the sessions they open. */
@@ -164,7 +166,12 @@ export class LoginService {
     }
     const { em } = this.deps;
     const realm = await em.findOne(Realm, { id: input.realmId });
-    const key = realm ? await em.findOne(ApiKey, { keyHash: sha256(input.apiKey), realmId: realm.id, revokedAt: null }) : null;
+    let key = realm ? await em.findOne(ApiKey, { keyHash: sha256(input.apiKey), realmId: realm.id }) : null;
+    if (key?.revokedAt) {
+      // A security event (docs/operations.md#logs-signals-and-shutdown): which key, never the key.
+      this.deps.logger.warn('API key refused: revoked', { realm: key.realmId, apiKey: key.id });
+      key = null;
+    }
     const user = key ? await em.findOne(User, { id: key.userId, realmId: key.realmId }) : null;
     if (!realm || !key || !user || user.kind !== 'API' || user.disabled) {
       // Failures are audited in the realm they name, when it exists: an unknown realm id is not a

@@ -4,6 +4,7 @@ import type { SessionStateCache } from '../session/session-state-cache.js';
 import type { SubjectStates } from '../user/subject-states.js';
 import type { UserStore } from '../user/user-store.js';
 import type { Clock } from '../clock.js';
+import type { Logger } from '../logger.js';
 
 export type LoginTokenCheck =
   | { valid: true; claims: TokenClaims; realmId: string; userId: string; sessionId: string | null }
@@ -24,6 +25,7 @@ export class TokenVerifier {
     private readonly cache: SessionStateCache,
     private readonly clock: Clock,
     private readonly subjects: { states: SubjectStates; store: () => UserStore },
+    private readonly logger?: Logger,
   ) {}
 
   async check(token: string): Promise<LoginTokenCheck> {
@@ -40,6 +42,10 @@ export class TokenVerifier {
     // ends its sessions in the same transaction (UserService).
     if (!sessionId) {
       const refused = await this.subjectRejection(realmId, claims);
+      if (refused === 'API_KEY_REVOKED') {
+        // A security event (docs/operations.md#logs-signals-and-shutdown): the key's id, never the token.
+        this.logger?.warn('token refused: its API key is revoked', { realm: realmId, user: claims.sub, apiKey: claims.akid });
+      }
       if (refused) return { valid: false, reason: refused };
     }
     return { valid: true, claims, realmId, userId: claims.sub, sessionId };
