@@ -14,6 +14,7 @@ import { Migration20261203000000_event_record_order } from '../../migrations/Mig
 import { Migration20261203100000_login_known_addresses } from '../../migrations/Migration20261203100000_login_known_addresses.js';
 import { Migration20261203230000_admin_keys_over_the_api } from '../../migrations/Migration20261203230000_admin_keys_over_the_api.js';
 import { Migration20261204000000_webhooks } from '../../migrations/Migration20261204000000_webhooks.js';
+import { Migration20261204180956_claim_in_due_order } from '../../migrations/Migration20261204180956_claim_in_due_order.js';
 
 export const migrationsList = [
   { name: 'Migration20261122000000_initial', class: Migration20261122000000_initial },
@@ -29,4 +30,5 @@ export const migrationsList = [
   { name: 'Migration20261203100000_login_known_addresses', class: Migration20261203100000_login_known_addresses },
   { name: 'Migration20261203230000_admin_keys_over_the_api', class: Migration20261203230000_admin_keys_over_the_api },
   { name: 'Migration20261204000000_webhooks', class: Migration20261204000000_webhooks },
+  { name: 'Migration20261204180956_claim_in_due_order', class: Migration20261204180956_claim_in_due_order },
 ];

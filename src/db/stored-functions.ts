@@ -2,6 +2,7 @@ import type { EntityManager } from '@mikro-orm/postgresql';
 import { render, runSql, sql, sqlRows, type Sql } from './sql.js';
 import { SESSION_FUNCTIONS } from '../session/session-store.sql.js';
 import { THROTTLE_FUNCTIONS } from '../auth/throttle-store.js';
+import { DELIVERY_FUNCTIONS } from '../delivery/delivery-store.js';
 
 /** A function (or trigger function) the database runs for a store, defined next to its statements. */
 export interface StoredFunction {
@@ -12,7 +13,7 @@ export interface StoredFunction {
 }
 
 /** Every stored function, each from the one definition its store keeps. */
-export const STORED_FUNCTIONS: StoredFunction[] = [...SESSION_FUNCTIONS, ...THROTTLE_FUNCTIONS];
+export const STORED_FUNCTIONS: StoredFunction[] = [...SESSION_FUNCTIONS, ...THROTTLE_FUNCTIONS, ...DELIVERY_FUNCTIONS];
 
 /**
  * Re-apply the bodies of the stored functions after migrating (inside the migration lock on a

@@ -20,10 +20,23 @@ const JITTER = 0.1;
 const LEASE_MS = 60_000;
 const MAX_IN_FLIGHT = 128;
 const MAX_IN_FLIGHT_PER_TARGET = 32;
-/** A finished attempt claims more for its target once this many of the target's slots are free: claims come in batches, not one by one. */
-const REFILL_BATCH = 8;
+/**
+ * Claimed deliveries an instance holds (queued or in flight), overall and per target: four rounds
+ * of its attempts. A claim costs PostgreSQL about as much for 8 rows as for 128 (it walks the head
+ * of the due queue), so claims are made for many at once and sent from memory as slots free up.
+ * Four rounds of 10 s timeouts stay inside the 60 s lease, so a held delivery is sent before
+ * another instance may claim it.
+ */
+const MAX_HELD = 4 * MAX_IN_FLIGHT;
+const MAX_HELD_PER_TARGET = 4 * MAX_IN_FLIGHT_PER_TARGET;
+/** A target (or the instance) claims again once this many of what it held are done. */
+const REFILL_BATCH = MAX_HELD_PER_TARGET / 2;
 const FANOUT_BATCH = 500;
 const TIMEOUT_MS = 10_000;
+/** Attempt results are written together, at most this long after the first of them finished … */
+const RECORD_DELAY_MS = 20;
+/** … or at once when this many are waiting. */
+const RECORD_BATCH = 128;
 /** A logout token lives 2 minutes at most (SPEC §11); it is signed afresh at every attempt. */
 const LOGOUT_TOKEN_SECONDS = 120;
 const BACKCHANNEL_EVENT = 'http://schemas.openid.net/event/backchannel-logout';
@@ -47,9 +60,19 @@ export interface DeliveryWorkerDeps {
   timeoutMs?: number;
 }
 
-interface Attempt {
+/** What this instance holds for one receiver: claimed deliveries waiting for a slot, and attempts running. */
+interface TargetQueue {
+  waiting: Held[];
+  inFlight: number;
+}
+
+interface Held {
   delivery: ClaimedDelivery;
-  target: string;
+  /** Its lease ends then; one that could no longer finish within it is left for the next claim. */
+  leaseUntil: number;
+  /** The webhook endpoint, or the client's back-channel logout URI, as read when it was claimed. */
+  endpoint?: EndpointTarget;
+  logoutUri?: string | null;
 }
 
 /**
@@ -57,18 +80,22 @@ interface Attempt {
  *
  * Each poll (WEBHOOK_POLL_SECONDS) (a) fans new events of the record out into `delivery` rows —
  * one instance at a time, under an advisory lock, moving the fan-out cursor in the same
- * transaction — and (b) claims due deliveries (`for update skip locked`, with a lease) and sends
- * them, at most MAX_IN_FLIGHT at once and MAX_IN_FLIGHT_PER_TARGET per target, so a slow receiver
- * slows only its own deliveries and never a request. Results are written in batches.
+ * transaction — and (b) claims due deliveries in batches (`for update skip locked`, with a lease)
+ * and sends them, at most MAX_IN_FLIGHT at once and MAX_IN_FLIGHT_PER_TARGET per target, so a slow
+ * receiver slows only its own deliveries and never a request. Results are written in batches.
  */
 export class DeliveryWorker {
   private timer: NodeJS.Timeout | null = null;
   private polling: Promise<void> | null = null;
   private readonly inFlight = new Set<Promise<void>>();
-  private readonly perTarget = new Map<string, number>();
+  private readonly targets = new Map<string, TargetQueue>();
+  /** Claimed deliveries waiting or in flight, over all targets. */
+  private held = 0;
   private results: DeliveryResult[] = [];
   private health = { succeeded: new Set<string>(), failed: new Set<string>() };
   private flushing: Promise<void> | null = null;
+  /** Ends the wait before the next write (enough results are waiting). */
+  private recordNow: (() => void) | null = null;
   private claiming: Promise<void> | null = null;
   private claimAgain = false;
   private stopped = false;
@@ -100,6 +127,9 @@ export class DeliveryWorker {
     await this.polling;
     await this.claiming;
     await Promise.allSettled([...this.inFlight]);
+    // What was claimed and not started stays claimed until its lease runs out; the next claim
+    // (this instance's or another's) makes those attempts then.
+    this.dropWaiting();
     await this.flush();
   }
 
@@ -115,8 +145,8 @@ export class DeliveryWorker {
       await this.poll();
       // A refill started by a finished attempt may hold claims not yet in flight.
       while (this.claiming) await this.claiming;
-      const busy = this.inFlight.size > 0;
-      await Promise.allSettled([...this.inFlight]);
+      const busy = this.held > 0;
+      while (this.held > 0 && this.inFlight.size > 0) await Promise.race([...this.inFlight]);
       await this.flush();
       if (!busy) return;
     }
@@ -191,21 +221,21 @@ export class DeliveryWorker {
   private async claimAndSend(): Promise<void> {
     for (;;) {
       if (this.stopped) return;
-      const room = MAX_IN_FLIGHT - this.inFlight.size;
-      if (room <= 0) return;
+      const room = MAX_HELD - this.held;
+      if (room < REFILL_BATCH && this.held > 0) return;
       const now = this.deps.clock.now();
       const perTargetRoom: Record<string, number> = {};
-      for (const [target, count] of this.perTarget) perTargetRoom[target] = Math.max(0, MAX_IN_FLIGHT_PER_TARGET - count);
-      const store = new DeliveryStore(this.em());
-      const claimed = await store.claimDue(now, new Date(now.getTime() + LEASE_MS), room, MAX_IN_FLIGHT_PER_TARGET, perTargetRoom);
+      for (const [target, queue] of this.targets) perTargetRoom[target] = Math.max(0, MAX_HELD_PER_TARGET - queue.waiting.length - queue.inFlight);
+      const leaseUntil = new Date(now.getTime() + LEASE_MS);
+      const claimed = await new DeliveryStore(this.em()).claimDue(now, leaseUntil, room, MAX_HELD_PER_TARGET, perTargetRoom);
       if (claimed.length === 0) return;
-      await this.send(claimed);
+      await this.hold(claimed, leaseUntil.getTime());
       if (claimed.length < room) return;
     }
   }
 
-  /** Starts the attempts of `claimed` (their targets read once), without waiting for them. */
-  private async send(claimed: ClaimedDelivery[]): Promise<void> {
+  /** Queues `claimed` per target (their targets read once) and starts what the slots allow. */
+  private async hold(claimed: ClaimedDelivery[], leaseUntil: number): Promise<void> {
     const em = this.em();
     const endpointIds = [...new Set(claimed.flatMap((d) => (d.endpoint_id ? [d.endpoint_id] : [])))];
     const clientIds = [...new Set(claimed.flatMap((d) => (d.client_id ? [d.client_id] : [])))];
@@ -214,32 +244,68 @@ export class DeliveryWorker {
       clientIds.length === 0 ? [] : (await em.find(Client, { id: { $in: clientIds } })).map((c) => [c.id, c.backchannelLogoutUri] as const),
     );
     for (const delivery of claimed) {
-      const attempt: Attempt = { delivery, target: delivery.endpoint_id ?? delivery.client_id ?? '' };
-      this.perTarget.set(attempt.target, (this.perTarget.get(attempt.target) ?? 0) + 1);
-      const running = this.attempt(attempt, endpoints, clients).finally(() => {
-        this.inFlight.delete(running);
-        const left = (this.perTarget.get(attempt.target) ?? 1) - 1;
-        if (left <= 0) this.perTarget.delete(attempt.target);
-        else this.perTarget.set(attempt.target, left);
-        // Room again: what is due next need not wait for the next tick (only a claim: the fan-out
-        // and the gauges keep to the ticks).
-        if (!this.stopped && left <= MAX_IN_FLIGHT_PER_TARGET - REFILL_BATCH) void this.claim();
-      });
-      this.inFlight.add(running);
+      const target = delivery.endpoint_id ?? delivery.client_id ?? '';
+      let queue = this.targets.get(target);
+      if (!queue) this.targets.set(target, (queue = { waiting: [], inFlight: 0 }));
+      const endpoint = delivery.endpoint_id ? endpoints.get(delivery.endpoint_id) : undefined;
+      queue.waiting.push({ delivery, leaseUntil, endpoint, logoutUri: delivery.client_id ? clients.get(delivery.client_id) : undefined });
+      this.held++;
+    }
+    this.startAttempts();
+  }
+
+  /** Starts waiting deliveries while slots are free, overall and per target, targets taking turns. */
+  private startAttempts(): void {
+    let started = true;
+    while (started && this.inFlight.size < MAX_IN_FLIGHT && !this.stopped) {
+      started = false;
+      for (const [target, queue] of this.targets) {
+        if (this.inFlight.size >= MAX_IN_FLIGHT) break;
+        if (queue.inFlight >= MAX_IN_FLIGHT_PER_TARGET) continue;
+        const next = queue.waiting.shift();
+        if (!next) continue;
+        started = true;
+        if (this.deps.clock.now().getTime() + (this.deps.timeoutMs ?? TIMEOUT_MS) > next.leaseUntil) {
+          // Too late to finish inside its lease: another claim (maybe another instance's) makes it.
+          this.release(target, queue);
+          continue;
+        }
+        queue.inFlight++;
+        const running = this.attempt(next).finally(() => {
+          this.inFlight.delete(running);
+          queue.inFlight--;
+          this.release(target, queue);
+          if (this.stopped) return;
+          this.startAttempts();
+          // A batch of this target's done: claim the next (only a claim: the fan-out and the gauges
+          // keep to the ticks). Claims are for any target: others are picked up with it.
+          if (MAX_HELD_PER_TARGET - queue.waiting.length - queue.inFlight >= REFILL_BATCH) void this.claim();
+        });
+        this.inFlight.add(running);
+      }
     }
   }
 
-  private async attempt(attempt: Attempt, endpoints: Map<string, EndpointTarget>, clients: Map<string, string | null | undefined>): Promise<void> {
-    const { delivery } = attempt;
+  private release(target: string, queue: TargetQueue): void {
+    this.held--;
+    if (queue.waiting.length === 0 && queue.inFlight === 0) this.targets.delete(target);
+  }
+
+  private dropWaiting(): void {
+    for (const [target, queue] of this.targets) {
+      this.held -= queue.waiting.length;
+      queue.waiting = [];
+      if (queue.inFlight === 0) this.targets.delete(target);
+    }
+  }
+
+  private async attempt({ delivery, endpoint, logoutUri }: Held): Promise<void> {
     const kind = delivery.endpoint_id ? 'webhook' : 'backchannel';
     const started = performance.now();
     let status: number | null = null;
     let error: string | null = null;
     try {
-      const request =
-        kind === 'webhook'
-          ? this.webhookRequest(delivery, endpoints.get(delivery.endpoint_id!))
-          : await this.logoutRequest(delivery, clients.get(delivery.client_id!));
+      const request = kind === 'webhook' ? this.webhookRequest(delivery, endpoint) : await this.logoutRequest(delivery, logoutUri);
       if (typeof request === 'string') error = request;
       else {
         const answer = await safePost(request.url, {
@@ -333,7 +399,16 @@ export class DeliveryWorker {
 
   /** Results are written together: one statement for every attempt that finished meanwhile. */
   private flushSoon(): Promise<void> {
-    this.flushing ??= new Promise<void>((resolve) => setTimeout(resolve, 5))
+    if (this.results.length >= RECORD_BATCH) this.recordNow?.();
+    this.flushing ??= new Promise<void>((resolve) => {
+      const done = () => {
+        clearTimeout(timer);
+        this.recordNow = null;
+        resolve();
+      };
+      const timer = setTimeout(done, this.results.length >= RECORD_BATCH ? 0 : RECORD_DELAY_MS);
+      this.recordNow = done;
+    })
       .then(() => this.write())
       .finally(() => {
         this.flushing = null;
