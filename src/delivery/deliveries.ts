@@ -205,17 +205,28 @@ export class DeliveryWorker {
       if (cursor === null) return this.startFanout();
       const peek = await new EventStore(em).readAfter(cursor, { limit: 1 });
       if (peek.length === 0) return;
-      const more = await em.transactional(async (tx) => {
+      const leaseUntil = new Date(now.getTime() + LEASE_MS);
+      const made = await em.transactional(async (tx) => {
         const txStore = new DeliveryStore(tx);
-        if (!(await txStore.lockFanout())) return false;
+        if (!(await txStore.lockFanout())) return null;
         const from = await txStore.fanoutCursor();
         const events = await new EventStore(tx).readAfter(from, { limit: FANOUT_BATCH });
-        if (events.length === 0) return false;
-        await txStore.fanOut(events, events[events.length - 1].cursor, now);
-        return events.length === FANOUT_BATCH;
+        if (events.length === 0) return null;
+        const lease = { until: leaseUntil, limit: this.stopped ? 0 : MAX_HELD - this.held, perTarget: MAX_HELD_PER_TARGET, rooms: this.targetRooms() };
+        return { leased: await txStore.fanOut(events, events[events.length - 1].cursor, now, lease), more: events.length === FANOUT_BATCH };
       });
-      if (!more) return;
+      if (!made) return;
+      // Ours since the commit: sent without a claim.
+      if (made.leased.length > 0) await this.hold(made.leased, leaseUntil.getTime());
+      if (!made.more) return;
     }
+  }
+
+  /** How many more deliveries this instance may hold per target it holds some for. */
+  private targetRooms(): Record<string, number> {
+    const rooms: Record<string, number> = {};
+    for (const [target, queue] of this.targets) rooms[target] = Math.max(0, MAX_HELD_PER_TARGET - queue.waiting.length - queue.inFlight);
+    return rooms;
   }
 
   private async claimAndSend(): Promise<void> {
@@ -224,10 +235,8 @@ export class DeliveryWorker {
       const room = MAX_HELD - this.held;
       if (room < REFILL_BATCH && this.held > 0) return;
       const now = this.deps.clock.now();
-      const perTargetRoom: Record<string, number> = {};
-      for (const [target, queue] of this.targets) perTargetRoom[target] = Math.max(0, MAX_HELD_PER_TARGET - queue.waiting.length - queue.inFlight);
       const leaseUntil = new Date(now.getTime() + LEASE_MS);
-      const claimed = await new DeliveryStore(this.em()).claimDue(now, leaseUntil, room, MAX_HELD_PER_TARGET, perTargetRoom);
+      const claimed = await new DeliveryStore(this.em()).claimDue(now, leaseUntil, room, MAX_HELD_PER_TARGET, this.targetRooms());
       if (claimed.length === 0) return;
       await this.hold(claimed, leaseUntil.getTime());
       if (claimed.length < room) return;

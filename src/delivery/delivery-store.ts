@@ -61,45 +61,60 @@ export class DeliveryStore {
   /**
    * One delivery per event and enabled endpoint of its realm subscribed to its type, and per
    * termination and client of its realm with a back-channel logout URI; then the cursor moves past
-   * them. Run in the transaction holding lockFanout. Returns how many deliveries were made.
+   * them. Run in the transaction holding lockFanout. The first of them, up to `lease.limit` and
+   * per target up to its room (as claimDue counts it), are made already leased to the caller
+   * until `lease.until`, and returned: the instance that fans out sends them without claiming them
+   * first (a claim is a statement and a row update per delivery more). The rest wait for claims.
    */
-  async fanOut(events: RecordedEvent[], cursor: string, now: Date): Promise<number> {
+  async fanOut(
+    events: RecordedEvent[],
+    cursor: string,
+    now: Date,
+    lease: { until: Date; limit: number; perTarget: number; rooms: Record<string, number> },
+  ): Promise<ClaimedDelivery[]> {
     const rows = JSON.stringify(
-      events.map((event) => ({
+      events.map((event, seq) => ({
         id: event.id,
+        seq,
         realm_id: event.realmId,
         type: EVENT_TYPE[event.type],
         payload: { sessionId: event.sessionId, userId: event.userId, realmId: event.realmId, reason: event.reason, at: event.at.toISOString() },
       })),
     );
-    const { rowCount } = await runSql(
+    const leased = await sqlRows<ClaimedDelivery & { lease_until: Date | null }>(
       this.em,
       // `for key share`: an endpoint or client deleted meanwhile (its delete not yet committed when
       // this statement began) is waited for and then skipped, instead of failing the foreign key
       // check after the wait and with it the whole batch. A disable/enable or any other update
       // does not conflict with it (test/webhooks-fanout.test.ts).
-      sql`with e as (select * from jsonb_to_recordset(${rows}::jsonb) as e(id text, realm_id text, type text, payload jsonb))
-          , t as (select ${now}::timestamptz as now)
+      sql`with e as (select * from jsonb_to_recordset(${rows}::jsonb) as e(id text, seq int, realm_id text, type text, payload jsonb))
           , hooks as (
-            select e.id as event_id, e.realm_id, e.type, e.payload, w.id as endpoint_id
+            select e.id as event_id, e.seq, e.realm_id, e.type, e.payload, w.id as endpoint_id, null::text as client_id
               from e join webhook_endpoint w on w.realm_id = e.realm_id and w.enabled and e.type = any(w.event_types)
                for key share of w
           ), logouts as (
-            select e.id as event_id, e.realm_id, e.type, e.payload, c.id as client_id
+            select e.id as event_id, e.seq, e.realm_id, e.type, e.payload, null::text as endpoint_id, c.id as client_id
               from e join oauth_client c on c.realm_id = e.realm_id and c.backchannel_logout_uri is not null
              where e.type = 'SESSION_TERMINATED'
                for key share of c
+          ), made as (
+            select m.*,
+                   row_number() over (partition by coalesce(m.endpoint_id, m.client_id) order by m.seq)
+                     <= coalesce((${JSON.stringify(lease.rooms)}::jsonb ->> coalesce(m.endpoint_id, m.client_id))::int, ${lease.perTarget}) as within_room
+              from (select * from hooks union all select * from logouts) m
+          ), numbered as (
+            select m.*, count(*) filter (where m.within_room) over (order by m.seq, m.endpoint_id, m.client_id rows unbounded preceding) as rank
+              from made m
           )
-          insert into delivery (id, realm_id, endpoint_id, client_id, event_id, event_type, payload, status, attempts, next_attempt_at, created_at)
-          select 'dlv_' || replace(gen_random_uuid()::text, '-', ''), h.realm_id, h.endpoint_id, null, h.event_id, h.type, h.payload, 'PENDING', 0, t.now, t.now
-            from t, hooks h
-          union all
-          select 'dlv_' || replace(gen_random_uuid()::text, '-', ''), l.realm_id, null, l.client_id, l.event_id, l.type, l.payload, 'PENDING', 0, t.now, t.now
-            from t, logouts l
-          on conflict do nothing`,
+          insert into delivery (id, realm_id, endpoint_id, client_id, event_id, event_type, payload, status, attempts, next_attempt_at, lease_until, created_at)
+          select 'dlv_' || replace(gen_random_uuid()::text, '-', ''), n.realm_id, n.endpoint_id, n.client_id, n.event_id, n.type, n.payload, 'PENDING', 0,
+                 ${now}::timestamptz, case when n.within_room and n.rank <= ${lease.limit} then ${lease.until}::timestamptz end, ${now}::timestamptz
+            from numbered n
+          on conflict do nothing
+          returning id, realm_id, endpoint_id, client_id, event_id, event_type, payload, attempts, lease_until`,
     );
     await runSql(this.em, sql`update delivery_fanout set cursor = ${cursor} where id = ${FANOUT_ROW}`);
-    return rowCount;
+    return leased.filter((d) => d.lease_until !== null);
   }
 
   /**
