@@ -19,6 +19,9 @@ import { ADMIN_SCOPES } from '../src/db/entities/index.js';
 import type { AdminCaller } from '../src/auth/caller.js';
 import { PasswordHasher, type PasswordHashCost } from '../src/auth/password.js';
 import { EventStore } from '../src/events/event-store.js';
+import { SessionStore } from '../src/session/session-store.js';
+import { hashRefreshToken, newSuccessorSeed, successorOf } from '../src/session/refresh-tokens.js';
+import { createSigner } from 'fast-jwt';
 import { countPostgresOf, cpuAccountingAvailable, cpuPerOperation, cpuSnapshot, cpuSpent, cpuSum, type CpuTotals } from './cpu-accounting.js';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
@@ -28,8 +31,8 @@ const SCALE = Number(process.env.BENCH_SCALE ?? 1); // 0.1 for a quick run
 const FAN_OUT = Math.round(10_000 * SCALE);
 const LATENCY_SAMPLES = Math.max(100, Math.round(1000 * SCALE));
 const PASSWORD = 'bench password 1234';
-/** BENCH_PHASES=login,refresh,check,list,oauth,terminate,latency,record,fanout,webhooks runs a subset (e.g. to profile one). */
-const PHASES = new Set((process.env.BENCH_PHASES ?? 'login,refresh,check,list,oauth,terminate,latency,record,fanout,webhooks').split(','));
+/** BENCH_PHASES=login,refresh,check,list,oauth,terminate,latency,record,fanout,webhooks,bound runs a subset (e.g. to profile one). */
+const PHASES = new Set((process.env.BENCH_PHASES ?? 'login,refresh,check,list,oauth,terminate,latency,record,fanout,webhooks,bound').split(','));
 /** Events queued for the webhook drain (phase `webhooks`). */
 const WEBHOOK_QUEUE = Math.max(500, Math.round(10_000 * SCALE));
 
@@ -842,6 +845,11 @@ try {
   // 8. Webhooks (docs/webhooks.md#performance) ───────────────────────────────────────────────
   if (PHASES.has('webhooks')) {
     console.log(`Webhooks (HTTPS receiver on loopback, in its own process)`);
+    // The other instances' delivery workers would send the queue while this one's is stopped (the
+    // drain then measured nothing: 10,000 "in 101 ms"), and they are needed by no later phase.
+    const others = [instanceB, ...instances.splice(0)].filter((child): child is ChildProcess => child !== null && child.exitCode === null);
+    instanceB = null;
+    await Promise.all(others.map((child) => new Promise((resolve) => child.once('exit', resolve).kill('SIGTERM'))));
     const receiver = fork(new URL('./webhook-receiver.ts', import.meta.url), [], { execArgv: ['--import', 'tsx'], stdio: 'inherit' });
     instances.push(receiver);
     const receiverPort = await new Promise<number>((resolve) => receiver.once('message', (m: { port: number }) => resolve(m.port)));
@@ -963,6 +971,123 @@ try {
       '≥ 85 % of without',
       ratio >= 0.85,
     );
+  }
+
+  // 8b. Bounds ──────────────────────────────────────────────────────────────────────────────
+  // What each path costs with nothing of Tessera around its unavoidable work: a bare node:http
+  // server in this process, driven by the same load client with the same bodies, that reads the
+  // request, finds the caller of the token in a Map (as a remembered, verified token is found),
+  // runs the path's one statement through the session store (the same SQL Tessera runs) and, for
+  // a refresh, signs a JWT with fast-jwt, then answers a JSON body of the same shape. The gap to
+  // Tessera's figure is everything else (HTTP handling, GraphQL, the services); the figure against
+  // Better Auth's says which of issue 23's ratios the design allows on this machine.
+  if (PHASES.has('bound')) {
+    console.log('Bounds (a bare server doing only the unavoidable work; same load client)');
+    const realm = await seedRealm('bench-bound', { jwtAlgorithm: 'HS256' });
+    const users = await seedUsers(realm.id, 64);
+    const seeded = await seedSessions(
+      realm.id,
+      users.map((u) => u.id),
+      users.length * 3,
+    );
+    const store = new SessionStore(services().statements);
+    const callers = new Map(seeded.map((s) => [s.accessToken, { userId: s.userId, sessionId: s.sessionId, realmId: realm.id }]));
+    const liveSessions = new Set(seeded.map((s) => s.sessionId));
+    const sign = createSigner({ key: randomBytes(32).toString('base64url'), algorithm: 'HS256', kid: 'bound' });
+    const answer = (res: import('node:http').ServerResponse, body: unknown) => {
+      const text = JSON.stringify(body);
+      res.writeHead(200, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) }).end(text);
+    };
+    const bound = createHttpServer((req, res) => {
+      const chunks: Buffer[] = [];
+      req.on('data', (chunk: Buffer) => chunks.push(chunk));
+      req.on('end', () => {
+        void (async () => {
+          const body = JSON.parse(Buffer.concat(chunks).toString()) as { variables?: Record<string, string> };
+          const caller = callers.get((req.headers.authorization ?? '').slice('Bearer '.length));
+          const now = new Date();
+          if (req.url === '/refresh') {
+            const presented = body.variables!.t;
+            const seed = newSuccessorSeed();
+            const next = successorOf(presented, seed);
+            const rotated = await store.rotate({ presentedHash: hashRefreshToken(presented), nextHash: hashRefreshToken(next), seed, now, ip: '127.0.0.1' });
+            if (!rotated) return answer(res, { errors: [{ message: 'refused' }] });
+            const iat = Math.floor(now.getTime() / 1000);
+            const accessToken = sign({ iss: 'http://tessera.bench', sub: rotated.user.id, sid: rotated.session.id, realm: realm.id, iat, exp: iat + 300 });
+            return answer(res, { data: { refresh: { accessToken, refreshToken: next } } });
+          }
+          if (!caller || !liveSessions.has(caller.sessionId)) return answer(res, { errors: [{ message: 'unauthenticated' }] });
+          if (req.url === '/me') return answer(res, { data: { me: { user: { id: caller.userId } } } });
+          if (req.url === '/list') {
+            const sessions = await store.list({ realmId: realm.id, userId: caller.userId, state: null, after: null, limit: 10, now });
+            const nodes = sessions.map((x) => ({
+              id: x.id,
+              state: x.state,
+              ip: x.ip,
+              userAgent: x.userAgent,
+              app: x.app,
+              createdAt: x.createdAt,
+              lastActiveAt: x.lastActiveAt,
+              expiresAt: x.expiresAt,
+            }));
+            return answer(res, { data: { sessions: { edges: nodes.map((node) => ({ node })) } } });
+          }
+          const ended = await store.terminateInReach(body.variables!.id, { realmId: caller.realmId, userId: caller.userId }, 'TERMINATED_BY_USER', {
+            actor: `user:${caller.userId}`,
+            ip: '127.0.0.1',
+            now,
+          });
+          return answer(res, ended ? { data: { terminateSession: { id: ended.session.id } } } : { errors: [{ message: 'not found' }] });
+        })().catch((error: unknown) => res.writeHead(500).end(String(error)));
+      });
+    });
+    await new Promise<void>((resolve) => bound.listen(0, '127.0.0.1', resolve));
+    const boundUrl = `http://127.0.0.1:${(bound.address() as AddressInfo).port}`;
+    const run = async (name: string, path: string, concurrency: number, requests: Record<string, unknown>) => {
+      const measured = await measuredThroughput(name, {
+        kind: 'graphql',
+        url: `${boundUrl}${path}`,
+        warmupSeconds: WARMUP_SECONDS,
+        concurrency,
+        seconds: SECONDS,
+        requests,
+      });
+      report(
+        `bound: ${name.replace(/^bound/, '')}/s at ${concurrency}`,
+        `${fmt(measured.perSecond)} (p50 ${fmt(measured.p50, 1)} / p99 ${fmt(measured.p99, 1)} ms)`,
+      );
+      if (measured.cpu) report(`CPU ms per bound ${name.replace(/^bound/, '')}`, cpuLine(measured.cpu, 3));
+    };
+    const tokens = seeded.map((x) => x.accessToken);
+    await run('boundMe', '/me', 32, { mode: 'fixed', bodies: tokens.map(() => gqlBody('{ me { user { id } } }')), auth: tokens });
+    await run('boundList', '/list', 16, { mode: 'fixed', bodies: tokens.map(() => gqlBody('{ sessions }')), auth: tokens });
+    await run('boundRefresh', '/refresh', 16, { mode: 'refresh', refreshTokens: seeded.slice(0, 16).map((x) => x.refreshToken) });
+    // As the terminate phase: each user's first session (of 100 at most) ends its others,
+    // interleaved across users.
+    const count = Math.round(3000 * (SECONDS + WARMUP_SECONDS) * SCALE);
+    const endingRealm = await seedRealm('bench-bound-terminate');
+    const endingUsers = await seedUsers(endingRealm.id, Math.ceil(count / 99));
+    const firsts = new Map<string, string>();
+    const targets: { token: string; sessionId: string }[] = [];
+    for (const x of await seedSessions(
+      endingRealm.id,
+      endingUsers.map((u) => u.id),
+      count,
+    )) {
+      const token = firsts.get(x.userId);
+      if (token === undefined) {
+        firsts.set(x.userId, x.accessToken);
+        callers.set(x.accessToken, { userId: x.userId, sessionId: x.sessionId, realmId: endingRealm.id });
+        liveSessions.add(x.sessionId);
+      } else targets.push({ token, sessionId: x.sessionId });
+    }
+    targets.sort((a, b) => (a.sessionId < b.sessionId ? -1 : 1));
+    await run('boundTerminate', '/terminate', 16, {
+      mode: 'drain',
+      bodies: targets.map((t) => gqlBody('mutation T($id: ID!) { terminateSession(id: $id) { id } }', { id: t.sessionId })),
+      auth: targets.map((t) => t.token),
+    });
+    await new Promise((resolve) => bound.close(resolve));
   }
 
   // 9. Login at a costlier hash ──────────────────────────────────────────────────────────────
