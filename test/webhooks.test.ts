@@ -1,9 +1,12 @@
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Webhook } from 'standardwebhooks';
 import { errorCode, ok, useTestServer, type TestServer } from './helpers/server.js';
 import { createAdminKey, seedRealm } from './helpers/factories.js';
 import { startReceiver, type ReceivedRequest, type Receiver } from './helpers/receiver.js';
 import { RETRY_DELAYS_MS } from '../src/delivery/deliveries.js';
+import { eventually } from './helpers/ws-client.js';
 
 // Polls are driven by the tests (app.deliveries.drain()), retries by moving the clock.
 const server = useTestServer({ env: { WEBHOOK_ALLOW_PRIVATE_TARGETS: 'true', WEBHOOK_POLL_SECONDS: '3600' }, resetClock: true });
@@ -306,6 +309,45 @@ describe('deliveries', () => {
       expect(to(path)).toHaveLength(sent);
     } finally {
       receiver.answer([]);
+    }
+  });
+
+  it('a stopping instance gives back what it claimed and had not sent: due again at once, not after the lease', async () => {
+    // A receiver that answers after a while: the endpoint's 32 slots stay busy, the rest wait.
+    const slow = createServer((req, res) => {
+      req.resume();
+      req.on('end', () => setTimeout(() => res.writeHead(204).end(), 1_000));
+    });
+    await new Promise<void>((resolve) => slow.listen(0, '127.0.0.1', resolve));
+    const seen: string[] = [];
+    slow.on('request', (req) => seen.push(String(req.headers['webhook-id'])));
+    try {
+      const realm = await seedRealm(server);
+      const url = `http://127.0.0.1:${(slow.address() as AddressInfo).port}/hook`;
+      const created = ok(await server.gql(CREATE, { input: { realmId: realm.id, url, eventTypes: ['SESSION_CREATED'] } }, server.adminKey));
+      const endpointId = created.createWebhookEndpoint.endpoint.id as string;
+      for (let i = 0; i < 40; i++) await (await realm.createUser()).login();
+      void server.app.deliveries.poll();
+      await eventually(() => seen.length >= 32, 10_000, 'the 32 attempts in flight');
+      expect(seen).toHaveLength(32);
+      await server.app.deliveries.stop();
+      const rows = (await server.app.deps.orm.em
+        .fork()
+        .getConnection()
+        .execute(`select status, attempts, lease_until from delivery where endpoint_id = ? order by status`, [endpointId])) as {
+        status: string;
+        attempts: number;
+        lease_until: Date | null;
+      }[];
+      expect(rows.filter((r) => r.status === 'SUCCEEDED')).toHaveLength(32);
+      // The other 8 were leased to this instance, held, and given back unattempted.
+      expect(rows.filter((r) => r.status === 'PENDING').map((r) => [r.attempts, r.lease_until])).toEqual(Array.from({ length: 8 }, () => [0, null]));
+      server.app.deliveries.start();
+      await server.app.deliveries.drain();
+      expect(new Set(seen).size).toBe(40);
+      expect(seen).toHaveLength(40);
+    } finally {
+      slow.close();
     }
   });
 

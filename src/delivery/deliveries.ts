@@ -29,7 +29,7 @@ const MAX_IN_FLIGHT_PER_TARGET = 32;
  */
 const MAX_HELD = 4 * MAX_IN_FLIGHT;
 const MAX_HELD_PER_TARGET = 4 * MAX_IN_FLIGHT_PER_TARGET;
-/** A target (or the instance) claims again once this many of what it held are done. */
+/** A target claims again once this many of what it may hold are free. */
 const REFILL_BATCH = MAX_HELD_PER_TARGET / 2;
 const FANOUT_BATCH = 500;
 const TIMEOUT_MS = 10_000;
@@ -127,10 +127,15 @@ export class DeliveryWorker {
     await this.polling;
     await this.claiming;
     await Promise.allSettled([...this.inFlight]);
-    // What was claimed and not started stays claimed until its lease runs out; the next claim
-    // (this instance's or another's) makes those attempts then.
-    this.dropWaiting();
+    // What was claimed and not started goes back to the queue now, for another instance (or the
+    // next start) to claim, instead of waiting for its lease to run out.
+    const waiting = this.dropWaiting();
     await this.flush();
+    if (waiting.length > 0) {
+      await new DeliveryStore(this.em())
+        .release(waiting)
+        .catch((error: unknown) => this.deps.logger.warn('releasing held webhook deliveries failed; their leases run out', { error: String(error) }));
+    }
   }
 
   /** One poll (the timer's); runs one at a time. */
@@ -300,12 +305,16 @@ export class DeliveryWorker {
     if (queue.waiting.length === 0 && queue.inFlight === 0) this.targets.delete(target);
   }
 
-  private dropWaiting(): void {
+  /** Forgets what waits for a slot; returns the ids. */
+  private dropWaiting(): string[] {
+    const ids: string[] = [];
     for (const [target, queue] of this.targets) {
+      for (const held of queue.waiting) ids.push(held.delivery.id);
       this.held -= queue.waiting.length;
       queue.waiting = [];
       if (queue.inFlight === 0) this.targets.delete(target);
     }
+    return ids;
   }
 
   private async attempt({ delivery, endpoint, logoutUri }: Held): Promise<void> {

@@ -137,6 +137,11 @@ export class DeliveryStore {
     );
   }
 
+  /** Claimed deliveries given back unattempted (a stopping instance's): due again at once, for anyone. */
+  async release(ids: string[]): Promise<void> {
+    await runSql(this.em, sql`update delivery set lease_until = null where id = any(${ids}::text[]) and status = 'PENDING'`);
+  }
+
   /** The outcome of attempts, in one statement; the lease ends. */
   async record(results: DeliveryResult[]): Promise<void> {
     if (results.length === 0) return;
