@@ -120,7 +120,10 @@ describe('rotated keys', () => {
 
   for (const jwtAlgorithm of ['HS256', 'RS256'] as const) {
     it(`${jwtAlgorithm}: the last token the old key could sign is accepted until its verifiesUntil, refused from then; past it the key verifies nothing (KEY_RETIRED)`, async () => {
-      const realm = await seedRealm(server, { jwtAlgorithm, accessTokenSeconds: 300, apiKeyMinutes: 5 });
+      // No idle timeout: under DATABASE_URL the files share one database, and a sweep by another
+      // file's server, its clock moved ahead, ends every realm's sessions idle by that clock (seen
+      // once in CI: `me` refused this session right after verifyToken had accepted its token).
+      const realm = await seedRealm(server, { jwtAlgorithm, accessTokenSeconds: 300, apiKeyMinutes: 5, idleTimeoutSeconds: null });
       const oldKid = realm.signingKeyId!;
       const sign = await leakedSigner(oldKid);
       const user = await realm.createUser();
