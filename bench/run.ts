@@ -546,7 +546,7 @@ try {
   }
 
   // 3b. A user lists its own sessions ───────────────────────────────────────────────────────────
-  // As Better Auth's list-sessions in ../shared/peers: each user has 3 sessions, and its token
+  // As Better Auth's list-sessions in the head-to-head harness (docs/performance.md#head-to-head-with-better-auth): each user has 3 sessions, and its token
   // asks for all of them with what a "your devices" page shows.
   if (PHASES.has('list')) {
     console.log('List own sessions');
@@ -648,7 +648,7 @@ try {
       terminateCount,
     );
     const terminateBody = (sessionId: string) => gqlBody('mutation T($id: ID!) { terminateSession(id: $id) { id } }', { id: sessionId });
-    // As Better Auth's revoke-session in ../shared/peers: a user's token ends another session of
+    // As Better Auth's revoke-session in the head-to-head harness (docs/performance.md#head-to-head-with-better-auth): a user's token ends another session of
     // that user. Each user's first session is the caller, its others (up to 99) the targets.
     const callers = new Map<string, string>();
     const targets: { token: string; sessionId: string }[] = [];

@@ -5,7 +5,7 @@ import { join, relative, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
-// @tessera/client as an app gets it from `npm pack` (SPEC §12, issue 21 item 1): the tarball is
+// @tessera/client as an app gets it from `npm pack` (client/README.md): the tarball is
 // unpacked into a scratch app's node_modules, next to the only two packages it may need at run
 // time (graphql-ws and jose, linked to the repository's copies), and plain Node (no vitest, no
 // TypeScript loader) imports both entries by their package names.

@@ -1,4 +1,4 @@
-// @tessera/client — the browser entry (SPEC §12 of the Tessera repository; see README.md).
+// @tessera/client — the browser entry (see README.md).
 export { createTesseraClient, type TesseraClient, type TesseraClientOptions } from './browser/client.js';
 export { memoryStorage, localStorageAdapter, type TokenStorage, type StoredTokens } from './browser/storage.js';
 export type { LockManagerLike, ChannelLike } from './browser/tab-coordinator.js';

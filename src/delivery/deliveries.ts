@@ -37,7 +37,7 @@ const TIMEOUT_MS = 10_000;
 const RECORD_DELAY_MS = 20;
 /** … or at once when this many are waiting. */
 const RECORD_BATCH = 128;
-/** A logout token lives 2 minutes at most (SPEC §11); it is signed afresh at every attempt. */
+/** A logout token lives 2 minutes at most (docs/oauth.md#back-channel-logout); it is signed afresh at every attempt. */
 const LOGOUT_TOKEN_SECONDS = 120;
 const BACKCHANNEL_EVENT = 'http://schemas.openid.net/event/backchannel-logout';
 
@@ -56,7 +56,7 @@ export interface DeliveryWorkerDeps {
   rules: TargetRules;
   pollSeconds: number;
   metrics?: DeliveryMetrics;
-  /** Tests shorten it; SPEC §10 says 10 s. */
+  /** Tests shorten it; docs/webhooks.md promises 10 s. */
   timeoutMs?: number;
 }
 

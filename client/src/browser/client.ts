@@ -79,7 +79,7 @@ const OFFLINE_RECHECK_MS = 5_000;
 const WAKE_RECONNECT_MS = 10_000;
 
 /**
- * The browser client (SPEC §12): login, tokens that stay fresh, forced logout in every tab.
+ * The browser client (README.md): login, tokens that stay fresh, forced logout in every tab.
  *
  * One tab — the leader, elected with a Web Lock — refreshes, ahead of expiry, and hands every new
  * token pair to the others over a BroadcastChannel, so a refresh token is never presented twice.

@@ -39,7 +39,7 @@ interface Known {
 }
 
 /**
- * Which managed sessions are active, without a request per check (SPEC §12). A session is asked
+ * Which managed sessions are active, without a request per check (README.md). A session is asked
  * about once (`verifyToken`) and then believed active for as long as the realm's `sessionEvents`
  * subscription has been up without a break since; its TERMINATED event drops it the moment it
  * arrives. While the subscription is down, answers come from `verifyToken` and are kept only

@@ -4,7 +4,7 @@ import type { BackoffOptions } from '../shared/backoff.js';
 import { LiveSessions, type SubscriptionState } from './live-sessions.js';
 import { VerifiedTokenCache } from './token-cache.js';
 
-/** The claims of a Tessera login token (SPEC §3); `sid` only for managed sessions. */
+/** The claims of a Tessera login token (docs/concepts.md#login-tokens in the Tessera repository); `sid` only for managed sessions. */
 export interface TesseraClaims extends JWTPayload {
   iss: string;
   sub: string;
@@ -76,11 +76,11 @@ export class TokenRejectedError extends Error {
   }
 }
 
-/** Tessera refuses longer tokens before any crypto (SPEC §5); so does the verifier. */
+/** Tessera refuses longer tokens before any crypto (docs/security.md); so does the verifier. */
 const MAX_TOKEN_LENGTH = 8192;
 
 /**
- * A verifier for one realm's login tokens (SPEC §12). The algorithm is pinned — HS256 when a secret
+ * A verifier for one realm's login tokens (README.md). The algorithm is pinned — HS256 when a secret
  * is given, RS256 otherwise — so a token cannot choose how it is checked (no `none`, no HS256 signed
  * with the public key). The issuer and `exp` are always checked.
  */
