@@ -188,6 +188,21 @@ async function seedSessions(realmId: string, userIds: string[], count: number) {
   await Promise.all(Array.from({ length: 8 }, worker));
   return sessions;
 }
+/**
+ * As Better Auth's revoke-session is measured: each user's first session is the caller, its others
+ * the targets, interleaved across users (as many people ending their sessions at once).
+ */
+function endingOwnSessions(sessions: { accessToken: string; sessionId: string; userId: string }[]) {
+  const firsts = new Map<string, (typeof sessions)[number]>();
+  const targets: { token: string; sessionId: string }[] = [];
+  for (const s of sessions) {
+    const first = firsts.get(s.userId);
+    if (first === undefined) firsts.set(s.userId, s);
+    else targets.push({ token: first.accessToken, sessionId: s.sessionId });
+  }
+  targets.sort((a, b) => (a.sessionId < b.sessionId ? -1 : 1));
+  return { callers: [...firsts.values()], targets };
+}
 /** A port nothing listens on (bound, then released). */
 async function unusedPort(): Promise<number> {
   const probe = createServer();
@@ -650,15 +665,7 @@ try {
     const terminateBody = (sessionId: string) => gqlBody('mutation T($id: ID!) { terminateSession(id: $id) { id } }', { id: sessionId });
     // As Better Auth's revoke-session in the head-to-head harness (docs/performance.md#head-to-head-with-better-auth): a user's token ends another session of
     // that user. Each user's first session is the caller, its others (up to 99) the targets.
-    const callers = new Map<string, string>();
-    const targets: { token: string; sessionId: string }[] = [];
-    for (const s of toTerminate) {
-      const token = callers.get(s.userId);
-      if (token === undefined) callers.set(s.userId, s.accessToken);
-      else targets.push({ token, sessionId: s.sessionId });
-    }
-    // Interleaved across users, as many people ending their sessions at once.
-    targets.sort((a, b) => (a.sessionId < b.sessionId ? -1 : 1));
+    const { targets } = endingOwnSessions(toTerminate);
     const half = Math.floor(targets.length / 2);
     const byUser = await measuredThroughput('terminateSession', {
       kind: 'graphql',
@@ -1067,21 +1074,18 @@ try {
     const count = Math.round(3000 * (SECONDS + WARMUP_SECONDS) * SCALE);
     const endingRealm = await seedRealm('bench-bound-terminate');
     const endingUsers = await seedUsers(endingRealm.id, Math.ceil(count / 99));
-    const firsts = new Map<string, string>();
-    const targets: { token: string; sessionId: string }[] = [];
-    for (const x of await seedSessions(
-      endingRealm.id,
-      endingUsers.map((u) => u.id),
-      count,
-    )) {
-      const token = firsts.get(x.userId);
-      if (token === undefined) {
-        firsts.set(x.userId, x.accessToken);
-        callers.set(x.accessToken, { userId: x.userId, sessionId: x.sessionId, realmId: endingRealm.id });
-        liveSessions.add(x.sessionId);
-      } else targets.push({ token, sessionId: x.sessionId });
+    const ending = endingOwnSessions(
+      await seedSessions(
+        endingRealm.id,
+        endingUsers.map((u) => u.id),
+        count,
+      ),
+    );
+    for (const first of ending.callers) {
+      callers.set(first.accessToken, { userId: first.userId, sessionId: first.sessionId, realmId: endingRealm.id });
+      liveSessions.add(first.sessionId);
     }
-    targets.sort((a, b) => (a.sessionId < b.sessionId ? -1 : 1));
+    const { targets } = ending;
     await run('boundTerminate', '/terminate', 16, {
       mode: 'drain',
       bodies: targets.map((t) => gqlBody('mutation T($id: ID!) { terminateSession(id: $id) { id } }', { id: t.sessionId })),
