@@ -407,8 +407,54 @@ async function measureLogin(realmName: string, cost: PasswordHashCost, withTarge
     const ceiling = await bareHashingServerRatio(hash);
     results.loginRatioCeiling = ceiling.ratio;
     report('the same ÷ for a server that only hashes', ratioLine(ceiling), 'the ceiling here');
+    const service = await bareLoginServiceRatio(hash, loginBodies);
+    results.loginRatioServiceOnly = service.ratio;
+    report('the same ÷ for a bare server calling the login service', ratioLine(service), 'no HTTP/GraphQL layer');
+    if (service.cpu) {
+      const { perRequest } = service.cpu;
+      report('  its CPU ms per login around the hash', cpuLine(perRequest, 1, false));
+    }
   }
   return logins.ratio;
+}
+
+/**
+ * The ratio of a bare `node:http` server whose every request is LoginService.login with the
+ * request's variables — every statement, hash and token of a Tessera login, without yoga, GraphQL
+ * or the HTTP routes. Between this and `bareHashingServerRatio` lies what the login's own work
+ * (the durable throttle, the session, its refresh token, event and audit rows) costs; between
+ * this and Tessera, what the API layer costs.
+ */
+async function bareLoginServiceRatio(hash: string, loginBodies: string[]) {
+  const server = createHttpServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (chunk: Buffer) => chunks.push(chunk));
+    req.on('end', () => {
+      const { variables } = JSON.parse(Buffer.concat(chunks).toString()) as { variables: { i: { realmId: string; username: string; password: string } } };
+      services()
+        .logins.login(variables.i, '127.0.0.1')
+        .then(({ accessToken }) => {
+          const answer = JSON.stringify({ data: { login: { accessToken } } });
+          res.writeHead(200, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(answer) }).end(answer);
+        })
+        .catch((error: unknown) => res.writeHead(500).end(String(error)));
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  try {
+    const bareUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}/graphql`;
+    return await slicedAgainstRaw(hash, (seconds) => ({
+      kind: 'graphql',
+      url: bareUrl,
+      warmupSeconds: 0,
+      concurrency: 16,
+      seconds,
+      requests: { mode: 'fixed', bodies: loginBodies, auth: loginBodies.map(() => null) },
+    }));
+  } finally {
+    server.closeAllConnections();
+    await new Promise((resolve) => server.close(resolve));
+  }
 }
 
 /** The ratio of a bare `node:http` server whose every request is one verify (measureLogin). */
