@@ -422,25 +422,18 @@ async function measureLogin(realmName: string, cost: PasswordHashCost, withTarge
 }
 
 /**
- * The ratio of a bare `node:http` server whose every request is LoginService.login with the
- * request's variables — every statement, hash and token of a Tessera login, without yoga, GraphQL
- * or the HTTP routes. Between this and `bareHashingServerRatio` lies what the login's own work
- * (the durable throttle, the session, its refresh token, event and audit rows) costs; between
- * this and Tessera, what the API layer costs.
+ * The sliced login ratio (slicedAgainstRaw) against a bare `node:http` server in this process that
+ * answers every request with `answer(its body)` — the ceiling rows of measureLogin.
  */
-async function bareLoginServiceRatio(hash: string, loginBodies: string[]) {
+async function bareServerRatio(hash: string, bodies: string[], answer: (body: string) => Promise<string>) {
   const server = createHttpServer((req, res) => {
     const chunks: Buffer[] = [];
     req.on('data', (chunk: Buffer) => chunks.push(chunk));
     req.on('end', () => {
-      const { variables } = JSON.parse(Buffer.concat(chunks).toString()) as { variables: { i: { realmId: string; username: string; password: string } } };
-      services()
-        .logins.login(variables.i, '127.0.0.1')
-        .then(({ accessToken }) => {
-          const answer = JSON.stringify({ data: { login: { accessToken } } });
-          res.writeHead(200, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(answer) }).end(answer);
-        })
-        .catch((error: unknown) => res.writeHead(500).end(String(error)));
+      answer(Buffer.concat(chunks).toString()).then(
+        (text) => res.writeHead(200, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) }).end(text),
+        (error: unknown) => res.writeHead(500).end(String(error)),
+      );
     });
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -452,7 +445,7 @@ async function bareLoginServiceRatio(hash: string, loginBodies: string[]) {
       warmupSeconds: 0,
       concurrency: 16,
       seconds,
-      requests: { mode: 'fixed', bodies: loginBodies, auth: loginBodies.map(() => null) },
+      requests: { mode: 'fixed', bodies, auth: bodies.map(() => null) },
     }));
   } finally {
     server.closeAllConnections();
@@ -460,34 +453,29 @@ async function bareLoginServiceRatio(hash: string, loginBodies: string[]) {
   }
 }
 
-/** The ratio of a bare `node:http` server whose every request is one verify (measureLogin). */
-async function bareHashingServerRatio(hash: string) {
+/**
+ * Every request is LoginService.login with the request's variables — every statement, hash and
+ * token of a Tessera login, without yoga, GraphQL or the HTTP routes. Between this and
+ * bareHashingServerRatio lies what the login's own work (the durable throttle, the session, its
+ * refresh token, event and audit rows) costs; between this and Tessera, what the API layer costs.
+ */
+function bareLoginServiceRatio(hash: string, loginBodies: string[]) {
+  return bareServerRatio(hash, loginBodies, async (body) => {
+    const { variables } = JSON.parse(body) as { variables: { i: { realmId: string; username: string; password: string } } };
+    const { accessToken } = await services().logins.login(variables.i, '127.0.0.1');
+    return JSON.stringify({ data: { login: { accessToken } } });
+  });
+}
+
+/** Every request is one verify through the same hash slots, and nothing else (measureLogin). */
+function bareHashingServerRatio(hash: string) {
   const passwords = app.deps.passwords;
   const answer = JSON.stringify({ data: { login: { accessToken: 'x'.repeat(300) } } });
-  const server = createHttpServer((req, res) => {
-    req.resume();
-    req.on('end', () => {
-      void passwords.verify(hash, PASSWORD).then(() => {
-        res.writeHead(200, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(answer) }).end(answer);
-      });
-    });
+  const body = gqlBody('mutation L($i: LoginInput!) { login(input: $i) { accessToken } }', { i: { realmId: 'bare', username: 'u', password: PASSWORD } });
+  return bareServerRatio(hash, [body], async () => {
+    await passwords.verify(hash, PASSWORD);
+    return answer;
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  try {
-    const bareUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}/graphql`;
-    const body = gqlBody('mutation L($i: LoginInput!) { login(input: $i) { accessToken } }', { i: { realmId: 'bare', username: 'u', password: PASSWORD } });
-    return await slicedAgainstRaw(hash, (seconds) => ({
-      kind: 'graphql',
-      url: bareUrl,
-      warmupSeconds: 0,
-      concurrency: 16,
-      seconds,
-      requests: { mode: 'fixed', bodies: [body], auth: [null] },
-    }));
-  } finally {
-    server.closeAllConnections();
-    await new Promise((resolve) => server.close(resolve));
-  }
 }
 
 const wsUrl = `${url.replace('http', 'ws')}/graphql`;
