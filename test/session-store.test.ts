@@ -61,10 +61,11 @@ async function open(realm: Realm, user: User, minute = 0) {
 
 const stateOf = (id: string) => store().find(id, { realmId: null, userId: null });
 
+/** In the order of the times the tests pass (ids made in the same millisecond sort by their random bits). */
 function auditOf(realmId: string) {
   return sqlRows<{ type: string; actor: string; session_id: string | null; user_id: string | null; reason: string | null; ip: string | null }>(
     em(),
-    sql`select type, actor, session_id, user_id, reason, ip from audit_event where realm_id = ${realmId} order by id`,
+    sql`select type, actor, session_id, user_id, reason, ip from audit_event where realm_id = ${realmId} order by created_at, id`,
   );
 }
 
