@@ -159,6 +159,8 @@ describe('managed mode', () => {
         ),
       2_000,
       'the terminated session to be refused',
+      // Polled finely: at the default 50 ms the figure below carried up to 50 ms of polling.
+      2,
     );
     expect(Date.now() - ended).toBeLessThan(100);
     expect(refused.code).toBe('SESSION_ENDED');

@@ -49,14 +49,22 @@ export function within<T>(promise: Promise<T>, ms: number, what: string): Promis
   return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
 }
 
-/** Poll until check() returns a truthy value; fail after timeoutMs. */
-export async function eventually<T>(check: () => T | Promise<T>, timeoutMs: number, what: string): Promise<Exclude<T, null | undefined | false>> {
+/**
+ * Poll until check() returns a truthy value, every `intervalMs`; fail after timeoutMs. A timing
+ * assertion after it is only as fine as the interval.
+ */
+export async function eventually<T>(
+  check: () => T | Promise<T>,
+  timeoutMs: number,
+  what: string,
+  intervalMs = 50,
+): Promise<Exclude<T, null | undefined | false>> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const value = await check();
     if (value) return value as Exclude<T, null | undefined | false>;
     if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
+    await new Promise((r) => setTimeout(r, intervalMs));
   }
 }
 
