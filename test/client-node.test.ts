@@ -238,6 +238,61 @@ describe('managed mode', () => {
     expect(verifier.subscriptionState).not.toBe('live');
     expect(errors.length).toBeGreaterThan(0);
   });
+
+  it('close() during a reconnection its revoked admin key is refused (4403) resolves, and leaves no rejection behind', async () => {
+    const realm = await seedRealm(server);
+    const name = unique('verifier-key');
+    const key = await createAdminKey(server, { scopes: ['SESSIONS_READ'], realmId: realm.id, name });
+    // A socket's construction is the start of a connection attempt: the verifier is closed right
+    // then (a microtask later, once graphql-ws holds the attempt), before the server can refuse
+    // the key. Without the hook the window is the server's authentication time, a few ms.
+    let closing: Promise<void> | undefined;
+    let stateAtReconnection: string | undefined;
+    let onSocket: (() => void) | undefined;
+    class RecordingWebSocket extends WebSocket {
+      constructor(...args: ConstructorParameters<typeof WebSocket>) {
+        super(...args);
+        onSocket?.();
+      }
+    }
+    const errors: unknown[] = [];
+    const verifier = createVerifier({
+      issuer: realm.issuer,
+      secret: await secretOf(realm.id),
+      managed: { adminKey: key, webSocketImpl: RecordingWebSocket, onError: (error) => errors.push(error), backoff: { baseMs: 50, maxMs: 50 } },
+    });
+    const unhandled: unknown[] = [];
+    const listener = (reason: unknown) => void unhandled.push(reason);
+    process.on('unhandledRejection', listener);
+    try {
+      await eventually(() => verifier.subscriptionState === 'live', 5_000, 'the sessionEvents subscription');
+      const { adminKeys } = ok(await server.gql<{ adminKeys: { id: string; name: string }[] }>('{ adminKeys { id name } }', {}, server.adminKey));
+      const reconnecting = new Promise<void>((resolve) => {
+        onSocket = () => {
+          onSocket = undefined;
+          queueMicrotask(() => {
+            stateAtReconnection = verifier.subscriptionState;
+            closing = verifier.close();
+            resolve();
+          });
+        };
+      });
+      ok(await server.gql('mutation($id: ID!) { revokeAdminKey(id: $id) }', { id: adminKeys.find((k) => k.name === name)!.id }, server.adminKey));
+      await reconnecting;
+      // Not live (verifyToken answers) while it reconnects, and the revocation was reported.
+      expect(stateAtReconnection).toBe('connecting');
+      expect(errors.map(String).join('\n')).toMatch(/Credential revoked/);
+      // graphql-ws's dispose() waits for the attempt in progress, which the server refuses with 4403.
+      await expect(closing).resolves.toBeUndefined();
+      expect(verifier.subscriptionState).toBe('closed');
+      await sleep(300); // room for a stray rejection (or another attempt) to show
+      expect(unhandled).toEqual([]);
+      expect(verifier.subscriptionState).toBe('closed');
+    } finally {
+      process.off('unhandledRejection', listener);
+      await verifier.close().catch(() => {});
+    }
+  });
 });
 
 describe('the browser client, in one tab', () => {

@@ -117,7 +117,14 @@ export class LiveSessions {
     if (this.retryTimer !== undefined) clearTimeout(this.retryTimer);
     this.clearPongTimer();
     this.unsubscribe?.();
-    await this.client?.dispose();
+    try {
+      await this.client?.dispose();
+    } catch {
+      // graphql-ws's dispose() awaits the connection attempt in progress, if any, and rejects with
+      // its close event when the server refuses it: a revoked admin key's reconnection is closed
+      // 4403 Forbidden. That socket is gone already, nothing is left to close, and close() must
+      // not reject with it (unawaited, that is an unhandled rejection in the user's process).
+    }
   }
 
   private ask(sessionId: string, token: string): Promise<boolean> {
