@@ -293,6 +293,34 @@ describe('managed mode', () => {
       await verifier.close().catch(() => {});
     }
   });
+
+  it('a webSocketImpl graphql-ws refuses is reported to onError, leaves the subscription down and verifyToken answering, and rejects nothing', async () => {
+    const realm = await seedRealm(server);
+    const user = await realm.createUser();
+    const errors: unknown[] = [];
+    const unhandled: unknown[] = [];
+    const listener = (reason: unknown) => void unhandled.push(reason);
+    process.on('unhandledRejection', listener);
+    try {
+      // Not a constructor with the WebSocket constants: graphql-ws throws as it creates its client.
+      const verifier = track(
+        createVerifier({
+          issuer: realm.issuer,
+          secret: await secretOf(realm.id),
+          managed: { adminKey: server.adminKey, webSocketImpl: {}, onError: (error) => errors.push(error) },
+        }),
+      );
+      await eventually(() => errors.length > 0, 2_000, 'the error reported');
+      expect(String(errors[0])).toMatch(/Invalid WebSocket implementation/);
+      expect(verifier.subscriptionState).toBe('down');
+      const { accessToken, session } = await user.login();
+      await expect(verifier.verify(accessToken)).resolves.toMatchObject({ sid: session!.id });
+      await sleep(100);
+      expect(unhandled).toEqual([]);
+    } finally {
+      process.off('unhandledRejection', listener);
+    }
+  });
 });
 
 describe('the browser client, in one tab', () => {

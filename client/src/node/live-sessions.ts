@@ -77,7 +77,20 @@ export class LiveSessions {
       return; // verifyToken alone still answers
     }
     if (this.stopped) return;
-    this.client = createClient({
+    try {
+      this.client = this.createClient(webSocketImpl);
+    } catch (error) {
+      // graphql-ws checks the implementation synchronously ("Invalid WebSocket implementation
+      // provided"): the same as one that failed to load, not a rejection nobody awaits.
+      this.state = 'down';
+      this.options.onError?.(error);
+      return;
+    }
+    this.subscribe();
+  }
+
+  private createClient(webSocketImpl: unknown) {
+    return createClient({
       url: this.options.wsUrl,
       webSocketImpl,
       lazy: true,
@@ -96,7 +109,6 @@ export class LiveSessions {
         },
       },
     });
-    this.subscribe();
   }
 
   /** Is this managed session active? No request when it is known to be. */
