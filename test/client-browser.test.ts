@@ -1,9 +1,7 @@
-import { execFile } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import { createServer as createHttpServer, type Server } from 'node:http';
 import { createServer as createTcpServer, connect, type Server as TcpServer, type Socket } from 'node:net';
 import { extname, join, normalize } from 'node:path';
-import { promisify } from 'node:util';
 import type { Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { ok, startTestServer, type TestServer } from './helpers/server.js';
@@ -22,7 +20,6 @@ let appOrigin: string;
 let proxy: CuttableProxy;
 
 beforeAll(async () => {
-  await promisify(execFile)(process.execPath, [join('node_modules', 'typescript', 'bin', 'tsc'), '-p', join('client', 'tsconfig.json')]);
   app = await serveApp();
   appOrigin = `http://127.0.0.1:${(app.address() as { port: number }).port}`;
   // No grace window: a refresh token presented twice (two tabs refreshing) ends the session at once.

@@ -21,8 +21,12 @@ let installed: string; // <scratch>/node_modules/@tessera/client
 
 beforeAll(async () => {
   scratch = await mkdtemp(join(tmpdir(), 'tessera-client-pack-'));
-  // prepack builds dist/ with the repository's TypeScript: what `npm pack -w client` publishes.
-  const { stdout } = await run('npm', ['pack', '--json', '--pack-destination', scratch], { cwd: clientDir, maxBuffer: 16 * 1024 * 1024 });
+  // dist/ was built by the test run's global setup (test/helpers/global-setup.ts) with the build
+  // script prepack runs: packing without scripts here leaves it alone while other files serve it.
+  const { stdout } = await run('npm', ['pack', '--json', '--ignore-scripts', '--pack-destination', scratch], {
+    cwd: clientDir,
+    maxBuffer: 16 * 1024 * 1024,
+  });
   const [report] = JSON.parse(stdout.slice(stdout.indexOf('['))) as { filename: string; files: { path: string }[] }[];
   packed = report.files.map((file) => file.path);
 

@@ -1,6 +1,5 @@
-import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import type { Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { TerminateSessionDocument } from './generated/graphql.js';
@@ -21,7 +20,6 @@ const browser = useBrowser();
 let serve: ChildProcess | undefined;
 
 beforeAll(async () => {
-  await promisify(execFile)(process.execPath, [join('node_modules', 'typescript', 'bin', 'tsc'), '-p', join('client', 'tsconfig.json')]);
   serve = await startExampleServer(port);
 }, 120_000);
 afterAll(async () => {
