@@ -16,6 +16,7 @@ import { sha256 } from '../src/auth/opaque-tokens.js';
 const server = useTestServer();
 
 const LOGIN = 'mutation ($input: LoginInput!) { login(input: $input) { accessToken refreshToken session { id } } }';
+const CHANGE_PASSWORD = 'mutation ($current: String!, $next: String!) { changePassword(currentPassword: $current, newPassword: $next) { accessToken } }';
 const DELETE_USER = 'mutation ($id: ID!) { deleteUser(id: $id) }';
 const DISABLE_USER = 'mutation ($id: ID!) { updateUser(id: $id, input: { disabled: true }) { id disabled } }';
 
@@ -122,5 +123,24 @@ describe('a password login that loses no race', () => {
     expect(await traces(realm.id, user.id)).toMatchObject({ sessions: 1, active: 1, refreshTokens: 1 });
     ok(await server.gql(DELETE_USER, { id: user.id }, server.adminKey));
     expect(await traces(realm.id, user.id)).toMatchObject({ sessions: 0, refreshTokens: 0 });
+  });
+});
+
+describe('changePassword', () => {
+  it('of a user deleted while its current password was checked ends like one whose user is gone, and changes nothing', async () => {
+    const realm = await seedRealm(server);
+    const user = await realm.createUser();
+    const { accessToken } = await user.login();
+    const hold = holdNextVerify();
+    const pending = server.gql(CHANGE_PASSWORD, { current: DEFAULT_PASSWORD, next: 'a brand new passphrase' }, accessToken);
+    await hold.entered;
+    ok(await server.gql(DELETE_USER, { id: user.id }, server.adminKey));
+    hold.release();
+    const response = await pending;
+    expect(errorCode(response), JSON.stringify(response)).toBe('UNAUTHENTICATED');
+    expect(response.data ?? null).toBeNull();
+    const after = await traces(realm.id, user.id);
+    expect(after).toMatchObject({ sessions: 0, refreshTokens: 0 });
+    expect(after.audit).not.toContain('PASSWORD_CHANGED');
   });
 });

@@ -135,7 +135,11 @@ export class LoginService {
     const now = clock.now();
     const by = { actor: actorOf(caller), ip: caller.ip, now };
     const { changed, session, ended } = await em.transactional(async (tx) => {
-      const changed = await tx.findOneOrFail(User, { id: user.id, realmId: realm.id }, { lockMode: LockMode.PESSIMISTIC_WRITE });
+      const changed = await tx.findOne(User, { id: user.id, realmId: realm.id }, { lockMode: LockMode.PESSIMISTIC_WRITE });
+      // Deleted or disabled while the current password was checked: the caller's token names a user
+      // that no longer may log in, as it would have been refused had it come a moment later.
+      if (!changed) throw unauthenticated('The user of this token no longer exists');
+      if (changed.disabled) throw unauthenticated('The user of this token is disabled');
       changed.passwordHash = passwordHash;
       changed.updatedAt = now;
       recordAudit(tx, { realmId: realm.id, type: 'PASSWORD_CHANGED', actor: by.actor, userId: user.id, sessionId: caller.sessionId, ip: caller.ip, at: now });
