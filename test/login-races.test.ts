@@ -1,7 +1,9 @@
 import argon2 from 'argon2';
+import { EntityManager } from '@mikro-orm/core';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { useTestServer, ok, errorCode, type GraphQLResponse } from './helpers/server.js';
 import { DEFAULT_PASSWORD, seedRealm, type SeededRealm } from './helpers/factories.js';
+import { User } from '../src/db/entities/index.js';
 import { sha256 } from '../src/auth/opaque-tokens.js';
 
 // A login whose user is deleted or disabled while it runs (docs/concepts.md#errors): the password
@@ -16,6 +18,7 @@ import { sha256 } from '../src/auth/opaque-tokens.js';
 const server = useTestServer();
 
 const LOGIN = 'mutation ($input: LoginInput!) { login(input: $input) { accessToken refreshToken session { id } } }';
+const API_KEY_LOGIN = 'mutation ($input: ApiKeyLoginInput!) { loginWithApiKey(input: $input) { accessToken } }';
 const CHANGE_PASSWORD = 'mutation ($current: String!, $next: String!) { changePassword(currentPassword: $current, newPassword: $next) { accessToken } }';
 const DELETE_USER = 'mutation ($id: ID!) { deleteUser(id: $id) }';
 const DISABLE_USER = 'mutation ($id: ID!) { updateUser(id: $id, input: { disabled: true }) { id disabled } }';
@@ -42,6 +45,31 @@ function holdNextVerify(): { entered: Promise<void>; release(): void } {
     }
     return original(...args);
   });
+  restore = () => spy.mockRestore();
+  return { entered, release };
+}
+
+/**
+ * Hold the API-key login's read of its user (the ORM's findOne, the library's method: the login
+ * hashes nothing, so there is no verify to hold) until `release()`, after the row was read.
+ */
+function holdUserRead(userId: string): { entered: Promise<void>; release(): void } {
+  const original = EntityManager.prototype.findOne;
+  let release!: () => void;
+  const released = new Promise<void>((resolve) => (release = resolve));
+  let enter!: () => void;
+  const entered = new Promise<void>((resolve) => (enter = resolve));
+  let armed = true;
+  const spy = vi.spyOn(EntityManager.prototype, 'findOne').mockImplementation(async function (this: EntityManager, ...args: unknown[]) {
+    const found = await (original as (...a: unknown[]) => Promise<unknown>).apply(this, args);
+    const [entity, where] = args as [unknown, { id?: unknown } | undefined];
+    if (armed && (entity === User || entity === 'User') && where?.id === userId) {
+      armed = false;
+      enter();
+      await released;
+    }
+    return found;
+  } as typeof original);
   restore = () => spy.mockRestore();
   return { entered, release };
 }
@@ -142,5 +170,27 @@ describe('changePassword', () => {
     const after = await traces(realm.id, user.id);
     expect(after).toMatchObject({ sessions: 0, refreshTokens: 0 });
     expect(after.audit).not.toContain('PASSWORD_CHANGED');
+  });
+});
+
+describe('loginWithApiKey', () => {
+  it.each([
+    ['deleted', DELETE_USER, ['USER_CREATED', 'API_KEY_CREATED', 'USER_DELETED', 'LOGIN_FAILED']],
+    ['disabled', DISABLE_USER, ['USER_CREATED', 'API_KEY_CREATED', 'USER_UPDATED', 'LOGIN_FAILED']],
+  ] as const)('of an API user %s while the login ran is INVALID_CREDENTIALS, and records no success', async (_what, mutation, audit) => {
+    const realm = await seedRealm(server);
+    const apiUser = await realm.createUser({ kind: 'API' });
+    const { apiKey } = await apiUser.createApiKey();
+    const hold = holdUserRead(apiUser.id);
+    const pending = server.gql(API_KEY_LOGIN, { input: { realmId: realm.id, apiKey } });
+    await hold.entered;
+    restore?.(); // the admin's mutation reads the user too: only the login's read is held
+    restore = null;
+    ok(await server.gql(mutation, { id: apiUser.id }, server.adminKey));
+    hold.release();
+    expectInvalidCredentials(await pending);
+    expect((await traces(realm.id, apiUser.id)).audit).toEqual(audit);
+    const [key] = await rows<{ last_used_at: string | null }>('select last_used_at from api_key where realm_id = ?', [realm.id]);
+    expect(key?.last_used_at ?? null).toBeNull();
   });
 });

@@ -190,10 +190,14 @@ export class LoginService {
       throw invalidCredentials();
     }
     const now = this.deps.clock.now();
+    // One statement that re-checks the key and the user under the user's lock: deleted, disabled or
+    // revoked since they were read above, the login fails like one that came after.
+    if (!(await this.store.recordApiKeyLogin({ realmId: realm.id, userId: user.id, apiKeyId: key.id, now, ip }))) {
+      await this.recordFailedLogin(realm.id, user.id, '(api key)', ip);
+      throw invalidCredentials();
+    }
     key.lastUsedAt = now;
     user.lastLoginAt = now;
-    recordAudit(em, { realmId: realm.id, type: 'LOGIN_SUCCEEDED', actor: `user:${user.id}`, userId: user.id, ip, at: now, data: { apiKeyId: key.id } });
-    await em.flush();
     this.deps.userSnapshots.forget(user.id);
     // API-key logins are always unmanaged: the token is the whole session.
     return this.deps.issuer.issueUnmanaged(realm, user, now, realm.apiKeyMinutes ?? null, key.id);

@@ -146,6 +146,30 @@ export class SessionStore {
     return rowCount > 0;
   }
 
+  /**
+   * An API-key login: the key's last use, the user's last login and the audit row, in one
+   * statement. The user's row is locked first (as deleteUser and updateUser lock it), so a deletion,
+   * a disabling or the key's revocation that came after the login read them either waits for this
+   * or makes it find nothing. False, with nothing written, when the key is revoked or not the
+   * user's, or the user is not an enabled API user of the realm.
+   */
+  async recordApiKeyLogin(input: { realmId: string; userId: string; apiKeyId: string; now: Date; ip: string | null }): Promise<boolean> {
+    const { realmId, now } = input;
+    const { rowCount } = await runSql(
+      this.em,
+      sql`with subject as (select id from app_user where id = ${input.userId} and realm_id = ${realmId} and kind = 'API' and not disabled for update),
+          used as (update api_key set last_used_at = ${now}
+                    where id = ${input.apiKeyId} and realm_id = ${realmId} and revoked_at is null and user_id in (select id from subject)
+                   returning user_id),
+          touched as (update app_user set last_login_at = ${now} where id in (select user_id from used) and realm_id = ${realmId})
+          insert into audit_event (id, realm_id, type, actor, user_id, ip, data, created_at)
+          select ${newTimeOrderedId('aud')}, ${realmId}, 'LOGIN_SUCCEEDED', 'user:' || user_id, user_id, ${input.ip},
+                 jsonb_build_object('apiKeyId', ${input.apiKeyId}::text), ${now}
+            from used`,
+    );
+    return rowCount > 0;
+  }
+
   /** A refused login, audited in the realm it names (the username cut to 100 characters). */
   async recordFailedLogin(input: { realmId: string; userId: string | null; username: string; ip: string | null; now: Date }): Promise<void> {
     await runSql(
