@@ -7,7 +7,7 @@ import type { Clock } from '../clock.js';
 import type { Logger } from '../logger.js';
 import { MAX_PASSWORD_BYTES, type PasswordHasher } from '../auth/password.js';
 import { sha256 } from '../auth/opaque-tokens.js';
-import { LoginThrottle, type ThrottleSettlement } from '../auth/throttle.js';
+import { LoginThrottle, type ThrottleSettlement, type ThrottleTicket } from '../auth/throttle.js';
 import { recordAudit } from '../audit/audit-log.js';
 import { checkText } from '../input-rules.js';
 import type { SessionEvents } from '../events/session-events.js';
@@ -54,7 +54,8 @@ export class LoginService {
    * Password login, in two round trips: charge the throttle and read the realm and user; then
    * open the session (and settle the throttle). Unknown realm, unknown user, API user, disabled
    * user and wrong password all cost one argon2 verify and end in the same INVALID_CREDENTIALS:
-   * nothing tells them apart.
+   * nothing tells them apart. So does a user deleted or disabled while its password was checked
+   * (after the first statement read it): the second finds it gone and writes nothing.
    */
   async login(input: { realmId: string; username: string; password: string; client?: ClientInfo | null }, ip: string | null): Promise<LoginResult> {
     if (typeof input.password !== 'string' || Buffer.byteLength(input.password, 'utf8') > MAX_PASSWORD_BYTES) {
@@ -79,14 +80,21 @@ export class LoginService {
     const hash = user?.kind === 'HUMAN' && user.passwordHash ? user.passwordHash : await passwords.dummyHash();
     const passwordOk = await passwords.verify(hash, input.password);
     if (!realm || !user || user.kind !== 'HUMAN' || user.disabled || !user.passwordHash || !passwordOk) {
-      await this.throttle.recordFailure(ticket);
-      if (realm) await this.recordFailedLogin(realm.id, user?.id ?? null, input.username, ip);
-      throw invalidCredentials();
+      return this.refuse(ticket, realm?.id ?? null, user?.id ?? null, input.username, ip);
     }
     // Upgrade hashes made with older parameters while we hold the plaintext (before any transaction:
     // hashing inside one would hold a connection for the hash's duration).
     const upgradedHash = passwords.needsRehash(user.passwordHash) ? await passwords.hash(input.password) : null;
-    return this.startSession(realm, user, client, upgradedHash, this.throttle.settleSuccess(ticket));
+    const started = await this.startSession(realm, user, client, upgradedHash, this.throttle.settleSuccess(ticket));
+    // Deleted or disabled since it was read: a failure like any other (the throttle was not settled).
+    return started ?? this.refuse(ticket, realm.id, user.id, input.username, ip);
+  }
+
+  /** A failed password check: the throttle's failure, the audit row in the realm named (if any), INVALID_CREDENTIALS. */
+  private async refuse(ticket: ThrottleTicket, realmId: string | null, userId: string | null, username: string, ip: string | null): Promise<never> {
+    await this.throttle.recordFailure(ticket);
+    if (realmId) await this.recordFailedLogin(realmId, userId, username, ip);
+    throw invalidCredentials();
   }
 
   /**
@@ -115,9 +123,7 @@ export class LoginService {
     const hash = user?.id === caller.userId && user.passwordHash ? user.passwordHash : await passwords.dummyHash();
     const passwordOk = await passwords.verify(hash, currentPassword);
     if (!realm || !user || user.id !== caller.userId || user.disabled || !user.passwordHash || !passwordOk) {
-      await this.throttle.recordFailure(ticket);
-      if (realm) await this.recordFailedLogin(realm.id, caller.userId, known.username, caller.ip);
-      throw invalidCredentials();
+      return this.refuse(ticket, realm?.id ?? null, caller.userId, known.username, caller.ip);
     }
     // The current password was right: the attempt is settled as a login's success would be, even
     // when the new password is refused below (that is not a guess).
@@ -129,7 +135,11 @@ export class LoginService {
     const now = clock.now();
     const by = { actor: actorOf(caller), ip: caller.ip, now };
     const { changed, session, ended } = await em.transactional(async (tx) => {
-      const changed = await tx.findOneOrFail(User, { id: user.id, realmId: realm.id }, { lockMode: LockMode.PESSIMISTIC_WRITE });
+      const changed = await tx.findOne(User, { id: user.id, realmId: realm.id }, { lockMode: LockMode.PESSIMISTIC_WRITE });
+      // Deleted or disabled while the current password was checked: the caller's token names a user
+      // that no longer may log in, as it would have been refused had it come a moment later.
+      if (!changed) throw unauthenticated('The user of this token no longer exists');
+      if (changed.disabled) throw unauthenticated('The user of this token is disabled');
       changed.passwordHash = passwordHash;
       changed.updatedAt = now;
       recordAudit(tx, { realmId: realm.id, type: 'PASSWORD_CHANGED', actor: by.actor, userId: user.id, sessionId: caller.sessionId, ip: caller.ip, at: now });
@@ -180,10 +190,14 @@ export class LoginService {
       throw invalidCredentials();
     }
     const now = this.deps.clock.now();
+    // One statement that re-checks the key and the user under the user's lock: deleted, disabled or
+    // revoked since they were read above, the login fails like one that came after.
+    if (!(await this.store.recordApiKeyLogin({ realmId: realm.id, userId: user.id, apiKeyId: key.id, now, ip }))) {
+      await this.recordFailedLogin(realm.id, user.id, '(api key)', ip);
+      throw invalidCredentials();
+    }
     key.lastUsedAt = now;
     user.lastLoginAt = now;
-    recordAudit(em, { realmId: realm.id, type: 'LOGIN_SUCCEEDED', actor: `user:${user.id}`, userId: user.id, ip, at: now, data: { apiKeyId: key.id } });
-    await em.flush();
     this.deps.userSnapshots.forget(user.id);
     // API-key logins are always unmanaged: the token is the whole session.
     return this.deps.issuer.issueUnmanaged(realm, user, now, realm.apiKeyMinutes ?? null, key.id);
@@ -197,7 +211,9 @@ export class LoginService {
   async openSessionWithoutPassword(realmId: string, userId: string, client: ClientInfo): Promise<LoginResult> {
     const realm = await this.deps.em.findOneOrFail(Realm, { id: realmId });
     const user = await this.deps.em.findOneOrFail(User, { id: userId, realmId });
-    return this.startSession(realm, user, client, null, null);
+    const started = await this.startSession(realm, user, client, null, null);
+    if (!started) throw new Error(`user ${userId} is gone or disabled`);
+    return started;
   }
 
   private async startSession(
@@ -206,13 +222,13 @@ export class LoginService {
     client: ClientInfo,
     upgradedHash: string | null,
     throttle: ThrottleSettlement | null,
-  ): Promise<LoginResult> {
+  ): Promise<LoginResult | null> {
     const now = this.deps.clock.now();
     if (realm.sessionType === 'UNMANAGED') return this.startUnmanaged(realm, user, client, upgradedHash, throttle, now);
     const refreshToken = newRefreshToken();
     const sessionId = newId('ses');
-    // One round trip (SessionStore.openSession).
-    const { session, ended } = await this.store.openSession({
+    // One round trip (SessionStore.openSession); null when the user is gone or disabled by now.
+    const opened = await this.store.openSession({
       realm,
       user,
       sessionId,
@@ -223,6 +239,8 @@ export class LoginService {
       client: { ip: client.ip, userAgent: client.userAgent ?? null, app: client.app ?? null },
       throttle,
     });
+    if (!opened) return null;
+    const { session, ended } = opened;
     user.lastLoginAt = now;
     this.deps.userSnapshots.forget(user.id);
     this.deps.events.publish([...ended, { type: 'CREATED', sessionId, userId: user.id, realmId: realm.id, reason: null, at: now.toISOString() }]);
@@ -236,9 +254,12 @@ export class LoginService {
     upgradedHash: string | null,
     throttle: ThrottleSettlement | null,
     now: Date,
-  ): Promise<LoginResult> {
+  ): Promise<LoginResult | null> {
+    // The login first, then the throttle: a user gone or disabled by now settles nothing.
+    if (!(await this.store.recordUnmanagedLogin({ realmId: realm.id, userId: user.id, now, upgradedHash, ip: client.ip, app: client.app ?? null }))) {
+      return null;
+    }
     if (throttle) await this.throttle.settle(throttle);
-    await this.store.recordUnmanagedLogin({ realmId: realm.id, userId: user.id, now, upgradedHash, ip: client.ip, app: client.app ?? null });
     user.lastLoginAt = now;
     this.deps.userSnapshots.forget(user.id);
     return this.deps.issuer.issueUnmanaged(realm, user, now, realm.sessionMinutes ?? null);

@@ -1,7 +1,7 @@
 // The SQL definitions of the session store: the liveness rule, "end with audit", and the stored
 // functions that open a session in one round trip. session-state.ts is the same rule in
 // TypeScript; test/session-rule.property.test.ts holds the two to each other.
-import { sql, type Sql } from '../db/sql.js';
+import { Sql, sql } from '../db/sql.js';
 import type { StoredFunction } from '../db/stored-functions.js';
 
 /**
@@ -69,6 +69,15 @@ export function endWithAudit(which: Sql, ending: Ending, by: { actor: Sql | stri
 }
 
 const SYSTEM = { actor: sql`'system'`, now: sql`p_now` };
+
+/**
+ * The SQLSTATE tessera_open_session raises when the user is gone or disabled: deleted or disabled
+ * while its login checked the password, between the statement that read the user and this one.
+ * An error rather than an empty answer, so that the throttle settled before it in the same
+ * statement (openSessionAfterThrottle) is rolled back with it. SessionStore.openSession catches it.
+ */
+export const USER_GONE_SQLSTATE = 'TSU01';
+const userGone = new Sql([`'${USER_GONE_SQLSTATE}'`], []);
 const endedAsJson = sql`coalesce(jsonb_agg(to_jsonb(e)), '[]')`;
 const endedRows = sql`(select ${ENDED_COLUMNS} from ended_sessions) e`;
 
@@ -78,6 +87,11 @@ const endedRows = sql`(select ${ENDED_COLUMNS} from ended_sessions) e`;
  * first refresh token and the audit rows. Each statement sees the ones before it (a function's
  * statements take fresh snapshots), so the cap holds under parallel logins of one user: the lock
  * on the user row serialises them. Returns the new session and the sessions it ended.
+ *
+ * A user deleted or disabled since the login read it raises USER_GONE_SQLSTATE, having written
+ * nothing: the update that locks the user waits for a deleteUser or a disabling updateUser that
+ * holds the row, and then finds no row to lock (instead of a session that fails its foreign key, or
+ * one opened after the disabling ended the user's others).
  */
 const openSession: StoredFunction = {
   signature: 'tessera_open_session(text, text, timestamptz, text, integer, text, timestamptz, integer, integer, text, text, text, text, text, jsonb)',
@@ -94,7 +108,10 @@ const openSession: StoredFunction = {
       v_over integer;
     begin
       update app_user set last_login_at = p_now, password_hash = coalesce(p_upgraded_hash, password_hash)
-       where id = p_user_id and realm_id = p_realm_id;
+       where id = p_user_id and realm_id = p_realm_id and not disabled;
+      if not found then
+        raise exception 'tessera_open_session: user % is gone or disabled', p_user_id using errcode = ${userGone};
+      end if;
 
       with ${endWithAudit(sql`s.realm_id = p_realm_id and s.user_id = p_user_id`, RAN_OUT, { ...SYSTEM, ip: sql`null` })}
       select ${endedAsJson} into v_ended from ${endedRows};
@@ -133,6 +150,8 @@ const openSession: StoredFunction = {
  * The same, after settling the login's throttle counters (tessera_settle_login_throttle,
  * throttle-store.ts) in the same round trip. The counters first, then the user: every statement
  * that takes both takes them in this order, and charging takes only counters, so none deadlock.
+ * When the user is gone (USER_GONE_SQLSTATE) the settling is undone with the rest: the attempt
+ * stays charged, as a failed one is.
  */
 const openSessionAfterThrottle: StoredFunction = {
   signature:

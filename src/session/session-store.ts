@@ -5,7 +5,7 @@ import { newTimeOrderedId } from '../db/ids.js';
 import { runSql, sql, sqlRows, type Sql } from '../db/sql.js';
 import type { SessionLifecycleEvent } from '../events/session-events.js';
 import type { ThrottleSettlement } from '../auth/throttle-store.js';
-import { ENDED_COLUMNS, RAN_OUT, endWithAudit, sessionRule, type Ending } from './session-store.sql.js';
+import { ENDED_COLUMNS, RAN_OUT, USER_GONE_SQLSTATE, endWithAudit, sessionRule, type Ending } from './session-store.sql.js';
 
 type Json = Record<string, unknown>;
 
@@ -99,31 +99,75 @@ export class SessionStore {
 
   /**
    * A managed session in one round trip (tessera_open_session, session-store.sql.ts): settle the
-   * throttle, lock the user, end its sessions that ran out, evict beyond the cap, create it.
+   * throttle, lock the user, end its sessions that ran out, evict beyond the cap, create it. Null,
+   * with nothing written (the throttle not settled either), when the user is gone or disabled: a
+   * deleteUser or updateUser that came between the login's read of the user and this statement.
    */
-  async openSession(input: OpenSessionInput): Promise<{ session: Session; ended: SessionLifecycleEvent[] }> {
+  async openSession(input: OpenSessionInput): Promise<{ session: Session; ended: SessionLifecycleEvent[] } | null> {
     const { realm, user, now, client, throttle } = input;
-    const [row] = await sqlRows<{ session: Json; ended: EndedRow[] }>(
-      this.em,
-      sql`select session, ended from tessera_open_session(${realm.id}, ${user.id}, ${now}, ${input.upgradedHash}, ${realm.maxActiveSessions},
-            ${input.sessionId}, ${input.expiresAt}, ${realm.idleTimeoutSeconds}, ${realm.accessTokenSeconds}, ${client.ip}, ${client.userAgent},
-            ${client.app}, ${input.refreshTokenHash}, ${newTimeOrderedId('aud')}, ${JSON.stringify({ app: client.app })},
-            ${throttle?.known ?? null}::text, ${throttle?.refunds.map((r) => r.key) ?? null}::text[], ${throttle?.refunds.map((r) => r.threshold) ?? null}::integer[])`,
-    );
+    let row: { session: Json; ended: EndedRow[] };
+    try {
+      [row] = await sqlRows<{ session: Json; ended: EndedRow[] }>(
+        this.em,
+        sql`select session, ended from tessera_open_session(${realm.id}, ${user.id}, ${now}, ${input.upgradedHash}, ${realm.maxActiveSessions},
+              ${input.sessionId}, ${input.expiresAt}, ${realm.idleTimeoutSeconds}, ${realm.accessTokenSeconds}, ${client.ip}, ${client.userAgent},
+              ${client.app}, ${input.refreshTokenHash}, ${newTimeOrderedId('aud')}, ${JSON.stringify({ app: client.app })},
+              ${throttle?.known ?? null}::text, ${throttle?.refunds.map((r) => r.key) ?? null}::text[], ${throttle?.refunds.map((r) => r.threshold) ?? null}::integer[])`,
+      );
+    } catch (error) {
+      if ((error as { code?: unknown }).code === USER_GONE_SQLSTATE) return null;
+      throw error;
+    }
     return { session: hydrate(this.em, Session, row.session), ended: row.ended.map((ended) => terminationEvent(ended, now)) };
   }
 
-  /** An unmanaged login: the user's last login (and upgraded hash), and its audit row. */
-  async recordUnmanagedLogin(input: { realmId: string; userId: string; now: Date; upgradedHash: string | null; ip: string | null; app: string | null }) {
+  /**
+   * An unmanaged login: the user's last login (and upgraded hash), and its audit row. False, with
+   * nothing written, when the user is not in the realm, gone or disabled (since the login read it).
+   */
+  async recordUnmanagedLogin(input: {
+    realmId: string;
+    userId: string;
+    now: Date;
+    upgradedHash: string | null;
+    ip: string | null;
+    app: string | null;
+  }): Promise<boolean> {
     const { realmId, userId, now } = input;
-    await runSql(
+    const { rowCount } = await runSql(
       this.em,
       sql`with touched as (update app_user set last_login_at = ${now}, password_hash = coalesce(${input.upgradedHash}, password_hash)
-                            where id = ${userId} and realm_id = ${realmId})
+                            where id = ${userId} and realm_id = ${realmId} and not disabled
+                           returning id)
           insert into audit_event (id, realm_id, type, actor, user_id, ip, data, created_at)
-          values (${newTimeOrderedId('aud')}, ${realmId}, 'LOGIN_SUCCEEDED', ${`user:${userId}`}, ${userId}, ${input.ip},
-                  ${JSON.stringify({ app: input.app })}, ${now})`,
+          select ${newTimeOrderedId('aud')}, ${realmId}, 'LOGIN_SUCCEEDED', ${`user:${userId}`}, id, ${input.ip}, ${JSON.stringify({ app: input.app })}, ${now}
+            from touched`,
     );
+    return rowCount > 0;
+  }
+
+  /**
+   * An API-key login: the key's last use, the user's last login and the audit row, in one
+   * statement. The user's row is locked first (as deleteUser and updateUser lock it), so a deletion,
+   * a disabling or the key's revocation that came after the login read them either waits for this
+   * or makes it find nothing. False, with nothing written, when the key is revoked or not the
+   * user's, or the user is not an enabled API user of the realm.
+   */
+  async recordApiKeyLogin(input: { realmId: string; userId: string; apiKeyId: string; now: Date; ip: string | null }): Promise<boolean> {
+    const { realmId, now } = input;
+    const { rowCount } = await runSql(
+      this.em,
+      sql`with subject as (select id from app_user where id = ${input.userId} and realm_id = ${realmId} and kind = 'API' and not disabled for update),
+          used as (update api_key set last_used_at = ${now}
+                    where id = ${input.apiKeyId} and realm_id = ${realmId} and revoked_at is null and user_id in (select id from subject)
+                   returning user_id),
+          touched as (update app_user set last_login_at = ${now} where id in (select user_id from used) and realm_id = ${realmId})
+          insert into audit_event (id, realm_id, type, actor, user_id, ip, data, created_at)
+          select ${newTimeOrderedId('aud')}, ${realmId}, 'LOGIN_SUCCEEDED', 'user:' || user_id, user_id, ${input.ip},
+                 jsonb_build_object('apiKeyId', ${input.apiKeyId}::text), ${now}
+            from used`,
+    );
+    return rowCount > 0;
   }
 
   /** A refused login, audited in the realm it names (the username cut to 100 characters). */
